@@ -1,0 +1,3 @@
+from vlmtok.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Is the Hugging Face Hub reachable? Asked once per process, with a short timeout.
+
+A museum basement or this CI machine has no Hub; a Space or a guide's laptop does. Code that can use the Hub asks
+``hub_available()`` first, so an offline start costs one short probe instead of a long download timeout per model.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+from urllib.parse import urlparse
+
+log = logging.getLogger(__name__)
+
+PROBE_TIMEOUT_S = 2.0
+
+
+def hub_offline_forced() -> bool:
+    """True when the user asked for offline mode (``HF_HUB_OFFLINE=1`` or ``VLMTOK_OFFLINE=1``)."""
+    return any(os.environ.get(k, "").lower() in ("1", "true", "yes") for k in ("HF_HUB_OFFLINE", "VLMTOK_OFFLINE"))
+
+
+@functools.lru_cache(maxsize=1)
+def hub_available(timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """One TCP connection to the Hub's endpoint (``HF_ENDPOINT`` respected); False if offline is forced."""
+    if hub_offline_forced():
+        return False
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout):
+            return True
+    except OSError as exc:
+        log.info("Hugging Face Hub not reachable (%s): using local cache and offline assets", exc)
+        return False

@@ -1,0 +1,440 @@
+"""SmolVLM's own vision tower and connector as a token source: tiles -> SigLIP patches -> pixel shuffle -> projection.
+
+The image processor splits the picture into square tiles (512 px for SmolVLM) plus a global view; each tile becomes
+``(512 / 16) ** 2 = 1024`` SigLIP patches, pixel shuffle (factor 4) folds every 4x4 block into one vector
+(``1024 / 16 = 64`` tokens), and a linear connector projects them into the language model's embedding space. These
+are exactly the vectors the language model sees: vlmtok computes them once per image (cached by content hash +
+model + tiling), shows them, and splices them into ``inputs_embeds`` at the ``<image>`` positions.
+
+>>> plan = tile_plan((1200, 800), "high")          # PIL size (width, height); SmolVLM-256M geometry by default
+>>> (plan.rows, plan.cols, plan.tokens)              # 4 x 4 tiles + global view, 64 tokens each
+(4, 4, 1088)
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_ID = "HuggingFaceTB/SmolVLM-256M-Instruct"
+DETAILS: tuple[str, ...] = ("low", "normal", "high")
+MAX_IMAGE_SIDE = 4096                    # the Idefics3 processor's absolute cap on the resized image
+
+# The real architectures (config.json of the Hub checkpoints), so random-weight stand-ins have the real sizes.
+_VISION_SIGLIP_B16_512 = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
+                              image_size=512, patch_size=16, hidden_act="gelu_pytorch_tanh", layer_norm_eps=1e-6)
+SMOLVLM_ARCHITECTURES: dict[str, dict[str, Any]] = {
+    "HuggingFaceTB/SmolVLM-256M-Instruct": dict(
+        model_type="idefics3", scale_factor=4, image_token_id=49190, tie_word_embeddings=False,
+        vision_config=_VISION_SIGLIP_B16_512,
+        text_config=dict(model_type="llama", hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                         num_attention_heads=9, num_key_value_heads=3, head_dim=64, vocab_size=49280,
+                         max_position_embeddings=8192, rms_norm_eps=1e-5, rope_theta=100000.0)),
+    "HuggingFaceTB/SmolVLM-500M-Instruct": dict(
+        model_type="idefics3", scale_factor=4, image_token_id=49190, tie_word_embeddings=False,
+        vision_config=_VISION_SIGLIP_B16_512,
+        text_config=dict(model_type="llama", hidden_size=960, intermediate_size=2560, num_hidden_layers=32,
+                         num_attention_heads=15, num_key_value_heads=5, head_dim=64, vocab_size=49280,
+                         max_position_embeddings=8192, rms_norm_eps=1e-5, rope_theta=100000.0)),
+}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Geometry: how many tiles and tokens an image costs (no model needed)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The numbers that decide the token cost: tile side, SigLIP patch side, pixel-shuffle factor."""
+
+    tile_px: int = 512
+    patch_px: int = 16
+    scale_factor: int = 4
+    default_longest_edge: int = 2048     # the processor's ``size["longest_edge"]`` (4 tiles across)
+
+    @property
+    def patch_grid(self) -> tuple[int, int]:
+        side = self.tile_px // self.patch_px
+        return side, side                                      # (32, 32) SigLIP patches per tile
+
+    @property
+    def token_grid(self) -> tuple[int, int]:
+        side = self.tile_px // self.patch_px // self.scale_factor
+        return side, side                                      # (8, 8) tokens per tile after pixel shuffle
+
+    @property
+    def tokens_per_tile(self) -> int:
+        h, w = self.token_grid
+        return h * w
+
+    def longest_edge(self, detail: str) -> int | None:
+        """Longest edge the picture is resized to before tiling; None = no tiling (global view only)."""
+        return {"low": None, "normal": 2 * self.tile_px, "high": self.default_longest_edge}[check_detail(detail)]
+
+
+def geometry_of(config: Any = None, processor: Any = None) -> Geometry:
+    """Geometry from a model config (Idefics3Config / SmolVLMConfig or its dict) and, optionally, the processor.
+
+    Without arguments: SmolVLM-256M/500M (512 px tiles, 16 px patches, pixel shuffle 4, longest edge 2048).
+    """
+    if config is None:
+        return Geometry()
+    get = (lambda o, k: o[k]) if isinstance(config, dict) else getattr
+    vision = get(config, "vision_config")
+    tile, patch = int(get(vision, "image_size")), int(get(vision, "patch_size"))
+    longest = 4 * tile
+    ip = getattr(processor, "image_processor", processor)
+    if ip is not None and getattr(ip, "size", None) and ip.size.get("longest_edge"):
+        longest = int(ip.size["longest_edge"])
+    if ip is not None and getattr(ip, "max_image_size", None):
+        tile = int(ip.max_image_size["longest_edge"])
+    return Geometry(tile_px=tile, patch_px=patch, scale_factor=int(get(config, "scale_factor")),
+                    default_longest_edge=longest)
+
+
+def check_detail(detail: str) -> str:
+    if detail not in DETAILS:
+        raise ValueError(f"Unknown detail {detail!r}; known: {', '.join(DETAILS)}")
+    return detail
+
+
+def resolve_detail(detail: str | None) -> str:
+    """``"auto"``/None -> "low" on the CPU (one tile keeps a description to seconds), "normal" on CUDA."""
+    if detail in (None, "", "auto"):
+        from vlmtok.device import runtime
+
+        return "normal" if runtime().is_cuda else "low"
+    return check_detail(detail)
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """How the processor will cut one picture. ``rows == cols == 0`` means the global view only.
+
+    Attributes:
+        rows, cols: local tiles (0, 0 without tiling).
+        resized: ``(H, W)`` of the picture the tiles are cut from (multiples of ``tile_px``), or the square global
+            view when there is no tiling.
+        tile_px, tokens_per_tile: e.g. 512 and 64.
+    """
+
+    rows: int
+    cols: int
+    resized: tuple[int, int]
+    tile_px: int
+    tokens_per_tile: int
+
+    @property
+    def tiles(self) -> int:
+        """Images the vision tower encodes: local tiles plus the global view."""
+        return self.rows * self.cols + 1
+
+    @property
+    def tokens(self) -> int:
+        """Image tokens the language model reads (the ``<image>`` placeholders)."""
+        return self.tiles * self.tokens_per_tile
+
+
+def _rescale_to_longest(h: int, w: int, longest: int) -> tuple[int, int]:
+    """The processor's first resize: longest edge -> ``longest`` (up or down), the other side even, then capped."""
+    aspect = w / h
+    if w >= h:
+        w, h = longest, int(longest / aspect)
+        h += h % 2
+    else:
+        h, w = longest, int(longest * aspect)
+        w += w % 2
+    h, w = max(h, 1), max(w, 1)
+    if max(h, w) > MAX_IMAGE_SIDE:                       # scale below the processor's 4k ceiling
+        aspect = w / h
+        h, w = (int(MAX_IMAGE_SIDE / aspect), MAX_IMAGE_SIDE) if w >= h else (MAX_IMAGE_SIDE, int(MAX_IMAGE_SIDE * aspect))
+    return max(h, 1), max(w, 1)
+
+
+def _round_to_tiles(h: int, w: int, tile: int) -> tuple[int, int]:
+    """The processor's ``resize_for_vision_encoder``: both sides rounded up to whole tiles (aspect kept first)."""
+    aspect = w / h
+    if w >= h:
+        w = math.ceil(w / tile) * tile
+        h = math.ceil(int(w / aspect) / tile) * tile
+    else:
+        h = math.ceil(h / tile) * tile
+        w = math.ceil(int(h * aspect) / tile) * tile
+    return h, w
+
+
+def tile_plan(image_size: tuple[int, int], detail: str, config: Any = None, *, processor: Any = None) -> TilePlan:
+    """Tiles and token cost of one picture at a detail level, by the Idefics3/SmolVLM image processor's rules.
+
+    Args:
+        image_size: the picture's PIL size ``(width, height)``.
+        detail: "low" (global view only: 64 tokens), "normal" (longest edge 2 tiles: up to 2x2 + global = 320),
+            "high" (the processor default, longest edge 2048: up to 4x4 + global = 1088).
+        config: the model config (or its dict); None = SmolVLM-256M/500M geometry.
+        processor: optional processor, whose ``size``/``max_image_size`` then win over the defaults.
+
+    >>> tile_plan((640, 480), "normal").tokens           # 2 x 2 tiles + global view, 64 tokens each
+    320
+    """
+    geo = geometry_of(config, processor)
+    longest = geo.longest_edge(detail)
+    if longest is None:
+        return TilePlan(0, 0, (geo.tile_px, geo.tile_px), geo.tile_px, geo.tokens_per_tile)
+    width, height = image_size
+    h, w = _round_to_tiles(*_rescale_to_longest(height, width, longest), geo.tile_px)
+    rows, cols = (h // geo.tile_px, w // geo.tile_px) if (h > geo.tile_px or w > geo.tile_px) else (0, 0)
+    return TilePlan(rows, cols, (h, w), geo.tile_px, geo.tokens_per_tile)
+
+
+def image_kwargs(detail: str, geometry: Geometry) -> dict[str, Any]:
+    """Image-processor keyword arguments that give ``detail``'s tiling."""
+    longest = geometry.longest_edge(detail)
+    if longest is None:
+        return {"do_image_splitting": False}
+    return {"do_image_splitting": True, "size": {"longest_edge": longest}}
+
+
+def image_prompt(rows: int, cols: int, tokens_per_tile: int) -> str:
+    """The text the processor puts in place of one ``<image>``: tile markers and one ``<image>`` per token."""
+    fake, img, glob = "<fake_token_around_image>", "<image>", "<global-img>"
+    text = ""
+    for r in range(rows):
+        text += "".join(f"{fake}<row_{r + 1}_col_{c + 1}>" + img * tokens_per_tile for c in range(cols)) + "\n"
+    prefix = "\n" if rows else ""
+    return f"{text}{prefix}{fake}{glob}" + img * tokens_per_tile + fake
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Vision tokens, cached
+
+
+def content_hash(image: Image.Image) -> str:
+    """sha256 of the decoded pixels (mode, size, bytes): the same picture uploaded twice hashes the same."""
+    h = hashlib.sha256(f"{image.mode}:{image.size}".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class SmolVLMImageTokens:
+    """One picture as the language model will read it.
+
+    Attributes:
+        tokens: ``[T * S, D]`` projected vision tokens in the model's dtype and device, tiles row-major then the
+            global view (the order of the ``<image>`` placeholders); T tiles, S = tokens per tile, D = text width.
+        rows, cols: local tiles (0, 0 = global view only).
+        token_grid: ``(8, 8)`` tokens per tile after pixel shuffle; ``patch_grid``: ``(32, 32)`` SigLIP patches.
+        pixel_shuffle: the connector's scale factor (4).
+        detail: "low", "normal" or "high"; ``image_hash``: content hash of the picture.
+        timings: ``preprocess_ms``, ``encode_ms`` (0 when read from the cache), ``cached`` (1.0 / 0.0).
+        pixel_values: ``[T, 3, tile, tile]`` normalised tiles (float32, CPU) when freshly encoded, else None.
+        patch_tokens: ``[T, 1024, d_vision]`` SigLIP outputs before the shuffle (float32, CPU) if asked for.
+    """
+
+    tokens: torch.Tensor
+    rows: int
+    cols: int
+    token_grid: tuple[int, int]
+    patch_grid: tuple[int, int]
+    pixel_shuffle: int
+    detail: str
+    image_hash: str
+    timings: dict[str, float] = field(default_factory=dict)
+    pixel_values: torch.Tensor | None = None
+    patch_tokens: torch.Tensor | None = None
+
+    @property
+    def num_tiles(self) -> int:
+        return self.rows * self.cols + 1
+
+    @property
+    def tokens_per_tile(self) -> int:
+        return self.token_grid[0] * self.token_grid[1]
+
+    @property
+    def prompt_text(self) -> str:
+        """What replaces ``<image>`` in the chat text (identical to the processor's expansion)."""
+        return image_prompt(self.rows, self.cols, self.tokens_per_tile)
+
+
+def splice_image_tokens(embed: torch.nn.Module, input_ids: torch.Tensor, tokens: torch.Tensor,
+                        image_token_id: int) -> torch.Tensor:
+    """Text embeddings with the vision tokens written at the ``<image>`` positions.
+
+    Args:
+        embed: the language model's input embedding table.
+        input_ids: ``[1, L]`` prompt ids with exactly ``tokens.shape[0]`` image placeholders.
+        tokens: ``[N, D]`` vision tokens, in placeholder order.
+
+    Returns:
+        ``inputs_embeds [1, L, D]``.
+    """
+    embeds = embed(input_ids)                                      # [1, L, D]
+    mask = input_ids == image_token_id                             # [1, L]
+    if int(mask.sum()) != tokens.shape[0]:
+        raise ValueError(f"{int(mask.sum())} image placeholders in the prompt but {tokens.shape[0]} vision tokens")
+    tokens = tokens.to(device=embeds.device, dtype=embeds.dtype)
+    return embeds.masked_scatter(mask.unsqueeze(-1), tokens)      # same op as the model's own merge
+
+
+class SmolVLMVisionTower:
+    """The model's own vision tower + connector, behind a per-image cache.
+
+    Args:
+        model: an Idefics3/SmolVLM ``...ForConditionalGeneration`` (or its inner ``...Model``).
+        processor: its processor (or just the image processor).
+        model_key: identifies the weights (model id + revision + dtype); when given, tokens are also cached on disk
+            in ``cache_dir("smolvlm-tokens")``. Leave None for random weights (they differ per instance).
+        cache_size: pictures kept in memory.
+    """
+
+    def __init__(self, model: torch.nn.Module, processor: Any, model_key: str | None = None, cache_size: int = 16):
+        self.model = model
+        self.core = model.model if hasattr(model, "model") and hasattr(model.model, "vision_model") else model
+        self.image_processor = getattr(processor, "image_processor", processor)
+        self.geometry = geometry_of(model.config, processor)
+        self.model_key = model_key
+        self.cache_size = cache_size
+        self.encode_calls = 0                  # vision tower runs (not cache hits)
+        self._cache: OrderedDict[tuple[str, str, bool], SmolVLMImageTokens] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- preprocessing -----------------------------------------------------------------------------------------
+
+    def preprocess(self, image: Image.Image, detail: str) -> dict[str, Any]:
+        """The processor's own tiling: ``pixel_values [1, T, 3, t, t]``, ``pixel_attention_mask``, rows, cols."""
+        out = self.image_processor([[image.convert("RGB")]], return_row_col_info=True, return_tensors="pt",
+                                   **image_kwargs(check_detail(detail), self.geometry))
+        return {"pixel_values": out["pixel_values"], "pixel_attention_mask": out.get("pixel_attention_mask"),
+                "rows": int(out["rows"][0][0]), "cols": int(out["cols"][0][0])}
+
+    @torch.no_grad()
+    def features(self, pixel_values: torch.Tensor, pixel_attention_mask: torch.Tensor | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Run vision tower + connector: ``(tokens [T * S, D], patch_tokens [T, P, d_vision] or None)``."""
+        dev = self.core.device
+        mask = None if pixel_attention_mask is None else pixel_attention_mask.to(dev)
+        out = self.core.get_image_features(pixel_values.to(dev), mask)
+        self.encode_calls += 1
+        if isinstance(out, torch.Tensor):                          # older transformers: [T, S, D]
+            return out.reshape(-1, out.shape[-1]), None
+        pooled = out.pooler_output
+        tokens = torch.cat(list(pooled), dim=0) if isinstance(pooled, (list, tuple)) else pooled
+        return tokens.reshape(-1, tokens.shape[-1]), getattr(out, "last_hidden_state", None)
+
+    # -- cached encode ------------------------------------------------------------------------------------------
+
+    def encode(self, image: Image.Image, detail: str = "low", *, keep_patches: bool = False) -> SmolVLMImageTokens:
+        """Vision tokens of ``image`` at ``detail``; a repeat (same pixels, model, tiling) costs no encode."""
+        key = (content_hash(image), check_detail(detail), keep_patches)
+        with self._lock:
+            hit = self._from_memory(key) or self._from_disk(key)
+            if hit is not None:
+                return hit
+            result = self._encode_fresh(image, detail, key[0], keep_patches)
+            self._remember(key, result)
+            self._to_disk(key, result)
+            return result
+
+    def _encode_fresh(self, image: Image.Image, detail: str, image_hash: str, keep_patches: bool) -> SmolVLMImageTokens:
+        t0 = time.perf_counter()
+        pre = self.preprocess(image, detail)
+        t1 = time.perf_counter()
+        tokens, patches = self.features(pre["pixel_values"], pre["pixel_attention_mask"])
+        if tokens.device.type == "cuda":
+            torch.cuda.synchronize()
+        t2 = time.perf_counter()
+        geo = self.geometry
+        return SmolVLMImageTokens(
+            tokens=tokens, rows=pre["rows"], cols=pre["cols"], token_grid=geo.token_grid, patch_grid=geo.patch_grid,
+            pixel_shuffle=geo.scale_factor, detail=detail, image_hash=image_hash,
+            timings={"preprocess_ms": (t1 - t0) * 1e3, "encode_ms": (t2 - t1) * 1e3, "cached": 0.0},
+            pixel_values=pre["pixel_values"][0].float().cpu(),
+            patch_tokens=patches.float().cpu() if keep_patches and patches is not None else None)
+
+    def _from_memory(self, key: tuple[str, str, bool]) -> SmolVLMImageTokens | None:
+        hit = self._cache.get(key)
+        if hit is None:
+            return None
+        self._cache.move_to_end(key)
+        return _as_cached(hit)
+
+    def _remember(self, key: tuple[str, str, bool], value: SmolVLMImageTokens) -> None:
+        self._cache[key] = _as_cached(value, keep_pixels=False)   # 17 tiles of pixels = 53 MB: not kept
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def _disk_path(self, key: tuple[str, str, bool]):
+        if not self.model_key or key[2]:                           # random weights, or patch tokens (too big)
+            return None
+        from vlmtok.paths import cache_dir
+
+        name = hashlib.sha256(repr((self.model_key, key[0], key[1], self.geometry)).encode()).hexdigest()
+        return cache_dir("smolvlm-tokens") / f"{name}.pt"
+
+    def _from_disk(self, key: tuple[str, str, bool]) -> SmolVLMImageTokens | None:
+        path = self._disk_path(key)
+        if path is None or not path.exists():
+            return None
+        try:
+            data = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # a truncated or foreign file: encode again and overwrite it
+            log.warning("Ignoring unreadable token cache file (%s)", exc)
+            return None
+        geo = self.geometry
+        value = SmolVLMImageTokens(
+            tokens=data["tokens"].to(self.core.device, self.core.dtype), rows=int(data["rows"]),
+            cols=int(data["cols"]), token_grid=geo.token_grid, patch_grid=geo.patch_grid,
+            pixel_shuffle=geo.scale_factor, detail=key[1], image_hash=key[0])
+        self._remember(key, value)
+        return _as_cached(value)
+
+    def _to_disk(self, key: tuple[str, str, bool], value: SmolVLMImageTokens) -> None:
+        path = self._disk_path(key)
+        if path is None:
+            return
+        tmp = path.with_suffix(".tmp")
+        torch.save({"tokens": value.tokens.detach().cpu(), "rows": value.rows, "cols": value.cols}, tmp)
+        tmp.replace(path)                                          # atomic: readers never see half a file
+
+
+def _as_cached(value: SmolVLMImageTokens, keep_pixels: bool = True) -> SmolVLMImageTokens:
+    """A cache hit: same tokens, timings saying no encode happened."""
+    return SmolVLMImageTokens(
+        tokens=value.tokens, rows=value.rows, cols=value.cols, token_grid=value.token_grid,
+        patch_grid=value.patch_grid, pixel_shuffle=value.pixel_shuffle, detail=value.detail,
+        image_hash=value.image_hash, timings={"preprocess_ms": 0.0, "encode_ms": 0.0, "cached": 1.0},
+        pixel_values=value.pixel_values if keep_pixels else None, patch_tokens=value.patch_tokens)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Stand-ins with the real architecture (random weights) for benchmarks and geometry-only encoders
+
+
+def smolvlm_config(model_id: str = DEFAULT_MODEL_ID, **overrides: Any):
+    """The transformers config of a known SmolVLM checkpoint, built from the sizes above (no download)."""
+    from transformers import AutoConfig
+
+    if model_id not in SMOLVLM_ARCHITECTURES:
+        raise ValueError(f"No built-in architecture for {model_id!r}; known: {', '.join(SMOLVLM_ARCHITECTURES)}")
+    spec = {**SMOLVLM_ARCHITECTURES[model_id], **overrides}
+    return AutoConfig.for_model(**spec)
+
+
+def default_image_processor(geometry: Geometry = Geometry()):
+    """The Idefics3 image processor as SmolVLM's preprocessor_config.json sets it (LANCZOS, mean = std = 0.5)."""
+    from transformers import Idefics3ImageProcessor
+
+    return Idefics3ImageProcessor(
+        size={"longest_edge": geometry.default_longest_edge}, max_image_size={"longest_edge": geometry.tile_px},
+        image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5], do_image_splitting=True, resample=1)

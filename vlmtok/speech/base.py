@@ -1,0 +1,154 @@
+"""What every speech engine is and returns, the engine registry, and sentence splitting.
+
+An engine turns text into audio bytes; it never touches the disk (the cache in ``vlmtok.speech.speak`` does, and
+writes atomically). Engines are chosen by name: ``get_engine("espeak")``; unknown names raise listing known ones.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from vlmtok.speech.audio import mp3_duration, pcm_duration, pcm_to_wav
+
+
+class EngineError(RuntimeError):
+    """Synthesis failed. The message is a short plain reason, kept in ``SpeechResult.fallback_reasons``."""
+
+
+class EngineUnavailable(EngineError):
+    """The engine cannot run here at all (not installed, no voice for the language, offline)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How an engine honours a requested speed.
+
+    ``synth_rate`` is what the engine is asked for (words per minute, "slow"/"normal", a length scale) and is part
+    of the cache key; ``playback_rate`` is the speed the player must apply on top (1.0 when the engine did it all).
+    """
+
+    voice: str
+    synth_rate: str
+    playback_rate: float
+
+
+@dataclass
+class Synthesis:
+    """Audio an engine produced, with the start of each sentence in the audio's own timeline (seconds)."""
+
+    audio: bytes
+    format: str                                        # "wav" or "mp3"
+    duration_s: float
+    sentences: list[str] = field(default_factory=list)
+    sentence_starts: list[float] = field(default_factory=list)
+
+
+class Engine(Protocol):
+    """A speech engine. ``unavailable_reason`` is cheap (no synthesis); ``synthesize`` may raise ``EngineError``."""
+
+    name: str
+    fmt: str
+
+    def unavailable_reason(self, lang: str) -> str | None: ...
+
+    def plan(self, lang: str, rate: float) -> Plan: ...
+
+    def synthesize(self, text: str, lang: str, plan: Plan) -> Synthesis: ...
+
+
+# --- registry ------------------------------------------------------------------------------------------------
+
+_FACTORIES: dict[str, Callable[[], Engine]] = {}
+_INSTANCES: dict[str, Engine] = {}
+_LOCK = threading.Lock()
+
+
+def register_engine(name: str) -> Callable[[Callable[[], Engine]], Callable[[], Engine]]:
+    """Decorator: register a zero-argument factory under ``name``."""
+    def wrap(factory: Callable[[], Engine]) -> Callable[[], Engine]:
+        _FACTORIES[name] = factory
+        return factory
+    return wrap
+
+
+def list_engines() -> list[str]:
+    """Registered engine names, in the order ``auto`` tries them."""
+    return list(_FACTORIES)
+
+
+def get_engine(name: str) -> Engine:
+    """The (shared) engine called ``name``.
+
+    Raises:
+        ValueError: unknown name; the message lists the known ones.
+    """
+    if name not in _FACTORIES:
+        raise ValueError(f"Unknown speech engine: {name!r}; known: auto, {', '.join(_FACTORIES)}")
+    with _LOCK:
+        if name not in _INSTANCES:
+            _INSTANCES[name] = _FACTORIES[name]()
+        return _INSTANCES[name]
+
+
+# --- sentences -----------------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset("mr mrs ms dr st mt no vs etc e.g i.e c ca fig approx tp ts ths pgs".split())
+_BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)\s+|\n\s*\n""")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences for timing and highlighting (English and Vietnamese punctuation).
+
+    A break follows ``. ! ? …`` (and any closing quote or bracket) plus whitespace, or a blank line. A period
+    after a known abbreviation ("Mt.", "c." for circa, "TP." for Thành phố) or a single capital (initials, as in
+    "J. M. W. Turner") does not end a sentence.
+
+    >>> split_sentences("The Great Wave, c. 1831. A boat rides it! Sóng lớn.")
+    ['The Great Wave, c. 1831.', 'A boat rides it!', 'Sóng lớn.']
+    """
+    pieces, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end(1) if match.group(1) else match.start()
+        if match.group(1) and _ends_with_abbreviation(text[start:end]):
+            continue
+        pieces.append(text[start:end])
+        start = match.end()
+    pieces.append(text[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _ends_with_abbreviation(piece: str) -> bool:
+    words = piece.rstrip().split()
+    if not words or not words[-1].endswith("."):
+        return False
+    word = words[-1].rstrip(".").lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and words[-1][0].isupper())
+
+
+# --- joining per-sentence audio ------------------------------------------------------------------------------
+
+def join_wav_sentences(sentences: list[str], pcm_parts: list[bytes], sample_rate: int,
+                       gap_s: float = 0.0) -> Synthesis:
+    """One WAV from per-sentence 16-bit mono PCM, with each sentence's start time (optionally a pause between)."""
+    gap = bytes(2 * int(round(gap_s * sample_rate)))
+    starts, chunks, t = [], [], 0.0
+    for i, pcm in enumerate(pcm_parts):
+        if i and gap:
+            chunks.append(gap)
+            t += pcm_duration(gap, sample_rate)
+        starts.append(round(t, 3))
+        chunks.append(pcm)
+        t += pcm_duration(pcm, sample_rate)
+    audio = pcm_to_wav(b"".join(chunks), sample_rate)
+    return Synthesis(audio, "wav", t, list(sentences), starts)
+
+
+def join_mp3_sentences(sentences: list[str], mp3_parts: list[bytes]) -> Synthesis:
+    """One MP3 from per-sentence MP3 streams (frames concatenate), with each sentence's start time."""
+    starts, t = [], 0.0
+    for part in mp3_parts:
+        starts.append(round(t, 3))
+        t += mp3_duration(part)
+    return Synthesis(b"".join(mp3_parts), "mp3", t, list(sentences), starts)
