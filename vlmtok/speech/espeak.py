@@ -180,8 +180,9 @@ class EspeakEngine:
 
     def plan(self, lang: str, rate: float) -> Plan:
         wpm = wpm_for(rate)
+        leftover = rate * BASE_WPM / wpm          # != 1 only when the rate was clamped to espeak-ng's range
         return Plan(voice=VOICES.get(lang, VOICES["en"]), synth_rate=f"{wpm}wpm",
-                    playback_rate=round(rate * BASE_WPM / wpm, 3))
+                    playback_rate=1.0 if abs(leftover - 1.0) < 0.02 else round(leftover, 3))
 
     def synthesize(self, text: str, lang: str, plan: Plan) -> Synthesis:
         wpm = int(plan.synth_rate.removesuffix("wpm"))

@@ -1,0 +1,209 @@
+"""vlmtok: describe an artwork in large text and speech, and see how vision encoders tokenise it.
+
+Run ``python app.py`` and open the address it prints. Layout and wiring only: every callback is a thin call into
+``vlmtok.ui``, which returns plain values; models load on first use, not at import.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import gradio as gr
+
+from vlmtok import ui
+from vlmtok.ui_strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices, t
+
+ASSETS = Path(__file__).resolve().parent / "vlmtok" / "assets"
+PUBLIC = os.environ.get("VLMTOK_PUBLIC") == "1" or bool(os.environ.get("SPACE_ID"))
+CONCURRENCY = int(os.environ.get("VLMTOK_CONCURRENCY", "2"))   # model calls at once (2 cores here; 1 GPU on a Space)
+QUEUE_SIZE = int(os.environ.get("VLMTOK_QUEUE_SIZE", "64"))     # visitors waiting before "too busy"
+MAX_FILE_SIZE = os.environ.get("VLMTOK_MAX_FILE_SIZE", "20mb")  # a phone photo is 2-8 MB
+L = "en"  # the page opens in English; the language choice relabels it
+
+
+class ArtworkImage(gr.Image):
+    """An image input that hands the uploaded file to ``vlmtok.images.load_image`` unopened.
+
+    Gradio's own preprocessing would open every upload with Pillow (any format, no pixel cap) and fail with a
+    technical error on a broken file; the safe loader refuses it with a plain message instead.
+    """
+
+    def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
+        return super().preprocess(payload)
+
+    def get_block_name(self) -> str:
+        return "image"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Callbacks: plain results from vlmtok.ui, wrapped for the page
+
+
+def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress()):
+    for r in ui.describe_stream(image, lang, tier, audience, label_text, progress=progress):
+        yield r.caption, r.status, r.text, r.session or session
+
+
+def follow_up(image, question, lang, audience, label_text, session, progress=gr.Progress()):
+    for r in ui.ask(image, question, lang, audience, label_text, progress=progress):
+        yield r.caption, r.status, r.text, r.session or session
+
+
+def speak_approved(text, lang, rate, session):
+    if not (session or {}).get("text"):            # nothing described yet, or the step before failed
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    r = ui.speak_text(text, lang, rate, session)
+    return r.caption, r.status, r.audio, r.session
+
+
+def describe_api(image, lang, tier, audience="adult", label_text="", rate=1.0, progress=gr.Progress()):
+    r = ui.describe(image, lang, tier, audience, label_text, rate, progress=progress)
+    return r.text, r.audio, r.caption, r.status
+
+
+def compare(image, encoders, sizes, lang, progress=gr.Progress()):
+    r = ui.compare(image, encoders, sizes, lang, progress=progress)
+    return r.pictures, r.ledger, r.status, r.artwork
+
+
+def tapped(image, encoders, sizes, lang, evt: gr.SelectData):
+    r = ui.similarity(image, encoders, sizes, tuple(evt.index[:2]) if evt.index else None, lang)
+    return r.similarity, r.status
+
+
+def relabel(lang):
+    """The Tour's words in the chosen language."""
+    return (gr.update(value=f"# {t('title', lang)}\n{t('intro', lang)}"),
+            gr.update(label=t("image", lang)), gr.update(label=t("language", lang)),
+            gr.update(label=t("length", lang), choices=choices(TIER_KEYS, lang)),
+            gr.update(label=t("audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
+            gr.update(label=t("label_text", lang)), gr.update(value=t("describe", lang)),
+            gr.update(label=t("edit_box", lang)), gr.update(value=t("speak", lang)),
+            gr.update(label=t("audio", lang)), gr.update(label=t("speed", lang)),
+            gr.update(label=t("question", lang), placeholder=t("question_hint", lang)),
+            gr.update(value=t("ask", lang)), gr.update(label=t("text_size", lang)),
+            gr.update(label=t("preset", lang), choices=choices(PRESET_KEYS, lang)),
+            gr.update(value=t("fullscreen", lang)), gr.update(value=ui.status_html(t("ready", lang))))
+
+
+SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
+SET_PRESET = "(p) => { document.documentElement.dataset.vtPreset = p; }"
+TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open'); }"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Layout
+
+with gr.Blocks(title="vlmtok") as demo:
+    session = gr.State({})
+    intro = gr.Markdown(f"# {t('title', L)}\n{t('intro', L)}")
+    with gr.Tabs():
+        with gr.Tab(t("tab_tour", L), id="tour"):
+            with gr.Row():
+                with gr.Column(scale=1, min_width=280):
+                    image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
+                                         image_mode=None, height=320, elem_id="vt-image")
+                    credit = gr.Markdown(elem_classes="vt-credit")
+                    gr.Examples(ui.example_paths(), inputs=[image], label=t("examples", L), examples_per_page=10)
+                    lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("language", L), elem_classes="vt-big")
+                    tier = gr.Radio(choices(TIER_KEYS, L), value="short", label=t("length", L), elem_classes="vt-big")
+                    audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("audience", L),
+                                        elem_classes="vt-big")
+                    label_text = gr.Textbox("", label=t("label_text", L), lines=1)
+                    describe_btn = gr.Button(t("describe", L), variant="primary", elem_classes="vt-big")
+                with gr.Column(scale=2, min_width=280):
+                    status = gr.HTML(ui.status_html(t("ready", L)), elem_id="vt-status",
+                                     html_template='<div role="status" aria-live="polite">${value}</div>',
+                                     js_on_load=None)
+                    with gr.Row(elem_id="vt-card-controls"):
+                        card_btn = gr.Button(t("fullscreen", L), elem_classes="vt-big", min_width=120)
+                        size = gr.Slider(24, 64, value=32, step=4, label=t("text_size", L), min_width=120)
+                        preset = gr.Radio(choices(PRESET_KEYS, L), value="dark", label=t("preset", L),
+                                          elem_classes="vt-big", min_width=120)
+                    caption = gr.HTML(ui.caption_html("", L), elem_id="vt-caption", js_on_load=None)
+                    audio = gr.Audio(label=t("audio", L), type="filepath", interactive=False, elem_id="vt-audio",
+                                     waveform_options=gr.WaveformOptions(show_recording_waveform=False))
+                    rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("speed", L))
+                    approved = gr.Textbox(label=t("edit_box", L), lines=4, interactive=True)
+                    speak_btn = gr.Button(t("speak", L), elem_classes="vt-big")
+                    question = gr.Textbox(label=t("question", L), placeholder=t("question_hint", L))
+                    ask_btn = gr.Button(t("ask", L), elem_classes="vt-big")
+            api_describe = gr.Button(visible=False)
+
+        with gr.Tab(t("tab_compare", L), id="compare"):
+            with gr.Row():
+                with gr.Column(scale=1, min_width=280):
+                    cmp_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
+                                             image_mode=None, height=280)
+                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("examples", L))
+                    encoders = gr.CheckboxGroup(list(ui.DEFAULT_COMPARE), value=list(ui.DEFAULT_COMPARE),
+                                                label=t("encoders", L))
+                    sizes = gr.CheckboxGroup([str(s) for s in ui.COMPARE_SIZES], value=["224"], label=t("sizes", L))
+                    compare_btn = gr.Button(t("compare", L), variant="primary", elem_classes="vt-big")
+                with gr.Column(scale=2, min_width=280):
+                    cmp_status = gr.HTML(elem_id="vt-cmp-status", js_on_load=None,
+                                         html_template='<div role="status" aria-live="polite">${value}</div>')
+                    pictures = gr.Gallery(label=t("pictures", L), columns=4, height="auto", object_fit="contain")
+                    ledger = gr.Markdown(label=t("ledger", L))
+                    gr.Markdown(t("tap_hint", L))
+                    tap_image = gr.Image(label=t("tap_hint", L), interactive=False, type="pil", height=320)
+                    sim_pictures = gr.Gallery(label=t("similarity", L), columns=4, height="auto")
+
+        with gr.Tab(t("tab_how", L), id="how"):
+            with gr.Row():
+                with gr.Column(scale=1, min_width=280):
+                    how_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload"],
+                                             image_mode=None, height=280)
+                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("examples", L))
+                    how_encoder = gr.Dropdown(list(ui.DEFAULT_COMPARE), value=ui.DEFAULT_COMPARE[0],
+                                              label=t("encoder", L))
+                    how_size = gr.Dropdown([str(s) for s in ui.COMPARE_SIZES], value="224", label=t("size", L))
+                    how_btn = gr.Button(t("explain", L), variant="primary", elem_classes="vt-big")
+                with gr.Column(scale=2, min_width=280):
+                    steps = gr.Markdown(label=t("steps", L))
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Wiring
+
+    tour_outputs = [caption, status, approved, session]
+    speak_io = dict(inputs=[approved, lang, rate, session], outputs=[caption, status, audio, session])
+    gr.on([describe_btn.click, image.change], tour, inputs=[image, lang, tier, audience, label_text, session],
+          outputs=tour_outputs, api_name="tour").then(speak_approved, **speak_io, api_name="speak_after_tour")
+    image.change(lambda path, lg: ui.credit_line(path, lg), inputs=[image, lang], outputs=credit, api_name="credit")
+    speak_btn.click(speak_approved, **speak_io, api_name="speak")
+    rate.release(speak_approved, **speak_io, api_name="speak_at_rate")
+    gr.on([ask_btn.click, question.submit], follow_up, inputs=[image, question, lang, audience, label_text, session],
+          outputs=tour_outputs, api_name="ask").then(speak_approved, **speak_io, api_name="speak_after_ask")
+    api_describe.click(describe_api, inputs=[image, lang, tier, audience, label_text, rate],
+                       outputs=[approved, audio, caption, status], api_name="describe")
+    lang.change(relabel, inputs=lang, api_name="relabel",
+                outputs=[intro, image, lang, tier, audience, label_text, describe_btn, approved, speak_btn, audio,
+                         rate, question, ask_btn, size, preset, card_btn, status])
+    card_btn.click(None, js=TOGGLE_CARD)
+    size.change(None, inputs=size, js=SET_SIZE)
+    preset.change(None, inputs=preset, js=SET_PRESET)
+
+    compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang],
+                      outputs=[pictures, ledger, cmp_status, tap_image], api_name="compare")
+    tap_image.select(tapped, inputs=[cmp_image, encoders, sizes, lang], outputs=[sim_pictures, cmp_status],
+                     api_name="similarity")
+    how_btn.click(ui.pipeline_steps, inputs=[how_image, how_encoder, how_size, lang], outputs=steps,
+                  api_name="pipeline")
+    demo.load(lambda: (gr.update(choices=ui.encoder_choices()),) * 2, outputs=[encoders, how_encoder],
+              api_name="encoders")
+
+demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+
+
+def launch_kwargs() -> dict:
+    """What ``launch()`` needs besides the layout: assets, limits, the speech cache the audio is served from."""
+    from vlmtok.paths import cache_dir
+
+    return dict(max_file_size=MAX_FILE_SIZE, show_error=not PUBLIC, css_paths=[ASSETS / "app.css"],
+                js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=[str(cache_dir("speech")), str(cache_dir("speech-uncached"))])
+
+
+if __name__ == "__main__":
+    demo.launch(**launch_kwargs())

@@ -1,0 +1,169 @@
+"""Encoders: registry, token grids per family, normalisation from the model's own config, weight sources."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import timm
+import torch
+from PIL import Image
+
+from vlmtok import encoders
+from vlmtok.encoders import create_encoder, get_spec, list_encoders
+
+
+@pytest.fixture(scope="module")
+def picture() -> Image.Image:
+    rng = np.random.default_rng(0)
+    return Image.fromarray(rng.integers(0, 255, (300, 400, 3), dtype=np.uint8))
+
+
+def test_registry_covers_the_three_families_and_rejects_unknown_names():
+    families = {s.family for s in list_encoders()}
+    assert {"vit", "cnn", "hybrid"} <= families
+    assert all(timm.is_model(s.architecture) for s in list_encoders())
+    with pytest.raises(ValueError) as err:
+        get_spec("vit_huge_made_up")
+    assert "mobilenetv2_100" in str(err.value) and "swin_tiny_patch4_window7_224" in str(err.value)
+
+
+@pytest.mark.parametrize("size,grid", [(224, (16, 16)), (336, (24, 24)), ((224, 336), (16, 24))])
+def test_vit_grid_is_input_over_patch(picture, size, grid):
+    vt = create_encoder("vit_small_patch14_dinov2", weights="random").encode(picture, size)
+    assert vt.patch_px == 14 and vt.grid == grid
+    assert vt.tokens.shape == (grid[0] * grid[1], 384)
+    assert vt.input_size == (grid[0] * 14, grid[1] * 14)
+    assert vt.input_image.size == (grid[1] * 14, grid[0] * 14)
+    assert vt.cls is not None and vt.cls.shape == (384,)
+
+
+def test_vit_sizes_round_to_a_multiple_of_the_patch(picture):
+    vt = create_encoder("vit_small_patch14_dinov2", weights="random").encode(picture, 230)
+    assert vt.input_size == (224, 224) and vt.grid == (16, 16)
+
+
+def test_tokens_are_the_patch_tokens_without_the_class_token(picture):
+    enc = create_encoder("vit_small_patch14_dinov2", weights="random")
+    x, _ = enc.preprocess(picture, 224)
+    with torch.inference_mode():
+        full = enc.model.forward_features(x)[0]  # [1 + 256, 384]
+    vt = enc.encode(picture, 224)
+    torch.testing.assert_close(vt.cls, full[0])
+    torch.testing.assert_close(vt.tokens, full[1:])
+
+
+def test_siglip_has_no_class_token(picture):
+    vt = create_encoder("vit_base_patch16_siglip_224", weights="random").encode(picture, 224)
+    assert vt.cls is None and vt.grid == (14, 14)
+
+
+def test_mobilenet_at_336_gives_11x11_cells_with_stage_shapes(picture):
+    vt = create_encoder("mobilenetv2_100", weights="random").encode(picture, 336)
+    assert vt.grid == (11, 11) and vt.tokens.shape == (121, 1280) and vt.patch_px == 32
+    assert [s["stride"] for s in vt.stages] == [2, 4, 8, 16, 32]
+    assert vt.stages[-1]["grid"] == (11, 11)
+
+
+def test_swin_records_its_stages_and_windows(picture):
+    vt = create_encoder("swin_tiny_patch4_window7_224", weights="random").encode(picture, 224)
+    assert vt.family == "hybrid" and vt.grid == (7, 7)
+    assert [s["grid"] for s in vt.stages] == [(56, 56), (28, 28), (14, 14), (7, 7)]
+    assert vt.extra["window_size"] == (7, 7)
+
+
+def test_cnn_stem_vit_grid_matches_token_count_at_odd_sizes(picture):
+    vt = create_encoder("vit_small_r26_s32_224", weights="random").encode(picture, 336)
+    assert vt.grid[0] * vt.grid[1] == vt.num_tokens == 121
+
+
+def test_normalisation_comes_from_the_models_data_config():
+    for name in ("tf_efficientnet_lite0", "vit_small_patch14_dinov2"):
+        enc = create_encoder(name, weights="random")
+        cfg = timm.data.resolve_model_data_config(enc.model)
+        assert enc.mean == tuple(cfg["mean"]) and enc.std == tuple(cfg["std"])
+    assert create_encoder("tf_efficientnet_lite0", weights="random").mean == (0.5, 0.5, 0.5)
+
+
+def test_preprocess_normalises_with_mean_and_std():
+    enc = create_encoder("tf_efficientnet_lite0", weights="random")  # mean = std = 0.5
+    grey = Image.new("RGB", (50, 50), (128, 128, 128))
+    x, resized = enc.preprocess(grey, 224)
+    assert x.shape == (1, 3, 224, 224) and resized.size == (224, 224)
+    assert torch.allclose(x, torch.full_like(x, (128 / 255 - 0.5) / 0.5), atol=1e-6)
+
+
+def test_random_weights_are_recorded_on_every_result(picture):
+    vt = create_encoder("resnet50", weights="random").encode(picture, 224)
+    assert vt.weights_source == "random" and not vt.meaningful
+    assert {"preprocess_ms", "forward_ms", "total_ms"} <= set(vt.timings)
+
+
+def test_unknown_weight_choice_is_refused():
+    with pytest.raises(ValueError):
+        create_encoder("resnet50", weights="imagenet")
+
+
+def test_hub_choice_without_the_hub_fails_plainly():
+    with pytest.raises(RuntimeError, match="No hub weights"):
+        create_encoder("resnet50", weights="hub", cache=False)
+
+
+def test_concurrent_encodes_keep_their_own_stage_records(picture):
+    enc = create_encoder("mobilenetv2_100", weights="random")
+    results = {}
+
+    def work(size):
+        results[size] = enc.encode(picture, size)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in (224, 320, 224, 320)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results[224].stages[-1]["grid"] == (7, 7) and len(results[224].stages) == 5
+    assert results[320].stages[-1]["grid"] == (10, 10) and len(results[320].stages) == 5
+
+
+@pytest.mark.parametrize("name", ["vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientnet_lite0"])
+def test_offline_encoders_load_real_weights_without_the_hub(name):
+    enc = create_encoder(name)  # auto: Hub unreachable -> offline pack
+    assert enc.weights_source == "offline-pack"
+    fresh = timm.create_model(enc.spec.architecture, pretrained=False)
+    a = next(p for n, p in enc.model.named_parameters() if p.ndim == 4)
+    b = next(p for n, p in fresh.named_parameters() if p.ndim == 4)
+    assert not torch.allclose(a.float(), b.float())
+
+
+def test_hub_probe_fails_fast_on_a_closed_port(monkeypatch):
+    import socket
+    import time
+
+    from vlmtok import hub
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    hub.hub_available.cache_clear()
+    try:
+        t0 = time.perf_counter()
+        assert hub.hub_available() is False
+        assert time.perf_counter() - t0 < 2.5
+    finally:
+        hub.hub_available.cache_clear()
+
+
+def test_local_hf_cache_file_is_preferred(monkeypatch, tmp_path):
+    """A model already in the Hugging Face cache loads from that file, offline, and says 'hub'."""
+    model = timm.create_model("mobilenetv2_100", pretrained=False)
+    torch.nn.init.constant_(model.conv_stem.weight, 0.25)
+    path = tmp_path / "model.safetensors"
+    from safetensors.torch import save_file
+
+    save_file(model.state_dict(), str(path))
+    monkeypatch.setattr(encoders, "_local_hub_file", lambda timm_name: str(path))
+    enc = create_encoder("mobilenetv2_100", cache=False)
+    assert enc.weights_source == "hub"
+    assert torch.all(enc.model.conv_stem.weight == 0.25)

@@ -1,0 +1,47 @@
+"""Small helpers shared by the benchmarks: medians, resident memory, machine facts."""
+from __future__ import annotations
+
+import platform
+import resource
+import statistics
+import sys
+import time
+from typing import Callable
+
+
+def median_ms(fn: Callable[[], object], iters: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn`` in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(iters):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def machine() -> dict[str, object]:
+    import os
+
+    facts: dict[str, object] = {"python": sys.version.split()[0], "platform": platform.platform(),
+                                "cpus": os.cpu_count()}
+    try:
+        import torch
+
+        facts["torch"] = torch.__version__
+        facts["threads"] = torch.get_num_threads()
+        facts["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except ImportError:
+        pass
+    return facts

@@ -1,0 +1,376 @@
+"""The SmolVLM narrator: vlmtok's own vision tokens spliced into SmolVLM's input embeddings, text streamed back.
+
+The picture is tokenised once by the model's vision tower + connector (``vlmtok.smolvlm_tokens``, cached per image
+by content hash, model and tiling); the chat prompt is tokenised with one ``<image>`` placeholder per vision token;
+the text embeddings get the vision tokens written at those positions; ``generate`` runs on ``inputs_embeds``. Greedy
+output equals the model's own ``generate(pixel_values=...)`` token for token (tests/test_smolvlm.py), and a follow-up
+question about the same artwork reuses the cached tokens (no second encode).
+
+>>> narrator = SmolVLMNarrator()                                    # HuggingFaceTB/SmolVLM-256M-Instruct
+>>> for part in narrator.stream(image, NarrationRequest(tier="short")):
+...     print(part if isinstance(part, str) else part.timings)     # text chunks, then the Narration
+>>> narrator.describe(image, NarrationRequest(question="What is the woman holding?")).text
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import re
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable, Iterator
+
+import torch
+from PIL import Image
+
+from vlmtok.i18n import normalize_lang, pick
+from vlmtok.narrate.base import Narration, NarrationRequest
+from vlmtok.smolvlm_tokens import (
+    DEFAULT_MODEL_ID,
+    LoadedSmolVLM,
+    SmolVLMImageTokens,
+    SmolVLMUnavailable,
+    SmolVLMVisionTower,
+    load_smolvlm,
+    resolve_detail,
+    smolvlm_available,
+    splice_image_tokens,
+    tile_plan,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SmolVLMNarrator", "SmolVLMUnavailable", "smolvlm_available", "DEFAULT_MODEL_ID", "MODELS", "tile_plan"]
+
+MODELS: dict[str, str] = {
+    "smolvlm-256m": "HuggingFaceTB/SmolVLM-256M-Instruct",
+    "smolvlm-500m": "HuggingFaceTB/SmolVLM-500M-Instruct",
+}
+MAX_NEW_TOKENS: dict[str, int] = {"alt": 64, "short": 128, "long": 320}   # ~1.3 tokens per English word, headroom
+MAX_TURNS = 4                  # turns of conversation kept per artwork (the first description + 3 follow-ups)
+MAX_ARTWORKS = 32              # conversations kept (one per picture and detail level)
+END_OF_UTTERANCE = "<end_of_utterance>"
+_CHAT_TEMPLATE = ("<|im_start|>{% for message in messages %}{{message['role'] | capitalize}}"
+                  "{% if message['content'][0]['type'] == 'image' %}{{':'}}{% else %}{{': '}}{% endif %}"
+                  "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{line['text']}}"
+                  "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}<end_of_utterance>\n"
+                  "{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}")
+_MARKUP = re.compile(r"<(?:image|fake_token_around_image|global-img|end_of_utterance|row_\d+_col_\d+|\|[^|>]*\|)>")
+_LABELS = {"en": "AI description, {model}", "vi": "Mô tả do AI viết, {model}"}
+_NO_TRANSLATION = {"en": "No translation model is available; the description is shown in English.",
+                   "vi": "Chưa có mô hình dịch; mô tả được hiển thị bằng tiếng Anh."}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Prompt text
+
+
+def _fallback_instruction(request: NarrationRequest) -> str:
+    """A plain museum prompt, used until ``vlmtok.narrate.prompts`` provides ``vlm_prompt(request)``."""
+    words = {"alt": "at most 30 words, as alt text", "short": "about 60 words", "long": "about 150 words"}
+    who = "a child" if request.audience == "child" else "an adult museum visitor"
+    length = words.get(request.tier, "about 60 words")
+    if request.label_text:
+        source = f"The museum label says: {request.label_text}. Take title, artist and date only from the label."
+    else:
+        source = "Say only what is visible; do not guess the artist, date or technique."
+    if request.question:
+        return f"{request.question} Answer for {who} in {length}. {source}"
+    return f"Describe this artwork for {who} in {length}. {source}"
+
+
+def instruction(request: NarrationRequest) -> str:
+    """The user turn's text (a description request or a follow-up question), free of chat markup.
+
+    Uses ``vlmtok.narrate.prompts.vlm_prompt(request) -> str`` (tier, audience, label and question aware) when that
+    module provides it, else a simple prompt.
+    """
+    try:
+        from vlmtok.narrate import prompts
+
+        build: Callable[[NarrationRequest], str] = getattr(prompts, "vlm_prompt", _fallback_instruction)
+    except ImportError:
+        build = _fallback_instruction
+    return _clean(build(request))
+
+
+def _clean(text: str) -> str:
+    """Guide-typed text must not smuggle in image placeholders or chat markers."""
+    return _MARKUP.sub("", text).strip()
+
+
+def _message(role: str, text: str, with_image: bool = False) -> dict[str, Any]:
+    content = ([{"type": "image"}] if with_image else []) + [{"type": "text", "text": text}]
+    return {"role": role, "content": content}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Streaming generation
+
+
+_END = object()
+
+
+class _ChunkStreamer:
+    """A ``generate`` streamer: decodes new tokens into text chunks on a queue, timing each token."""
+
+    def __init__(self, tokenizer: Any):
+        self.tokenizer = tokenizer
+        self.chunks: queue.Queue = queue.Queue()
+        self.ids: list[int] = []
+        self.times: list[float] = []
+        self._prompt_seen = False
+        self._text = ""
+
+    def put(self, value: torch.Tensor) -> None:
+        if not self._prompt_seen:                      # generate() first hands over the prompt itself
+            self._prompt_seen = True
+            return
+        self.times.append(time.perf_counter())
+        self.ids.extend(int(v) for v in value.reshape(-1).tolist())
+        self._flush(final=False)
+
+    def _flush(self, final: bool) -> None:
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        if text.endswith("\ufffd") and not final:      # half of a multi-byte character: wait for the rest
+            return
+        new, self._text = text[len(self._text):], text
+        if new:
+            self.chunks.put(new)
+
+    def end(self) -> None:
+        self._flush(final=True)
+        self.chunks.put(_END)
+
+
+class _Cancelled:
+    """Stopping criterion: ends generation as soon as ``event`` is set."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+def _zero_gpu(fn: Callable) -> Callable:
+    """On Hugging Face ZeroGPU (``SPACES_ZERO_GPU`` set), let ``spaces.GPU`` attach a GPU to ``fn``; else no-op."""
+    if not os.environ.get("SPACES_ZERO_GPU"):
+        return fn
+    try:
+        import spaces
+    except ImportError:
+        return fn
+    return spaces.GPU(duration=120)(fn)
+
+
+@_zero_gpu
+def _generate(model: torch.nn.Module, **kwargs: Any) -> torch.Tensor:
+    with torch.inference_mode():
+        return model.generate(**kwargs)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The narrator
+
+
+class SmolVLMNarrator:
+    """Narrates artworks with SmolVLM from vlmtok's cached vision tokens.
+
+    Args:
+        model_id: any Idefics3/SmolVLM checkpoint id (default SmolVLM-256M-Instruct), loaded lazily on first use.
+        loaded: an already loaded model (tests and benchmarks pass random-weight stand-ins here).
+        detail: default tile budget when a request says "auto": None = "low" on CPU, "normal" on CUDA.
+        generation: extra ``generate`` keyword arguments (e.g. ``{"min_new_tokens": 16}`` for fixed-length benches).
+    """
+
+    name = "smolvlm"
+
+    def __init__(self, model_id: str = DEFAULT_MODEL_ID, *, loaded: LoadedSmolVLM | None = None,
+                 detail: str | None = None, generation: dict[str, Any] | None = None):
+        self.generation = dict(generation or {})
+        self.model_id = loaded.model_id if loaded is not None else MODELS.get(model_id, model_id)
+        self._loaded = loaded
+        self.default_detail = detail
+        self.last_token_ids: list[int] = []         # ids of the latest narration (tests and benchmarks)
+        self._history: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- model -----------------------------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> LoadedSmolVLM:
+        if self._loaded is None:
+            self._loaded = load_smolvlm(self.model_id)
+        return self._loaded
+
+    @property
+    def tower(self) -> SmolVLMVisionTower:
+        return self.loaded.tower
+
+    @property
+    def label_model(self) -> str:
+        """Short model name for the narrator label: "SmolVLM-256M"."""
+        return self.model_id.split("/")[-1].removesuffix("-Instruct")
+
+    def detail(self, request: NarrationRequest) -> str:
+        return resolve_detail(request.detail if request.detail not in (None, "", "auto") else self.default_detail)
+
+    def tile_plan(self, image: Image.Image, detail: str | None = None):
+        """Tiles and tokens this picture will cost at ``detail`` (see ``vlmtok.smolvlm_tokens.tile_plan``)."""
+        return tile_plan(image.size, resolve_detail(detail), self.loaded.model.config, processor=self.loaded.processor)
+
+    def generation_kwargs(self, max_new_tokens: int) -> dict[str, Any]:
+        """Greedy decoding, stopping at the end of the assistant's turn (shared with the reference path in tests)."""
+        tok = self.loaded.processor.tokenizer
+        eos = self.loaded.model.generation_config.eos_token_id
+        eos = [eos] if isinstance(eos, int) else list(eos or [])
+        eou = tok.convert_tokens_to_ids(END_OF_UTTERANCE)
+        if isinstance(eou, int) and eou != tok.unk_token_id and eou not in eos:
+            eos.append(eou)
+        pad = tok.pad_token_id if tok.pad_token_id is not None else (eos[0] if eos else None)
+        return {"max_new_tokens": max_new_tokens, "do_sample": False, "num_beams": 1, "eos_token_id": eos,
+                "pad_token_id": pad, **self.generation}
+
+    # -- prompt ------------------------------------------------------------------------------------------------
+
+    def messages(self, image_hash: str, detail: str, request: NarrationRequest) -> list[dict[str, Any]]:
+        """The conversation so far about this picture, plus the new user turn (the image rides on the first)."""
+        turns = self._history.get((image_hash, detail), []) if request.question else []
+        out: list[dict[str, Any]] = []
+        for i, (user, answer) in enumerate(turns):
+            out += [_message("user", user, with_image=i == 0), _message("assistant", answer)]
+        return out + [_message("user", instruction(request), with_image=not turns)]
+
+    def prompt_ids(self, messages: list[dict[str, Any]], image_tokens: SmolVLMImageTokens) -> torch.Tensor:
+        """``[1, L]`` ids: the chat text with ``<image>`` expanded exactly as the processor expands it."""
+        proc = self.loaded.processor
+        template = getattr(proc, "chat_template", None) or _CHAT_TEMPLATE
+        text = proc.apply_chat_template(messages, chat_template=template, add_generation_prompt=True, tokenize=False)
+        text = text.replace("<image>", image_tokens.prompt_text, 1)
+        return proc.tokenizer(text, return_tensors="pt")["input_ids"]
+
+    # -- narration ------------------------------------------------------------------------------------------------
+
+    def describe(self, image: Image.Image, request: NarrationRequest,
+                 cancel: threading.Event | None = None) -> Narration:
+        """The whole narration (collects ``stream``)."""
+        final = None
+        for part in self.stream(image, request, cancel):
+            final = part
+        assert isinstance(final, Narration)
+        return final
+
+    def stream(self, image: Image.Image, request: NarrationRequest,
+               cancel: threading.Event | None = None) -> Iterator[str | Narration]:
+        """Yield English text chunks as they are written, then the final ``Narration``.
+
+        Setting ``cancel`` (or closing the generator) stops generation within one token; the Narration then carries
+        the text so far. Timings (ms): ``preprocess_ms``, ``encode_ms`` (0 when the tokens were cached),
+        ``prefill_ms`` (to the first new token), ``decode_ms``, ``decode_tokens_per_s``, ``total_ms``, plus
+        ``prompt_tokens``, ``image_tokens``, ``new_tokens``, ``cached_image``.
+        """
+        t0 = time.perf_counter()
+        detail = self.detail(request)
+        tokens = self.tower.encode(image, detail)
+        messages = self.messages(tokens.image_hash, detail, request)
+        input_ids = self.prompt_ids(messages, tokens)
+        model = self.loaded.model
+        with torch.inference_mode():
+            embeds = splice_image_tokens(model.get_input_embeddings(), input_ids.to(model.device), tokens.tokens,
+                                         model.config.image_token_id)          # [1, L, D]
+        streamer = _ChunkStreamer(self.loaded.processor.tokenizer)
+        max_new = request.max_new_tokens or MAX_NEW_TOKENS.get(request.tier, 128)
+        t_gen = time.perf_counter()
+        yield from self._run(input_ids, embeds, max_new, streamer, cancel or threading.Event())
+        self.last_token_ids = list(streamer.ids)
+        english = streamer.tokenizer.decode(streamer.ids, skip_special_tokens=True).strip()
+        self._remember(tokens.image_hash, detail, request, messages[-1]["content"][-1]["text"], english)
+        timings = _timings(t0, t_gen, tokens, input_ids, streamer)
+        yield self._narration(english, request, timings)
+
+    def _run(self, input_ids: torch.Tensor, embeds: torch.Tensor, max_new: int, streamer: _ChunkStreamer,
+             cancel: threading.Event) -> Iterator[str]:
+        """Generate in a worker thread; yield its chunks here. Closing this generator cancels the worker."""
+        from transformers import StoppingCriteriaList
+
+        model, errors = self.loaded.model, []
+        kwargs = dict(input_ids=input_ids.to(model.device), inputs_embeds=embeds,
+                      attention_mask=torch.ones_like(input_ids, device=model.device), streamer=streamer,
+                      stopping_criteria=StoppingCriteriaList([_Cancelled(cancel)]), **self.generation_kwargs(max_new))
+
+        def work() -> None:
+            try:
+                _generate(model, **kwargs)
+            except BaseException as exc:  # handed to the consumer thread, which raises it
+                errors.append(exc)
+            finally:
+                streamer.chunks.put(_END)
+
+        worker = threading.Thread(target=work, name="smolvlm-generate", daemon=True)
+        worker.start()
+        try:
+            while (chunk := streamer.chunks.get()) is not _END:
+                yield chunk
+        finally:
+            cancel.set() if worker.is_alive() else None
+            worker.join()
+        if errors:
+            raise errors[0]
+
+    def _remember(self, image_hash: str, detail: str, request: NarrationRequest, user: str, answer: str) -> None:
+        """A new description starts the artwork's conversation; a question continues it (bounded)."""
+        with self._lock:
+            key = (image_hash, detail)
+            turns = self._history.pop(key, []) if request.question else []
+            turns = turns + [(user, answer)]
+            self._history[key] = turns[:1] + turns[1:][-(MAX_TURNS - 1):]
+            while len(self._history) > MAX_ARTWORKS:
+                self._history.popitem(last=False)
+
+    def forget(self) -> None:
+        """Drop all conversations (a new tour)."""
+        with self._lock:
+            self._history.clear()
+
+    def _narration(self, english: str, request: NarrationRequest, timings: dict[str, float]) -> Narration:
+        lang = normalize_lang(request.lang)
+        text, language, translated, notice = english, "en", False, None
+        if lang != "en":
+            text, translated = _translate(english, lang)
+            language = lang if translated else "en"
+            notice = None if translated else pick(_NO_TRANSLATION, lang)
+        return Narration(
+            text=text, language=language, tier=request.tier, narrator=self.name,
+            narrator_label=pick(_LABELS, lang, model=self.label_model), model_id=self.model_id,
+            weights_source=self.loaded.weights_source, machine_translated=translated, audience=request.audience,
+            question=request.question, timings=timings, notice=notice)
+
+
+def _translate(text: str, lang: str) -> tuple[str, bool]:
+    """English -> ``lang`` with the translation module when there is one; ``(text, translated?)``."""
+    try:
+        from vlmtok.narrate.translate import translate
+    except ImportError:
+        return text, False
+    try:
+        out = translate(text, lang)
+    except Exception as exc:  # no model offline, a failed download: keep English, say so
+        log.warning("Translation to %s failed (%s); keeping English", lang, exc)
+        return text, False
+    return (out, True) if out else (text, False)
+
+
+def _timings(t0: float, t_gen: float, tokens: SmolVLMImageTokens, input_ids: torch.Tensor,
+             streamer: _ChunkStreamer) -> dict[str, float]:
+    """Milliseconds and counts for one narration (see ``SmolVLMNarrator.stream``)."""
+    end, times, n = time.perf_counter(), streamer.times, len(streamer.ids)
+    prefill = (times[0] - t_gen) * 1e3 if times else (end - t_gen) * 1e3
+    decode = (times[-1] - times[0]) * 1e3 if n > 1 else 0.0
+    return {"preprocess_ms": tokens.timings.get("preprocess_ms", 0.0), "encode_ms": tokens.timings["encode_ms"],
+            "prefill_ms": prefill, "decode_ms": decode,
+            "decode_tokens_per_s": (n - 1) / (decode / 1e3) if decode > 0 else 0.0, "total_ms": (end - t0) * 1e3,
+            "prompt_tokens": float(input_ids.shape[1]), "image_tokens": float(tokens.tokens.shape[0]),
+            "new_tokens": float(n), "cached_image": tokens.timings.get("cached", 0.0)}

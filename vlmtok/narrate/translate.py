@@ -1,0 +1,183 @@
+"""English -> Vietnamese for narrations written in English (SmolVLM writes English).
+
+The translation model (MarianMT ``Helsinki-NLP/opus-mt-en-vi`` by default) is loaded the ordinary way through
+transformers, from the Hub or the local cache. Without the Hub only the local cache is tried, so an offline start
+fails in milliseconds instead of waiting on a download. Without a model the English text is kept and the visitor is
+told so, in Vietnamese; text that did go through the model is labelled machine-translated.
+
+>>> Translator().translate("A dark blue night sky.", "vi").machine_translated     # False offline, True with a model
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from vlmtok.i18n import normalize_lang, pick
+from vlmtok.narrate.base import Narration
+from vlmtok.narrate.prompts import split_sentences
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-en-vi"
+TRANSLATION_MODELS: dict[str, str] = {"vi": DEFAULT_TRANSLATION_MODEL}   # target language -> model id
+MAX_BATCH_SENTENCES = 16     # sentences translated per forward pass
+MAX_NEW_TOKENS_FACTOR = 3    # Vietnamese needs more tokens than English; leave room, but bound runaway output
+MIN_NEW_TOKENS = 32
+
+NOTICE_NO_MODEL = {"en": "No translation model available; shown in English.",
+                   "vi": "Không có mô hình dịch; nội dung được hiển thị bằng tiếng Anh."}
+NOTICE_MACHINE = {"en": "Machine-translated from English.",
+                  "vi": "Bản dịch máy từ tiếng Anh, có thể chưa chính xác."}
+
+
+@dataclass
+class Translation:
+    """One translation attempt. When no model was available, ``text`` is the English source unchanged."""
+
+    text: str
+    language: str                       # the language ``text`` is in
+    source_text: str
+    machine_translated: bool
+    model_id: str | None
+    notice: str | None = None           # written in the requested language, for the visitor
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Translator:
+    """English -> ``target`` with a seq2seq model loaded lazily, once; a failed load is remembered."""
+
+    def __init__(self, model_id: str | None = None, target: str = "vi",
+                 local_files_only: bool | None = None) -> None:
+        self.target = normalize_lang(target)
+        self.model_id = model_id or TRANSLATION_MODELS.get(self.target, DEFAULT_TRANSLATION_MODEL)
+        self.local_files_only = local_files_only
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._error: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        """True when the model is loaded or loads now."""
+        return self._load()
+
+    @property
+    def error(self) -> str | None:
+        """Why the model could not be loaded (for logs), or None."""
+        return self._error
+
+    def _load(self) -> bool:
+        with self._lock:
+            if self._model is not None or self._error is not None:
+                return self._model is not None
+            t0 = time.perf_counter()
+            offline = self._offline()
+            if offline and not in_local_cache(self.model_id):
+                self._error = "not in the local cache and the Hub is not reachable"     # no torch import needed
+                log.info("translation model %s %s; narrations stay in English", self.model_id, self._error)
+                return False
+            try:
+                self._tokenizer, self._model = _load_model(self.model_id, offline)
+            except Exception as exc:  # noqa: BLE001 - any load failure means "no translation": say so, keep English
+                self._error = f"{type(exc).__name__}: {exc}"
+                log.info("translation model %s not available (%s); narrations stay in English",
+                         self.model_id, self._error.splitlines()[0])
+                return False
+            log.info("translation model %s loaded in %.0f ms", self.model_id, (time.perf_counter() - t0) * 1e3)
+            return True
+
+    def _offline(self) -> bool:
+        if self.local_files_only is not None:
+            return self.local_files_only
+        from vlmtok.hub import hub_available
+
+        return not hub_available()
+
+    def translate(self, text: str, target: str | None = None) -> Translation:
+        """Translate English ``text`` into ``target`` (default: this translator's); English stays as it is."""
+        lang = normalize_lang(target or self.target)
+        if lang == "en" or not text.strip():
+            return Translation(text=text, language=lang, source_text=text, machine_translated=False, model_id=None)
+        if lang != self.target or not self._load():
+            return _untranslated(text, lang)
+        t0 = time.perf_counter()
+        out = self._generate(split_sentences(text))
+        if not out.strip():                                    # a model that says nothing has not translated
+            log.warning("translation model %s returned empty text; keeping English", self.model_id)
+            return _untranslated(text, lang)
+        return Translation(text=out, language=lang, source_text=text, machine_translated=True,
+                           model_id=self.model_id, notice=pick(NOTICE_MACHINE, lang),
+                           timings={"translate_ms": (time.perf_counter() - t0) * 1e3})
+
+    def _generate(self, sentences: list[str]) -> str:
+        import torch
+
+        device = next(self._model.parameters()).device
+        pieces: list[str] = []
+        for i in range(0, len(sentences), MAX_BATCH_SENTENCES):
+            batch = self._tokenizer(sentences[i:i + MAX_BATCH_SENTENCES], return_tensors="pt", padding=True,
+                                    truncation=True).to(device)                        # input_ids [B, T]
+            budget = max(MIN_NEW_TOKENS, MAX_NEW_TOKENS_FACTOR * batch["input_ids"].shape[1])
+            with torch.inference_mode():
+                ids = self._model.generate(**batch, max_new_tokens=budget)              # [B, T_out]
+            pieces += [p.strip() for p in self._tokenizer.batch_decode(ids, skip_special_tokens=True)]
+        return " ".join(p for p in pieces if p)
+
+
+def in_local_cache(model_id: str) -> bool:
+    """True when ``model_id`` is a local model folder or its config is in the Hugging Face cache (cheap check)."""
+    if Path(model_id).is_dir():
+        return (Path(model_id) / "config.json").is_file()
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(model_id, "config.json"), str)
+    except ValueError:                                        # not a valid repo id
+        return False
+
+
+def _load_model(model_id: str, local_files_only: bool) -> tuple[Any, Any]:
+    """Tokenizer and seq2seq model, on the process's device (``vlmtok.device.runtime()``), in eval mode."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from vlmtok.device import runtime
+
+    rt = runtime()
+    tokenizer = AutoTokenizer.from_pretrained(model_id, local_files_only=local_files_only)
+    model = AutoModelForSeq2SeqLM.from_pretrained(model_id, local_files_only=local_files_only, dtype=rt.dtype)
+    return tokenizer, model.to(rt.device).eval()
+
+
+def _untranslated(text: str, lang: str) -> Translation:
+    return Translation(text=text, language="en", source_text=text, machine_translated=False, model_id=None,
+                       notice=pick(NOTICE_NO_MODEL, lang))
+
+
+@functools.lru_cache(maxsize=4)
+def get_translator(target: str = "vi", model_id: str | None = None) -> Translator:
+    """One shared translator per (target, model): the model is loaded once per process."""
+    return Translator(model_id=model_id, target=target)
+
+
+def translate_narration(narration: Narration, lang: str, translator: Translator | None = None) -> Narration:
+    """An English narration in ``lang``: translated and labelled, or kept in English with a notice.
+
+    Args:
+        narration: written in English (``narration.language == "en"``).
+        lang: the visitor's language.
+        translator: defaults to ``get_translator(lang)``.
+    """
+    lang = normalize_lang(lang)
+    if lang == narration.language:
+        return narration
+    result = (translator or get_translator(lang)).translate(narration.text, lang)
+    timings = {**narration.timings, **result.timings}
+    if "translate_ms" in result.timings and "total_ms" in narration.timings:
+        timings["total_ms"] = narration.timings["total_ms"] + result.timings["translate_ms"]
+    return replace(narration, text=result.text, language=result.language,
+                   machine_translated=result.machine_translated, notice=result.notice, timings=timings)

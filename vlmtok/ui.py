@@ -1,0 +1,418 @@
+"""The app's callbacks as plain functions: strings, file paths, PIL pictures and dicts in and out.
+
+``app.py`` (Gradio Blocks) wraps these in components; nothing here imports gradio, so every callback can be
+called and tested without a browser. Heavy modules (torch, narrators, encoders, speech) are imported inside the
+functions, so ``python app.py`` serves its first page before any model is loaded.
+
+Every error a visitor can cause ends in a plain sentence in their language (``TourResult.text``), never a
+traceback or a server path; the details go to the log.
+"""
+from __future__ import annotations
+
+import html
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from vlmtok.i18n import normalize_lang
+from vlmtok.ui_strings import t
+
+log = logging.getLogger(__name__)
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+MAX_COMPARE_ENCODERS = 4
+DEFAULT_COMPARE = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientnet_lite0")
+COMPARE_SIZES = (224, 336, 448)
+SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
+
+Progress = Callable[..., Any]  # gr.Progress or any callable(fraction, desc=...)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Examples and credits
+
+
+@lru_cache(maxsize=1)
+def _credits() -> dict[str, dict[str, Any]]:
+    try:
+        entries = json.loads((EXAMPLES_DIR / "CREDITS.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("examples/CREDITS.json unreadable (%s)", exc)
+        return {}
+    return {e["file"]: e for e in entries}
+
+
+def example_paths() -> list[str]:
+    """The example artworks, in CREDITS.json order (files that are missing are skipped)."""
+    return [str(EXAMPLES_DIR / name) for name in _credits() if (EXAMPLES_DIR / name).is_file()]
+
+
+def credit_line(image_path: str | None, lang: str = "en") -> str:
+    """"Title, by Artist. Picture: licence" for an example (matched by file name), else ""."""
+    entry = _credits().get(Path(image_path).name) if image_path else None
+    if not entry:
+        return ""
+    licence = entry.get("license", "").split(";")[0]
+    return t("credit", lang, title=entry["title"], artist=entry["artist"], license=licence)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The large-text panel (escaped text only: model output never becomes markup)
+
+
+def status_html(message: str) -> str:
+    """The status line; the live region (role=status) is its container in the page."""
+    return f'<p class="vt-status-text">{html.escape(message)}</p>'
+
+
+def caption_html(text: str, lang: str = "en", byline: str = "", sentences: Sequence[str] = (),
+                 starts: Sequence[float] = (), playback_rate: float = 1.0, busy: bool = False) -> str:
+    """The caption panel: byline first (who wrote it), then the text, one span per spoken sentence.
+
+    Args:
+        text: the description (escaped here).
+        byline: "AI description, SmolVLM-256M" or "Offline description: colours and layout only".
+        sentences, starts: the spoken sentences and their start times (s) for the highlight while playing.
+        playback_rate: the speed the audio element must apply (gTTS speeds other than 1x).
+        busy: True while streaming (aria-busy: screen readers wait for the finished text).
+    """
+    lang = normalize_lang(lang)
+    body = _sentence_spans(sentences, starts) if sentences and len(starts) == len(sentences) else html.escape(text)
+    head = f'<p class="vt-byline">{html.escape(byline)}</p>' if byline and not text.startswith(byline) else ""
+    placeholder = "" if text else f'<p class="vt-placeholder">{html.escape(t("placeholder", lang))}</p>'
+    return (f'<div class="vt-caption-body" lang="{lang}" data-playback-rate="{float(playback_rate):.3f}" '
+            f'aria-busy="{str(busy).lower()}">{head}{placeholder}<p class="vt-text">{body}</p></div>')
+
+
+def _sentence_spans(sentences: Sequence[str], starts: Sequence[float]) -> str:
+    return " ".join(f'<span class="vt-s" data-start="{float(s):.3f}">{html.escape(text)}</span>'
+                    for text, s in zip(sentences, starts))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Tour: describe, speak, ask
+
+
+@dataclass
+class TourResult:
+    """One step of the tour, ready for the page. ``text`` is a plain message when something went wrong."""
+
+    text: str
+    caption: str                       # caption panel HTML (escaped)
+    status: str                        # status line HTML
+    audio: str | None = None           # audio file path
+    byline: str = ""
+    ok: bool = True
+    session: dict[str, Any] = field(default_factory=dict)
+
+
+def _step(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        try:
+            progress(fraction, desc=message)
+        except Exception:  # a progress bar must never break a description
+            log.debug("progress update failed", exc_info=True)
+
+
+def _narrator(lang: str, progress: Progress | None):
+    from vlmtok.narrate import get_narrator
+
+    _step(progress, 0.05, t("loading", lang))
+    narrator, reason = get_narrator("auto")
+    if reason:
+        log.info("narrator %s: %s", getattr(narrator, "name", "?"), reason)
+    return narrator
+
+
+def _request(lang: str, tier: str, audience: str, label_text: str | None, question: str | None = None):
+    from vlmtok.narrate.base import AUDIENCES, TIERS, NarrationRequest
+
+    return NarrationRequest(lang=normalize_lang(lang), tier=tier if tier in TIERS else "short",
+                            audience=audience if audience in AUDIENCES else "adult",
+                            label_text=(label_text or "").strip() or None, question=question)
+
+
+def _load(image_path: str | None):
+    """The visitor's picture through the safe loader; raises ImageInputError with a plain message."""
+    from vlmtok.images import load_image
+
+    return load_image(image_path)
+
+
+def _failure(exc: BaseException, lang: str, key: str = "failed") -> TourResult:
+    """A plain message for the visitor; the details go to the log only."""
+    from vlmtok.images import ImageInputError
+
+    if isinstance(exc, ImageInputError):
+        message = exc.user_message_for(lang)
+    else:
+        log.error("tour step failed: %s", exc, exc_info=exc)
+        message = t(key, lang)
+    return TourResult(text=message, caption=caption_html(message, lang), status=status_html(message), ok=False)
+
+
+def _session(narration, lang: str, image_path: str | None) -> dict[str, Any]:
+    return {"lang": lang, "byline": narration.narrator_label, "narrator": narration.narrator,
+            "text": narration.text, "image": image_path}
+
+
+def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
+                    label_text: str | None = None, question: str | None = None,
+                    progress: Progress | None = None) -> Iterator[TourResult]:
+    """Stream a description (or a follow-up answer): partial results while writing, the finished one last."""
+    lang = normalize_lang(lang)
+    if not image_path:
+        message = t("no_image", lang)
+        yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
+        return
+    try:
+        image = _load(image_path)
+        narrator = _narrator(lang, progress)
+        working = t("answering" if question else "describing", lang)
+        _step(progress, 0.2, working)
+        yield TourResult("", caption_html("", lang, busy=True), status_html(working))
+        yield from _stream_narration(narrator, image, _request(lang, tier, audience, label_text, question),
+                                     image_path, working)
+    except Exception as exc:  # every visitor-caused error ends in a plain message
+        yield _failure(exc, lang)
+
+
+def _stream_narration(narrator, image, request, image_path: str, working: str) -> Iterator[TourResult]:
+    from vlmtok.narrate.base import Narration
+
+    lang, written = request.lang, ""
+    parts = narrator.stream(image, request) if hasattr(narrator, "stream") else iter([narrator.describe(image, request)])
+    for part in parts:
+        if isinstance(part, Narration):
+            done = t("answered" if request.question else "described", lang)
+            yield TourResult(part.text, caption_html(part.text, lang, part.narrator_label), status_html(done),
+                             byline=part.narrator_label, session=_session(part, lang, image_path))
+            return
+        written += str(part)
+        yield TourResult(written, caption_html(written, lang, busy=True), status_html(working))
+    raise RuntimeError("narrator stream ended without a Narration")
+
+
+def describe(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
+             label_text: str | None = None, rate: float = 1.0, progress: Progress | None = None) -> TourResult:
+    """The whole tour step at once (the API's ``/describe``): narration, then speech."""
+    final = None
+    for final in describe_stream(image_path, lang, tier, audience, label_text, progress=progress):
+        pass
+    if final is None or not final.ok:
+        return final
+    return speak_text(final.text, lang, rate, final.session)
+
+
+def speak_text(text: str, lang: str = "en", rate: float = 1.0, session: dict[str, Any] | None = None) -> TourResult:
+    """Speak the (approved, maybe edited) text; the caption gets one span per sentence for the highlight."""
+    lang = normalize_lang(lang)
+    session = dict(session or {})
+    byline = session.get("byline", "")
+    text = (text or "").strip()
+    if not text:
+        message = t("no_text", lang)
+        return TourResult(message, caption_html(message, lang), status_html(message), ok=False, session=session)
+    session["text"] = text
+    speech = _speak(text, lang, rate)
+    if speech is None or speech.audio_path is None:
+        notice = " ".join(filter(None, [t("audio_unavailable", lang), getattr(speech, "notice", None)]))
+        return TourResult(text, caption_html(text, lang, byline), status_html(notice), byline=byline,
+                          session=session)
+    sentences, starts = _sentences(speech, text)
+    caption = caption_html(text, lang, byline, sentences, starts, speech.playback_rate)
+    ready = " ".join(filter(None, [t("audio_ready", lang), speech.notice]))
+    return TourResult(text, caption, status_html(ready), audio=str(speech.audio_path), byline=byline,
+                      session=session)
+
+
+def _speak(text: str, lang: str, rate: float):
+    """A SpeechResult, or None when no voice could speak (the text stands, the status says so)."""
+    try:
+        from vlmtok.speech import speak
+
+        rate = min(max(float(rate or 1.0), SPEEDS[0]), SPEEDS[1])
+        return speak(text, lang, rate=rate)
+    except Exception as exc:
+        log.error("speech failed: %s", exc, exc_info=exc)
+        return None
+
+
+def _sentences(speech, text: str) -> tuple[list[str], list[float]]:
+    starts, sentences = list(speech.sentence_starts), list(speech.sentences)
+    if not sentences:
+        from vlmtok.speech.base import split_sentences
+
+        sentences = split_sentences(text)
+    return (sentences, starts) if len(sentences) == len(starts) else ([], [])
+
+
+def ask(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
+        label_text: str | None = None, progress: Progress | None = None) -> Iterator[TourResult]:
+    """A follow-up question about the same artwork (the narrator reuses its cached vision tokens)."""
+    lang = normalize_lang(lang)
+    if not (question or "").strip():
+        message = t("no_question", lang)
+        yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
+        return
+    yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Compare encoders
+
+
+@dataclass
+class CompareResult:
+    """Pictures side by side (picture, caption), a similarity row per tapped point, the token ledger (Markdown)."""
+
+    pictures: list[tuple[Any, str]]
+    ledger: str
+    status: str
+    similarity: list[tuple[Any, str]] = field(default_factory=list)
+    artwork: Any = None                # the loaded picture, to tap a point on
+
+
+def encoder_choices() -> list[tuple[str, str]]:
+    """``[(label, name)]`` for every registered encoder."""
+    from vlmtok.encoders import list_encoders
+
+    return [(f"{s.name} ({s.family})", s.name) for s in list_encoders()]
+
+
+def _encode_all(image_path: str, encoders: Sequence[str], sizes: Sequence[int], progress: Progress | None):
+    from vlmtok.encoders import create_encoder
+
+    image = _load(image_path)
+    pairs = [(name, int(size)) for name in encoders for size in sizes]
+    out = []
+    for i, (name, size) in enumerate(pairs):
+        _step(progress, i / max(len(pairs), 1), f"{name} @ {size}px")
+        out.append(create_encoder(name).encode(image, size))
+    return image, out
+
+
+def _check_compare(image_path, encoders, lang) -> tuple[list[str], str | None]:
+    encoders = list(encoders or [])
+    if not image_path:
+        return encoders, t("no_image", lang)
+    if not encoders:
+        return encoders, t("no_encoder", lang)
+    return encoders[:MAX_COMPARE_ENCODERS], None
+
+
+def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int | str], lang: str = "en",
+            progress: Progress | None = None) -> CompareResult:
+    """Patch grids, PCA colours, attention and compression groups for each (encoder, size), and the ledger."""
+    lang = normalize_lang(lang)
+    encoders, problem = _check_compare(image_path, encoders, lang)
+    if problem:
+        return CompareResult([], "", status_html(problem))
+    try:
+        from vlmtok import visualize as viz
+
+        sizes = [int(s) for s in (sizes or [224])]
+        image, vts = _encode_all(image_path, encoders, sizes, progress)
+        pictures = [(pic, f"{vt.encoder} @ {vt.input_size[0]}px: {what}")
+                    for vt in vts for what, pic in _pictures_for(viz, image, vt, lang)]
+        notice = t("too_many_encoders", lang, n=MAX_COMPARE_ENCODERS) if len(encoders) == MAX_COMPARE_ENCODERS else ""
+        return CompareResult(pictures, ledger_markdown(vts, lang), status_html(f"{t('compared', lang)} {notice}"),
+                             artwork=image)
+    except Exception as exc:
+        result = _failure(exc, lang, "compare_failed")
+        return CompareResult([], "", result.status)
+
+
+def _pictures_for(viz, image, vt, lang: str) -> list[tuple[str, Any]]:
+    """(what, picture) for one encoding, from vlmtok.visualize."""
+    return [(what, fn(vt, lang=lang)) for what, fn in (
+        ("patch grid", viz.patch_grid), ("PCA colours", viz.pca_colours),
+        ("attention", viz.attention_map), ("compression groups", viz.compression_groups))]
+
+
+def ledger_markdown(vts: Sequence[Any], lang: str = "en") -> str:
+    """The token ledger as a Markdown table (from vlmtok.ledger)."""
+    from vlmtok.ledger import ledger_rows, rows_markdown
+
+    return rows_markdown(ledger_rows(vts), lang=lang)
+
+
+def similarity(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int | str],
+               xy: tuple[int, int] | None, lang: str = "en") -> CompareResult:
+    """Similarity of every token to the tapped point ``(x, y)`` (pixels of the original), one map per encoder."""
+    lang = normalize_lang(lang)
+    encoders, problem = _check_compare(image_path, encoders, lang)
+    if problem or xy is None:
+        return CompareResult([], "", status_html(problem or t("tap_hint", lang)))
+    try:
+        from vlmtok import visualize as viz
+
+        image, vts = _encode_all(image_path, encoders, [int(s) for s in (sizes or [224])][:1], None)
+        point = (xy[0] / image.width, xy[1] / image.height)  # 0..1, resolution independent
+        maps = [(viz.similarity_map(vt, point, lang=lang), f"{vt.encoder} @ {vt.input_size[0]}px") for vt in vts]
+        return CompareResult([], "", status_html(t("compared", lang)), similarity=maps)
+    except Exception as exc:
+        return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# How it works: the pipeline with the real shapes
+
+
+def pipeline_steps(image_path: str | None, encoder: str, size: int | str = 224, lang: str = "en") -> str:
+    """Markdown: resize + normalise -> patches -> embedding -> + position/modality -> projector -> markers,
+    and SmolVLM's tiles -> patches -> pixel shuffle -> tokens, each with the shapes computed for this picture."""
+    lang = normalize_lang(lang)
+    if not image_path:
+        return t("no_image", lang)
+    try:
+        from vlmtok.encoders import create_encoder
+
+        image = _load(image_path)
+        enc = create_encoder(encoder)
+        vt = enc.encode(image, int(size))
+        return "\n".join(_encoder_steps(enc, vt) + [""] + _smolvlm_steps(image))
+    except Exception as exc:
+        return _failure(exc, lang, "compare_failed").text
+
+
+def _encoder_steps(enc, vt) -> list[str]:
+    from vlmtok.tokens import VisionProjector, budget_warning
+
+    (h, w), p, (gh, gw) = vt.input_size, vt.patch_px, vt.grid
+    projected = VisionProjector(vt.dim, 576)(vt.tokens, vt.grid)
+    mean = ", ".join(f"{m:.3f}" for m in vt.mean)
+    std = ", ".join(f"{s:.3f}" for s in vt.std)
+    steps = [
+        f"### {enc.name} ({vt.family}, weights: {vt.weights_source})",
+        f"1. **Resize and normalise**: {h} x {w} px, mean ({mean}), std ({std}) -> tensor `[1, 3, {h}, {w}]`",
+        f"2. **Patches**: P = {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{vt.num_tokens}** tokens",
+        f"3. **Linear embedding**: each patch -> d = {vt.dim} -> tokens `[{vt.num_tokens}, {vt.dim}]`"
+        + (f", plus a class token `[{vt.dim}]`" if vt.cls is not None else ""),
+        f"4. **+ position and modality embeddings**: E_pos(i, j) over the {gh} x {gw} grid, E_mod once",
+        f"5. **Projector** (LayerNorm + Linear, untrained here): `[{vt.num_tokens}, {vt.dim}]` -> "
+        f"`[{projected.num_image_tokens}, {projected.embeds.shape[1]}]`",
+        f"6. **Prompt**: `<IMG_TOKEN>` + {projected.num_image_tokens} tokens + `<IMG_END>` = "
+        f"`{list(projected.embeds.shape)}` before the text",
+    ]
+    warning = budget_warning(vt.num_tokens)
+    return steps + ([f"> {warning}"] if warning else [])
+
+
+def _smolvlm_steps(image) -> list[str]:
+    from vlmtok.smolvlm_tokens import geometry_of, tile_plan
+
+    geo = geometry_of()
+    ph, pw = geo.patch_grid
+    th, tw = geo.token_grid
+    lines = ["### SmolVLM (its own vision tower and connector)"]
+    for detail in ("low", "normal", "high"):
+        plan = tile_plan(image.size, detail)
+        lines.append(
+            f"- **{detail}**: {plan.rows} x {plan.cols} tiles + 1 global view = {plan.tiles} tiles of "
+            f"{geo.tile_px} px -> {ph} x {pw} = {ph * pw} patches each -> pixel shuffle x{geo.scale_factor} -> "
+            f"{th} x {tw} = {plan.tokens_per_tile} tokens each -> **{plan.tokens}** image tokens")
+    return lines
