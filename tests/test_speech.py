@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import io
 import json
 import socket
 import threading
@@ -198,6 +197,12 @@ def test_gtts_success_vietnamese_per_sentence(stand_in, cache):
     assert r.sentence_starts == [0.0, pytest.approx(SECONDS_PER_CHAR * 34, abs=0.03)]
 
 
+def test_auto_prefers_google_when_it_answers(stand_in, cache):
+    stand_in()
+    r = speak("A boat rides the wave.", "en", cache=cache)
+    assert r.engine == "gtts" and r.notice is None and r.fallback_reasons == []
+
+
 def test_gtts_slow_mode_for_low_rates(stand_in, cache):
     server = stand_in()
     r = speak("A quiet harbour.", "en", rate=0.75, engine="gtts", fallback=False, cache=cache)
@@ -292,6 +297,16 @@ def test_gtts_hard_timeout(stand_in, cache, monkeypatch):
     assert r.engine == "espeak" and "in time" in r.fallback_reasons[0]
 
 
+def test_hanging_name_lookup_is_bounded(cache, monkeypatch):
+    monkeypatch.setenv(google.URL_ENV, "https://tts.example.invalid/batchexecute")
+    monkeypatch.setattr(google, "CONFIG", dataclasses.replace(google.CONFIG, connect_timeout_s=0.3))
+    monkeypatch.setattr(google.socket, "getaddrinfo", lambda *a, **k: time.sleep(3))
+    t0 = time.perf_counter()
+    r = speak("Basement.", "en", cache=cache)
+    assert time.perf_counter() - t0 < 1.5
+    assert r.engine == "espeak" and "name lookup" in r.fallback_reasons[0]
+
+
 def test_offline_mode_skips_google(stand_in, cache, monkeypatch):
     server = stand_in()
     monkeypatch.setenv("VLMTOK_OFFLINE", "1")
@@ -360,9 +375,11 @@ def test_cache_hit_skips_synthesis(cache, monkeypatch):
 
 def test_cache_is_capped(tmp_path):
     small = DiskCache("speech", max_bytes=600_000, root=tmp_path / "small")
-    for i in range(8):
-        assert speak(f"Sentence number {i} about a painting of the sea.", "en", cache=small).ok
+    results = [speak(f"Sentence number {i} about a painting of the sea.", "en", cache=small) for i in range(8)]
+    assert all(r.ok and not r.cached for r in results)
+    assert sum(r.audio_path.stat().st_size for r in results[-2:]) * 4 > 600_000    # eviction had to happen
     assert small.total_bytes() <= 600_000
+    assert results[-1].audio_path.exists() and not results[0].audio_path.exists()
 
 
 def test_concurrent_requests_synthesise_once(cache, monkeypatch):

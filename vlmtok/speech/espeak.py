@@ -171,6 +171,8 @@ class EspeakEngine:
     def unavailable_reason(self, lang: str) -> str | None:
         if lang not in VOICES:
             return f"espeak-ng has no voice configured for {lang!r}"
+        if _LIBRARY.lib is not None:              # loaded: answer without waiting for a synthesis in progress
+            return None
         with _LIBRARY.lock:
             try:
                 _LIBRARY.ensure_loaded()

@@ -20,8 +20,10 @@ import binascii
 import logging
 import os
 import re
+import socket
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 
 import requests
@@ -118,6 +120,7 @@ class GttsEngine:
         deadline = time.monotonic() + CONFIG.text_limit_s
         sentences = split_sentences(text)
         try:
+            _check_name_lookup(endpoint_url(), CONFIG.connect_timeout_s)
             with requests.Session() as session:
                 parts = [_fetch(session, s, LANGS.get(lang, "en"), plan.synth_rate == "slow", deadline)
                          for s in sentences]
@@ -128,6 +131,26 @@ class GttsEngine:
         if not kept:
             raise EngineError("Google's voice returned no audio for this text")
         return join_mp3_sentences([s for s, _ in kept], [p for _, p in kept])
+
+
+def _check_name_lookup(url: str, timeout: float) -> None:
+    """Resolve the host within ``timeout``: requests' timeouts do not cover a hanging DNS lookup."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    done = threading.Event()
+    error: list[OSError] = []
+
+    def lookup() -> None:
+        try:
+            socket.getaddrinfo(host, None)
+        except OSError as exc:
+            error.append(exc)
+        done.set()
+
+    threading.Thread(target=lookup, daemon=True, name="gtts-dns").start()
+    if not done.wait(timeout):
+        raise EngineUnavailable("Google's voice could not be reached (name lookup timed out)")
+    if error:
+        raise EngineUnavailable("Google's voice could not be reached (no network?)")
 
 
 def _fetch(session: requests.Session, sentence: str, lang: str, slow: bool, deadline: float) -> bytes:
