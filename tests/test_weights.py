@@ -6,9 +6,10 @@ corrupt or race on a cache use a temporary one.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import subprocess
-import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,6 @@ PHOTOS = {                                       # file in the wheel -> sha256
     "skimage/data/coffee.png": "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",
     "skimage/data/chelsea.png": "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",
 }
-REPO = Path(__file__).resolve().parents[1]
 
 torch.set_num_threads(1)
 
@@ -150,19 +150,23 @@ def test_corrupted_cache_is_caught_and_converted_again(tmp_path, monkeypatch):
     assert first.keys() == again.keys() and all(torch.equal(first[k], again[k]) for k in first)
 
 
-def test_two_processes_converting_at_once_share_one_result(tmp_path):
-    code = ("import logging; logging.basicConfig(level=logging.INFO);"
-            "from vlmtok.weights import fetch_pack; print(fetch_pack('tf_efficientnet_lite0'))")
-    env = {**os.environ, "VLMTOK_CACHE": str(tmp_path), "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, cwd=REPO, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
-    outs = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outs
-    assert sum("Converted tf_efficientnet_lite0" in err for _, err in outs) == 1   # the other one waited
-    weights, checksum = (tmp_path / "weights" / f"tf_efficientnet_lite0.{ext}" for ext in ("safetensors", "sha256"))
-    assert outs[0][0].strip() == outs[1][0].strip() == str(weights)
+def test_two_workers_converting_at_once_share_one_result(tmp_path, monkeypatch, caplog):
+    """Two app workers asking at the same moment: one converts under the file lock, the other waits for it."""
+    monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path))
+    caplog.set_level(logging.INFO, logger="vlmtok.weights")
+    barrier = threading.Barrier(2)
+
+    def worker() -> Path:
+        barrier.wait()
+        return fetch_pack("tf_efficientnet_lite0")
+
+    with ThreadPoolExecutor(2) as pool:
+        paths = [f.result(timeout=300) for f in [pool.submit(worker) for _ in range(2)]]
+    weights, checksum = pack_paths("tf_efficientnet_lite0")
+    assert paths == [weights, weights]
+    assert sum("Converted tf_efficientnet_lite0" in r.getMessage() for r in caplog.records) == 1
     assert hashlib.sha256(weights.read_bytes()).hexdigest() == checksum.read_text().split()[0]
-    assert not list(tmp_path.glob("weights/*.tmp"))
+    assert not list(weights.parent.glob("*.tmp"))
 
 
 # ------------------------------------------------------------------------------------------------ behaviour
