@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -20,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from vlmtok.i18n import normalize_lang
-from vlmtok.narrate.base import AUDIENCES, TIERS, Narration, NarrationRequest
+from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.narrate.prompts import check_request, clean_free_text, count_words, fit_words, word_limit
 
 log = logging.getLogger(__name__)
@@ -147,8 +148,9 @@ def _hsv_hue(rgb: np.ndarray) -> np.ndarray:
 
 
 def _is_dark(light: float, chroma: float) -> bool:
-    """Dark shade: low L*, or a muted colour just above it (pure sRGB blue, L* 32, is still "blue")."""
-    return light < 35 or (light < 42 and chroma < 45)
+    """Dark shade: low L*, unless very saturated (pure sRGB blue, L* 32, C* 134, is "blue"), or a muted colour
+    a little lighter (Starry Night's blues, L* ~38, C* ~30)."""
+    return light < 25 or (light < 35 and chroma < 80) or (light < 42 and chroma < 45)
 
 
 def _name_chromatic(hue: float, light: float, chroma: float) -> str:
@@ -368,7 +370,8 @@ def measure(image: Image.Image) -> ImageFacts:
         lightness=float(light_l.mean()), light=light, contrast_range=float(p95 - p5), contrast=contrast,
         warmth=warmth, temperature=_temperature(warmth, colourful), colourfulness=colourful,
         focus_cells=cells, focus_where=_focus_where(cells),
-        edge_density=edges, busyness=busy, labels=labels, light_map=light_l, timings={"measure_ms": (time.perf_counter() - t0) * 1e3})
+        edge_density=edges, busyness=busy, labels=labels, light_map=light_l,
+        timings={"measure_ms": (time.perf_counter() - t0) * 1e3})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -463,10 +466,12 @@ SENTENCES: dict[str, dict[str, str]] = {
     "temp_warm": {"en": "The palette is warm{leaning}.", "en_child": "The colours feel warm, like sunshine or a fire.",
                   "vi": "Bảng màu mang tông ấm{leaning}.",
                   "vi_child": "Các màu trông thật ấm áp, như ánh nắng hay ngọn lửa."},
-    "temp_cool": {"en": "The palette is cool{leaning}.", "en_child": "The colours feel cool, like water or the night sky.",
+    "temp_cool": {"en": "The palette is cool{leaning}.",
+                  "en_child": "The colours feel cool, like water or the night sky.",
                   "vi": "Bảng màu mang tông lạnh{leaning}.",
                   "vi_child": "Các màu trông mát lạnh, như nước hay bầu trời đêm."},
-    "temp_mixed": {"en": "Warm and cool colours sit side by side.", "en_child": "Warm colours and cool colours sit together.",
+    "temp_mixed": {"en": "Warm and cool colours sit side by side.",
+                   "en_child": "Warm colours and cool colours sit together.",
                    "vi": "Màu ấm và màu lạnh đan xen nhau.", "vi_child": "Màu ấm và màu lạnh ở cạnh nhau."},
     "temp_neutral": {"en": "The colours are muted, close to greys.", "en_child": "The colours are soft and greyish.",
                      "vi": "Màu sắc trầm, gần với các sắc xám.", "vi_child": "Các màu dịu và hơi xám."},
@@ -484,6 +489,14 @@ SENTENCES: dict[str, dict[str, str]] = {
                                "spread across the picture, with no single focus.",
                          "vi": "Xét theo những chỗ màu sắc nổi bật và ánh sáng thay đổi nhiều nhất, sức nặng thị "
                                "giác trải đều khắp bức tranh, không có điểm nhấn riêng."},
+    "extremes": {"en": "The brightest area is {at}, and the darkest {at2}.",
+                 "en_child": "Can you find the brightest part? Look {to}.",
+                 "vi": "Vùng sáng nhất nằm ở {loc}, còn vùng tối nhất ở {loc2}.",
+                 "vi_child": "Em có tìm thấy chỗ sáng nhất không? Hãy nhìn về {loc} nhé."},
+    "count": {"en": "It uses at least {n} clearly different colours.",
+              "en_child": "Try to count the colours: there are at least {n}.",
+              "vi": "Bức tranh dùng ít nhất {n} màu khác hẳn nhau.",
+              "vi_child": "Em thử đếm xem có bao nhiêu màu nhé: ít nhất là {n} màu."},
     "busy_calm": {"en": "The composition is calm, with large, even areas.",
                   "en_child": "It looks calm, with big smooth areas of colour.",
                   "vi": "Bố cục tĩnh lặng, với những mảng lớn và đều.",
@@ -528,12 +541,14 @@ SENTENCES: dict[str, dict[str, str]] = {
 SHARE_WORDS: tuple[tuple[float, str, str], ...] = (
     (0.9, "almost all", "gần như toàn bộ"), (0.6, "most", "phần lớn"), (0.4, "about half", "khoảng một nửa"),
     (0.29, "about a third", "khoảng một phần ba"), (0.23, "about a quarter", "khoảng một phần tư"),
-    (0.17, "about a fifth", "khoảng một phần năm"), (0.08, "about a tenth", "khoảng một phần mười"),
+    (0.18, "about a fifth", "khoảng một phần năm"), (0.14, "about a sixth", "khoảng một phần sáu"),
+    (0.08, "about a tenth", "khoảng một phần mười"),
     (0.0, "a small part", "một phần nhỏ"))
 ONE_COLOUR_SHARE = 0.8        # one colour this large: "almost entirely red"
 LEAD_COLOUR_SHARE = 0.4       # a leading colour: "mostly dark blue (about half of it)"
 PRESENT_SHARE = 0.03          # a colour asked about covers at least this: it is there
 TRACE_SHARE = 0.003           # ... at least this: "only a little"
+EVEN_LIGHT = 12.0             # L* spread between the nine areas below which light is called even
 LABEL_MIN_WORDS = 4           # a label is never shortened below this many words
 SHADE_RANGE_MIN = 0.03        # shades this large count when saying "its blue tones range from ... to ..."
 
@@ -659,6 +674,20 @@ class _Writer:
             return self.say("focus_how_spread") if where == "spread" else self.say("focus_how", **self.at(where))
         return self.say("focus_spread") if where == "spread" else self.say("focus", **self.at(where))
 
+    def extremes(self) -> str | None:
+        """Where the brightest and darkest of the nine areas are (None when light is even)."""
+        cells = np.array([[c.mean() for c in np.array_split(r, 3, axis=1)]
+                          for r in np.array_split(self.f.light_map, 3, axis=0)])                # [3, 3] mean L*
+        if cells.max() - cells.min() < EVEN_LIGHT:
+            return None
+        hi, lo = (np.unravel_index(int(i), cells.shape) for i in (cells.argmax(), cells.argmin()))
+        bright, dark = self.at(_grid_key(*map(int, hi))), self.at(_grid_key(*map(int, lo)))
+        return self.say("extremes", **bright, at2=dark["at"], loc2=dark["loc"])
+
+    def count(self) -> str | None:
+        n = len({c.family for c in self.f.shades if c.share >= PRESENT_SHARE})
+        return self.say("count", n=n) if n >= 3 else None
+
     def busy(self) -> str:
         return self.say(f"busy_{self.f.busyness}")
 
@@ -672,8 +701,8 @@ class _Writer:
             return [self.alt()]
         if self.tier == "short":
             return [self.colours(), self.light(), self.focus(), self.temperature(), self.busy()]
-        parts = [self.format(), self.colours_pct(), self.shades(), self.light(), self.temperature(detailed=True),
-                 self.focus(detailed=True), self.busy(), self.say("limits")]
+        parts = [self.format(), self.colours_pct(), self.shades(), self.count(), self.light(), self.extremes(),
+                 self.temperature(detailed=True), self.focus(detailed=True), self.busy(), self.say("limits")]
         return [p for p in parts if p]
 
     def narration(self) -> list[str]:
@@ -846,15 +875,14 @@ class OfflineNarrator:
     name = "offline"
 
     def __init__(self) -> None:
-        self._last: tuple[int, tuple[int, int], ImageFacts] | None = None
+        self._last: tuple[weakref.ref, ImageFacts] | None = None
 
     def measure(self, image: Image.Image) -> ImageFacts:
-        """``measure(image)``, reusing the facts when asked about the same picture object again."""
-        key = (id(image), image.size)
-        if self._last is not None and self._last[:2] == key:
-            return self._last[2]
+        """``measure(image)``, reusing the facts when asked about the same (still living) picture object again."""
+        if self._last is not None and self._last[0]() is image:
+            return self._last[1]
         facts = measure(image)
-        self._last = (*key, facts)
+        self._last = (weakref.ref(image), facts)
         return facts
 
     def sentences(self, image: Image.Image, request: NarrationRequest) -> tuple[list[str], ImageFacts]:

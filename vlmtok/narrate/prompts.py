@@ -157,3 +157,8 @@ def build_messages(request: NarrationRequest, history: Sequence[tuple[str, str]]
         if reply is not None:
             messages.append({"role": "assistant", "content": [{"type": "text", "text": reply}]})
     return messages
+
+
+def vlm_prompt(request: NarrationRequest) -> str:
+    """The user turn's text for a vision-language model: ``prompt_for(request)`` (the SmolVLM narrator's hook)."""
+    return prompt_for(request)

@@ -181,3 +181,9 @@ def translate_narration(narration: Narration, lang: str, translator: Translator 
         timings["total_ms"] = narration.timings["total_ms"] + result.timings["translate_ms"]
     return replace(narration, text=result.text, language=result.language,
                    machine_translated=result.machine_translated, notice=result.notice, timings=timings)
+
+
+def translate(text: str, lang: str) -> str | None:
+    """The machine translation of English ``text`` into ``lang``, or None when no model could translate it."""
+    result = get_translator(normalize_lang(lang)).translate(text, lang)
+    return result.text if result.machine_translated else None

@@ -1,0 +1,91 @@
+"""``python -m vlmtok describe IMAGE [--lang en|vi] [--tier alt|short|long] [--audience adult|child]
+[--label TEXT] [--narrator auto|smolvlm|offline] [--ask "..."]``: print a narration of an artwork.
+
+The first line names the narrator and why it was chosen; the text follows as it is written; a notice (for
+example "shown in English") comes last. Bad input prints a plain message and exits with 2.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from vlmtok.i18n import LANGUAGES, pick
+
+log = logging.getLogger(__name__)
+
+TIERS = ("alt", "short", "long")          # as vlmtok.narrate.base.TIERS (not imported: keeps --help instant)
+AUDIENCES = ("adult", "child")
+NARRATOR_NAMES = ("auto", "smolvlm", "offline")
+DETAILS = ("auto", "low", "normal", "high")
+
+HEADER = {"en": "Narrator: {name} ({reason})", "vi": "Trình mô tả: {name} ({reason})"}
+NOTICE = {"en": "Note: {notice}", "vi": "Lưu ý: {notice}"}
+MACHINE_TRANSLATED = {"en": "Machine-translated:", "vi": "Bản dịch máy:"}
+FAILED = {"en": "The {name} narrator could not describe this picture. Try --narrator offline, or run "
+                "'python -m vlmtok prefetch' once while online.",
+          "vi": "Trình mô tả {name} không mô tả được bức tranh này. Hãy thử --narrator offline, hoặc chạy "
+                "'python -m vlmtok prefetch' một lần khi có mạng."}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("image", help="path to the picture (JPEG, PNG, WebP, ...)")
+    parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the narration")
+    parser.add_argument("--tier", default="short", choices=TIERS,
+                        help="alt text (~30 words), short (~60) or long (~150)")
+    parser.add_argument("--audience", default="adult", choices=AUDIENCES, help="wording for adults or children")
+    parser.add_argument("--label", help="the museum label (title, artist, date): the only source of such facts")
+    parser.add_argument("--narrator", default="auto", choices=NARRATOR_NAMES,
+                        help="auto: SmolVLM when available, else the offline narrator (colours and layout)")
+    parser.add_argument("--model", help="SmolVLM checkpoint id or alias (default: SmolVLM-256M-Instruct)")
+    parser.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tile budget")
+    parser.add_argument("--ask", help="a question about the artwork, answered instead of a description")
+
+
+def run(args: argparse.Namespace) -> int:
+    from vlmtok.images import ImageInputError, load_image
+    from vlmtok.narrate import NarrationRequest, get_narrator
+
+    try:
+        image = load_image(args.image)
+    except ImageInputError as err:
+        print(err.user_message_for(args.lang), file=sys.stderr)
+        return 2
+    kw = {"model_id": args.model} if args.model and args.narrator != "offline" else {}
+    narrator, reason = get_narrator(args.narrator, lang=args.lang, **kw)
+    print(pick(HEADER, args.lang, name=narrator.name, reason=reason), flush=True)
+    request = NarrationRequest(lang=args.lang, tier=args.tier, audience=args.audience, label_text=args.label,
+                               question=args.ask, detail=args.detail)
+    return _print_stream(narrator, image, request, args.lang)
+
+
+def _print_stream(narrator, image, request, lang: str) -> int:
+    """Print chunks as they come, then the final text if it differs (a translation), then the notice.
+
+    A narrator failure is a plain message on stderr and exit code 1; the details go to the log (``-v``)."""
+    streamed: list[str] = []
+    narration = None
+    try:
+        for part in narrator.stream(image, request):
+            if isinstance(part, str):
+                streamed.append(part)
+                sys.stdout.write(part)
+                sys.stdout.flush()
+            else:
+                narration = part
+    except Exception as err:  # noqa: BLE001 - the person gets plain words, whatever went wrong
+        log.debug("narrator %s failed", narrator.name, exc_info=True)
+        message = getattr(err, "user_message_for", None)
+        print("")
+        print(message(lang) if callable(message) else pick(FAILED, lang, name=narrator.name), file=sys.stderr)
+        return 1
+    print()
+    if narration is None:
+        return 1
+    if narration.text.strip() != "".join(streamed).strip():
+        if narration.machine_translated:
+            print(pick(MACHINE_TRANSLATED, lang))
+        print(narration.text)
+    if narration.notice:
+        print(pick(NOTICE, lang, notice=narration.notice))
+    return 0
