@@ -90,7 +90,7 @@ def relabel(lang):
 
 SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
 SET_PRESET = "(p) => { document.documentElement.dataset.vtPreset = p; }"
-TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open'); }"
+TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open'); window.vtFitCard?.(); }"
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -106,7 +106,8 @@ with gr.Blocks(title="vlmtok") as demo:
                     image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
                                          image_mode=None, height=320, elem_id="vt-image")
                     credit = gr.Markdown(elem_classes="vt-credit")
-                    gr.Examples(ui.example_paths(), inputs=[image], label=t("examples", L), examples_per_page=10)
+                    gr.Examples(ui.example_paths(), inputs=[image], label=t("examples", L), examples_per_page=10,
+                                example_labels=ui.example_titles())
                     lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("language", L), elem_classes="vt-big")
                     tier = gr.Radio(choices(TIER_KEYS, L), value="short", label=t("length", L), elem_classes="vt-big")
                     audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("audience", L),
@@ -136,8 +137,9 @@ with gr.Blocks(title="vlmtok") as demo:
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
                     cmp_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
-                                             image_mode=None, height=280)
-                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("examples", L))
+                                             image_mode=None, height=280, elem_id="vt-cmp-image")
+                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("examples", L),
+                                example_labels=ui.example_titles())
                     encoders = gr.CheckboxGroup(list(ui.DEFAULT_COMPARE), value=list(ui.DEFAULT_COMPARE),
                                                 label=t("encoders", L))
                     sizes = gr.CheckboxGroup([str(s) for s in ui.COMPARE_SIZES], value=["224"], label=t("sizes", L))
@@ -145,18 +147,22 @@ with gr.Blocks(title="vlmtok") as demo:
                 with gr.Column(scale=2, min_width=280):
                     cmp_status = gr.HTML(elem_id="vt-cmp-status", js_on_load=None,
                                          html_template='<div role="status" aria-live="polite">${value}</div>')
-                    pictures = gr.Gallery(label=t("pictures", L), columns=4, height="auto", object_fit="contain")
+                    pictures = gr.Gallery(label=t("pictures", L), columns=4, height="auto", object_fit="contain",
+                                          elem_classes="vt-compare-gallery")
                     ledger = gr.Markdown(label=t("ledger", L))
                     gr.Markdown(t("tap_hint", L))
-                    tap_image = gr.Image(label=t("tap_hint", L), interactive=False, type="pil", height=320)
-                    sim_pictures = gr.Gallery(label=t("similarity", L), columns=4, height="auto")
+                    tap_image = gr.Image(label=t("tap_hint", L), interactive=False, type="pil", height=320,
+                                         elem_id="vt-tap-image")
+                    sim_pictures = gr.Gallery(label=t("similarity", L), columns=4, height="auto",
+                                              elem_classes="vt-sim-gallery")
 
         with gr.Tab(t("tab_how", L), id="how"):
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
                     how_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload"],
                                              image_mode=None, height=280)
-                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("examples", L))
+                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("examples", L),
+                                example_labels=ui.example_titles())
                     how_encoder = gr.Dropdown(list(ui.DEFAULT_COMPARE), value=ui.DEFAULT_COMPARE[0],
                                               label=t("encoder", L))
                     how_size = gr.Dropdown([str(s) for s in ui.COMPARE_SIZES], value="224", label=t("size", L))

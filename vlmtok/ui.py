@@ -26,6 +26,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 MAX_COMPARE_ENCODERS = 4
 DEFAULT_COMPARE = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientnet_lite0")
 COMPARE_SIZES = (224, 336, 448)
+D_LLM = 576                    # SmolLM2-135M's width: the language model SmolVLM-256M feeds
 SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
 
 Progress = Callable[..., Any]  # gr.Progress or any callable(fraction, desc=...)
@@ -48,6 +49,11 @@ def _credits() -> dict[str, dict[str, Any]]:
 def example_paths() -> list[str]:
     """The example artworks, in CREDITS.json order (files that are missing are skipped)."""
     return [str(EXAMPLES_DIR / name) for name in _credits() if (EXAMPLES_DIR / name).is_file()]
+
+
+def example_titles() -> list[str]:
+    """A short label for each example button (screen readers need a name, not only a thumbnail)."""
+    return [f"{e['title']}, {e['artist']}" for name, e in _credits().items() if (EXAMPLES_DIR / name).is_file()]
 
 
 def credit_line(image_path: str | None, lang: str = "en") -> str:
@@ -283,16 +289,17 @@ def encoder_choices() -> list[tuple[str, str]]:
     return [(f"{s.name} ({s.family})", s.name) for s in list_encoders()]
 
 
-def _encode_all(image_path: str, encoders: Sequence[str], sizes: Sequence[int], progress: Progress | None):
-    from vlmtok.encoders import create_encoder
+MERGE_RATIO = 0.5              # the compression shown: token merging halves the count
+
+
+def _runs(image_path: str, encoders: Sequence[str], sizes: Sequence[int], progress: Progress | None,
+          merge: float | None = MERGE_RATIO):
+    """The loaded picture and one ``EncoderRun`` per encoder (all sizes), from vlmtok.visualize."""
+    from vlmtok.visualize import run_encoders
 
     image = _load(image_path)
-    pairs = [(name, int(size)) for name in encoders for size in sizes]
-    out = []
-    for i, (name, size) in enumerate(pairs):
-        _step(progress, i / max(len(pairs), 1), f"{name} @ {size}px")
-        out.append(create_encoder(name).encode(image, size))
-    return image, out
+    _step(progress, 0.1, ", ".join(encoders))
+    return image, run_encoders(image, list(encoders), [int(s) for s in sizes], merge=merge)
 
 
 def _check_compare(image_path, encoders, lang) -> tuple[list[str], str | None]:
@@ -308,36 +315,56 @@ def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int
             progress: Progress | None = None) -> CompareResult:
     """Patch grids, PCA colours, attention and compression groups for each (encoder, size), and the ledger."""
     lang = normalize_lang(lang)
+    asked = len(list(encoders or []))
     encoders, problem = _check_compare(image_path, encoders, lang)
     if problem:
         return CompareResult([], "", status_html(problem))
     try:
-        from vlmtok import visualize as viz
+        from vlmtok.visualize.sheet import Comparison
 
-        sizes = [int(s) for s in (sizes or [224])]
-        image, vts = _encode_all(image_path, encoders, sizes, progress)
-        pictures = [(pic, f"{vt.encoder} @ {vt.input_size[0]}px: {what}")
-                    for vt in vts for what, pic in _pictures_for(viz, image, vt, lang)]
-        notice = t("too_many_encoders", lang, n=MAX_COMPARE_ENCODERS) if len(encoders) == MAX_COMPARE_ENCODERS else ""
-        return CompareResult(pictures, ledger_markdown(vts, lang), status_html(f"{t('compared', lang)} {notice}"),
-                             artwork=image)
+        image, runs = _runs(image_path, encoders, sizes or [224], progress)
+        _step(progress, 0.7, t("comparing", lang))
+        pictures = [pic for run in runs for pic in _pictures_for(run, lang)]
+        notice = t("too_many_encoders", lang, n=MAX_COMPARE_ENCODERS) if asked > MAX_COMPARE_ENCODERS else ""
+        ledger = ledger_markdown(Comparison(runs, image.size, "").ledger())
+        return CompareResult(pictures, ledger, status_html(f"{t('compared', lang)} {notice}".strip()), artwork=image)
     except Exception as exc:
-        result = _failure(exc, lang, "compare_failed")
-        return CompareResult([], "", result.status)
+        return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
 
 
-def _pictures_for(viz, image, vt, lang: str) -> list[tuple[str, Any]]:
-    """(what, picture) for one encoding, from vlmtok.visualize."""
-    return [(what, fn(vt, lang=lang)) for what, fn in (
-        ("patch grid", viz.patch_grid), ("PCA colours", viz.pca_colours),
-        ("attention", viz.attention_map), ("compression groups", viz.compression_groups))]
+def _pictures_for(run, lang: str) -> list[tuple[Any, str]]:
+    """(picture, caption) for every scale of one encoder: grid, PCA, attention (transformers), merge groups."""
+    from vlmtok import visualize as viz
+    from vlmtok.encoders import create_encoder
+
+    out = []
+    for vt, comp in zip(run.scales, run.compressed):
+        tag = f"{vt.encoder} @ {vt.input_size[0]}x{vt.input_size[1]}px"
+        out += [(viz.patch_grid(vt, lang=lang), f"{tag}: patch grid, {vt.num_tokens} tokens"),
+                (viz.pca_picture(vt, lang=lang), f"{tag}: PCA colours")]
+        if vt.family in ("vit", "hybrid") and not vt.stages:
+            out.append((viz.rollout_picture(create_encoder(vt.encoder), vt, lang=lang), f"{tag}: attention"))
+        if comp is not None:
+            out.append((viz.compression_picture(vt, comp, scale=1.0, lang=lang),
+                        f"{tag}: token merging, {vt.num_tokens} -> {comp.num_tokens}"))
+    return out
 
 
-def ledger_markdown(vts: Sequence[Any], lang: str = "en") -> str:
-    """The token ledger as a Markdown table (from vlmtok.ledger)."""
-    from vlmtok.ledger import ledger_rows, rows_markdown
+LEDGER_COLUMNS = (("encoder", "Encoder"), ("input_size", "Input (H, W)"), ("grid", "Grid"), ("patch_px", "P (px)"),
+                  ("tokens", "Tokens"), ("tokens_after", "After merging"), ("dim", "d"),
+                  ("forward_ms", "Forward (ms)"), ("weights_source", "Weights"))
 
-    return rows_markdown(ledger_rows(vts), lang=lang)
+
+def ledger_markdown(ledger) -> str:
+    """The token ledger (``vlmtok.ledger.Ledger``) as a Markdown table, SmolVLM's cost underneath."""
+    def cell(v: Any) -> str:
+        return " x ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
+
+    head = "| " + " | ".join(label for _, label in LEDGER_COLUMNS) + " |"
+    rule = "|" + "---|" * len(LEDGER_COLUMNS)
+    rows = ["| " + " | ".join(cell(r.get(k)) for k, _ in LEDGER_COLUMNS) + " |" for r in ledger.rows]
+    vlm = [f"- **{v['model']}** ({v['detail']}): {v['image_tokens']} image tokens. {v['why']}" for v in ledger.vlm_rows]
+    return "\n".join([head, rule, *rows, "", *vlm])
 
 
 def similarity(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int | str],
@@ -348,11 +375,11 @@ def similarity(image_path: str | None, encoders: Sequence[str], sizes: Sequence[
     if problem or xy is None:
         return CompareResult([], "", status_html(problem or t("tap_hint", lang)))
     try:
-        from vlmtok import visualize as viz
+        from vlmtok.visualize import similarity_picture
 
-        image, vts = _encode_all(image_path, encoders, [int(s) for s in (sizes or [224])][:1], None)
-        point = (xy[0] / image.width, xy[1] / image.height)  # 0..1, resolution independent
-        maps = [(viz.similarity_map(vt, point, lang=lang), f"{vt.encoder} @ {vt.input_size[0]}px") for vt in vts]
+        image, runs = _runs(image_path, encoders, list(sizes or [224])[:1], None, merge=None)
+        maps = [(similarity_picture(run.scales[0], (float(xy[0]), float(xy[1])), from_size=image.size, lang=lang),
+                 f"{run.name}: {t('similarity', lang)}") for run in runs]
         return CompareResult([], "", status_html(t("compared", lang)), similarity=maps)
     except Exception as exc:
         return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
@@ -376,21 +403,26 @@ def pipeline_steps(image_path: str | None, encoder: str, size: int | str = 224, 
         vt = enc.encode(image, int(size))
         return "\n".join(_encoder_steps(enc, vt) + [""] + _smolvlm_steps(image))
     except Exception as exc:
-        return _failure(exc, lang, "compare_failed").text
+        return _failure(exc, lang, "steps_failed").text
 
 
 def _encoder_steps(enc, vt) -> list[str]:
+    import torch
+
     from vlmtok.tokens import VisionProjector, budget_warning
 
     (h, w), p, (gh, gw) = vt.input_size, vt.patch_px, vt.grid
-    projected = VisionProjector(vt.dim, 576)(vt.tokens, vt.grid)
+    with torch.inference_mode():
+        projected = VisionProjector(vt.dim, D_LLM)(vt.tokens, vt.grid)  # [N + 2, d_llm]
     mean = ", ".join(f"{m:.3f}" for m in vt.mean)
     std = ", ".join(f"{s:.3f}" for s in vt.std)
     steps = [
         f"### {enc.name} ({vt.family}, weights: {vt.weights_source})",
         f"1. **Resize and normalise**: {h} x {w} px, mean ({mean}), std ({std}) -> tensor `[1, 3, {h}, {w}]`",
-        f"2. **Patches**: P = {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{vt.num_tokens}** tokens",
-        f"3. **Linear embedding**: each patch -> d = {vt.dim} -> tokens `[{vt.num_tokens}, {vt.dim}]`"
+        f"2. **{'Patches' if vt.family == 'vit' else 'Feature-map cells'}**: P = {p} px -> "
+        f"N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{vt.num_tokens}** tokens",
+        f"3. **{'Linear embedding' if vt.family == 'vit' else 'Convolution stages'}**: each "
+        f"{'patch' if vt.family == 'vit' else 'cell'} -> d = {vt.dim} -> tokens `[{vt.num_tokens}, {vt.dim}]`"
         + (f", plus a class token `[{vt.dim}]`" if vt.cls is not None else ""),
         f"4. **+ position and modality embeddings**: E_pos(i, j) over the {gh} x {gw} grid, E_mod once",
         f"5. **Projector** (LayerNorm + Linear, untrained here): `[{vt.num_tokens}, {vt.dim}]` -> "
@@ -411,8 +443,9 @@ def _smolvlm_steps(image) -> list[str]:
     lines = ["### SmolVLM (its own vision tower and connector)"]
     for detail in ("low", "normal", "high"):
         plan = tile_plan(image.size, detail)
+        tiles = f"{plan.rows} x {plan.cols} tiles + 1 global view" if plan.rows else "1 global view, no tiles"
         lines.append(
-            f"- **{detail}**: {plan.rows} x {plan.cols} tiles + 1 global view = {plan.tiles} tiles of "
-            f"{geo.tile_px} px -> {ph} x {pw} = {ph * pw} patches each -> pixel shuffle x{geo.scale_factor} -> "
-            f"{th} x {tw} = {plan.tokens_per_tile} tokens each -> **{plan.tokens}** image tokens")
+            f"- **{detail}**: {tiles} = {plan.tiles} x {geo.tile_px} px -> {ph} x {pw} = {ph * pw} patches each "
+            f"-> pixel shuffle x{geo.scale_factor} -> {th} x {tw} = {plan.tokens_per_tile} tokens each -> "
+            f"**{plan.tokens}** image tokens")
     return lines

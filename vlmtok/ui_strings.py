@@ -77,6 +77,8 @@ STRINGS: dict[str, dict[str, str]] = {
                "vi": "Xin lỗi, đã có lỗi khi mô tả bức ảnh này. Xin hãy thử lại hoặc chọn ảnh khác."},
     "compare_failed": {"en": "Sorry, the comparison could not be made. Please try fewer encoders or a smaller size.",
                        "vi": "Xin lỗi, không thể so sánh. Xin hãy thử ít bộ mã hoá hơn hoặc cỡ ảnh nhỏ hơn."},
+    "steps_failed": {"en": "Sorry, the steps could not be computed for this picture. Please try another encoder.",
+                     "vi": "Xin lỗi, không thể tính các bước cho bức ảnh này. Xin hãy thử bộ mã hoá khác."},
     # --- compare and how-it-works
     "encoders": {"en": "Encoders (1 to 4)", "vi": "Bộ mã hoá (1 đến 4)"},
     "sizes": {"en": "Input sizes (px)", "vi": "Kích thước đầu vào (px)"},

@@ -14,8 +14,15 @@
     const rate = parseFloat(body().dataset.playbackRate || '1');
     if (rate > 0 && Math.abs(e.target.playbackRate - rate) > 0.01) e.target.playbackRate = rate;
   }, true);
+  // The open caption card starts below its (fixed) controls, whatever their height at this width.
+  window.vtFitCard = () => {
+    const open = document.documentElement.classList.contains('vt-card-open');
+    const controls = document.getElementById('vt-card-controls'), card = document.getElementById('vt-caption');
+    if (card) card.style.paddingTop = open && controls ? (controls.offsetHeight + 16) + 'px' : '';
+  };
+  window.addEventListener('resize', () => window.vtFitCard());
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') document.documentElement.classList.remove('vt-card-open');
+    if (e.key === 'Escape') { document.documentElement.classList.remove('vt-card-open'); window.vtFitCard(); }
   });
   document.documentElement.dataset.vtPreset = document.documentElement.dataset.vtPreset || 'dark';
 }
