@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -63,7 +64,7 @@ def text_width(text: str, fnt) -> int:
 
 def colormap(values: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
     """Map values ``[...]`` to viridis RGB ``[..., 3]`` uint8, scaled to ``[lo, hi]`` (default min..max)."""
-    v = np.asarray(values, dtype=np.float32)
+    v = np.nan_to_num(np.asarray(values, dtype=np.float32))
     lo = float(v.min()) if lo is None else lo
     hi = float(v.max()) if hi is None else hi
     t = np.clip((v - lo) / max(hi - lo, 1e-12), 0.0, 1.0) * (len(_VIRIDIS) - 1)
@@ -112,36 +113,75 @@ def banner_needed(vt) -> bool:
     return getattr(vt, "weights_source", None) == "random"
 
 
-def frame(panel: Image.Image, lines: Sequence[str], *, random_weights: bool, lang: str = "en",
+@dataclass
+class Caption:
+    """A laid-out caption strip: wrapped lines, fonts and its height in pixels."""
+
+    banner: list[str]
+    lines: list[tuple[str, int]]          # (text, index of the source line)
+    alert: Sequence[bool]
+    size: int
+    height: int
+
+    @property
+    def pad(self) -> int:
+        return max(4, self.size // 3)
+
+    @property
+    def line_h(self) -> int:
+        return int(self.size * 1.35)
+
+
+def caption_layout(width: int, lines: Sequence[str], *, random_weights: bool, lang: str = "en",
+                   size: int | None = None, alert: Sequence[bool] = ()) -> Caption:
+    """Wrap a caption to ``width`` px; the banner (random weights) comes first."""
+    size = size or max(13, min(22, width // 24))
+    fnt, bold = font(size), font(size, bold=True)
+    pad, line_h = max(4, size // 3), int(size * 1.35)
+    banner = _wrap(pick(RANDOM_BANNER, lang), fnt, width - 2 * pad) if random_weights else []
+    wrapped = [(w, i) for i, line in enumerate(lines) for w in _wrap(line, bold if i == 0 else fnt, width - 2 * pad)]
+    height = ((len(banner) * line_h + 2 * pad) if banner else 0) + len(wrapped) * line_h + (2 * pad if wrapped else 0)
+    return Caption(banner, wrapped, alert, size, height)
+
+
+def draw_caption(out: Image.Image, y: int, cap: Caption) -> None:
+    """Draw ``cap`` onto ``out`` from row ``y`` down (the strip is already paper-coloured)."""
+    draw = ImageDraw.Draw(out)
+    fnt, bold = font(cap.size), font(cap.size, bold=True)
+    if cap.banner:
+        banner_h = len(cap.banner) * cap.line_h + 2 * cap.pad
+        draw_banner(draw, (0, y, out.width, y + banner_h), cap.banner, fnt, cap.pad, cap.line_h)
+        y += banner_h
+    y += cap.pad
+    for text, i in cap.lines:
+        colour = ALERT_COLOUR if i < len(cap.alert) and cap.alert[i] else INK
+        draw.text((cap.pad, y), text, fill=colour, font=bold if i == 0 else fnt)
+        y += cap.line_h
+
+
+def frame(panel: Image.Image | np.ndarray, lines: Sequence[str], *, random_weights: bool, lang: str = "en",
           size: int | None = None, alert: Sequence[bool] = ()) -> Image.Image:
     """Add a caption strip under ``panel`` (which stays at offset (0, 0), pixel for pixel).
 
     Args:
-        panel: the artwork.
+        panel: the artwork (a PIL image or an ``[H, W, 3]`` uint8 array).
         lines: caption lines, first one bold.
         random_weights: open the strip with the red "colours mean nothing" banner.
-        size: font size in px (default: scaled to the panel width, at least 13).
+        size: font size in px (default: scaled to the panel width, 13 to 22).
         alert: per line, True draws it in the alert colour (over-budget counts).
     """
-    size = size or max(13, min(22, panel.width // 24))
-    fnt, bold = font(size), font(size, bold=True)
-    pad, line_h = max(4, size // 3), int(size * 1.35)
-    banner_lines = _wrap(pick(RANDOM_BANNER, lang), fnt, panel.width - 2 * pad) if random_weights else []
-    banner_h = (len(banner_lines) * line_h + 2 * pad) if banner_lines else 0
-    wrapped = [(w, i) for i, line in enumerate(lines) for w in _wrap(line, bold if i == 0 else fnt, panel.width - 2 * pad)]
-    strip_h = banner_h + len(wrapped) * line_h + (2 * pad if wrapped else 0)
-    out = Image.new("RGB", (panel.width, panel.height + strip_h), PAPER)
-    out.paste(panel, (0, 0))
-    draw = ImageDraw.Draw(out)
-    y = panel.height
-    if banner_lines:
-        draw_banner(draw, (0, y, panel.width, y + banner_h), banner_lines, fnt, pad, line_h)
-        y += banner_h
-    y += pad
-    for text, i in wrapped:
-        colour = ALERT_COLOUR if i < len(alert) and alert[i] else INK
-        draw.text((pad, y), text, fill=colour, font=bold if i == 0 else fnt)
-        y += line_h
+    arr = panel if isinstance(panel, np.ndarray) else None
+    h, w = arr.shape[:2] if arr is not None else (panel.height, panel.width)
+    cap = caption_layout(w, lines, random_weights=random_weights, lang=lang, size=size, alert=alert)
+    if arr is not None:
+        full = np.empty((h + cap.height, w, 3), np.uint8)
+        full[:h] = arr
+        full[h:] = PAPER
+        out = Image.fromarray(full)
+    else:
+        out = Image.new("RGB", (w, h + cap.height), PAPER)
+        out.paste(panel, (0, 0))
+    draw_caption(out, h, cap)
     return out
 
 
@@ -177,7 +217,7 @@ def fmt_ms(ms: float | None) -> str:
     return "n/a" if ms is None else (f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms")
 
 
-def fmt_count(n: float | int | None) -> str:
+def fmt_count(n: float | None) -> str:
     if n is None:
         return "n/a"
     n = float(n)
@@ -185,3 +225,7 @@ def fmt_count(n: float | int | None) -> str:
         if n >= div:
             return f"{n / div:.1f}{unit}"
     return f"{n:.0f}"
+
+
+def pick_banner(lang: str = "en") -> str:
+    return pick(RANDOM_BANNER, lang)

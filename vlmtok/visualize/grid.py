@@ -35,19 +35,20 @@ def _line_width(scale: float) -> int:
     return max(1, int(scale // 2))
 
 
-def draw_grid(arr: np.ndarray, step: int, scale: float, colour=GRID_COLOUR, width: int | None = None) -> None:
-    """Paint lines at input multiples of ``step`` into ``arr [h, w, 3]`` (a panel at ``scale``), in place."""
+def draw_grid(img: Image.Image, step: int, scale: float, colour=GRID_COLOUR, width: int | None = None,
+              size: tuple[int, int] | None = None) -> None:
+    """Paint lines at input multiples of ``step`` on ``img`` (a panel at ``scale``), in place.
+
+    A line at input column ``k * step`` covers panel columns ``round(k * step * scale)`` to ``+ width - 1``.
+    ``size``: ``(width, height)`` of the panel region at the top-left (default: the whole image).
+    """
     width = width or _line_width(scale)
-    h_px, w_px = arr.shape[:2]
-    h_in, w_in = round(h_px / scale), round(w_px / scale)
-    for axis, length in ((1, w_in), (0, h_in)):
-        pos = grid_lines(length, step, scale)
-        pos = pos[pos < arr.shape[axis]]
-        idx = np.clip((pos[:, None] + np.arange(width)[None, :]).ravel(), 0, arr.shape[axis] - 1)
-        if axis == 1:
-            arr[:, idx] = colour
-        else:
-            arr[idx, :] = colour
+    w_px, h_px = size or img.size
+    draw = ImageDraw.Draw(img)
+    for x in grid_lines(round(w_px / scale), step, scale):
+        draw.rectangle([int(x), 0, int(x) + width - 1, h_px - 1], fill=colour)
+    for y in grid_lines(round(h_px / scale), step, scale):
+        draw.rectangle([0, int(y), w_px - 1, int(y) + width - 1], fill=colour)
 
 
 def token_count_text(vt: VisionTokens) -> str:
@@ -65,11 +66,10 @@ def unit_text(vt: VisionTokens) -> str:
 
 
 def grid_panel(vt: VisionTokens, scale: float = 1.0, indices: bool = False, colour=GRID_COLOUR) -> Image.Image:
-    """The encoder's input at ``scale`` with a line at every multiple of P (or the stride)."""
-    arr = np.array(scaled(vt.input_image, scale))  # [H*scale, W*scale, 3]
-    draw_grid(arr, vt.patch_px, scale, colour)
-    panel = Image.fromarray(arr)
-    if indices and vt.patch_px * scale >= MIN_INDEX_CELL_PX and vt.num_tokens <= TOKEN_BUDGET:
+    """The encoder's input at ``scale`` with a line at every multiple of P (or the stride); no caption."""
+    panel = scaled(vt.input_image, scale)
+    draw_grid(panel, vt.patch_px, scale, colour)
+    if indices:
         _draw_indices(panel, vt, scale)
     return panel
 
@@ -77,6 +77,8 @@ def grid_panel(vt: VisionTokens, scale: float = 1.0, indices: bool = False, colo
 def _draw_indices(panel: Image.Image, vt: VisionTokens, scale: float) -> None:
     """Row-major token index in each cell's top-left corner (the order the tokens enter the language model)."""
     cell = vt.patch_px * scale
+    if cell < MIN_INDEX_CELL_PX or vt.num_tokens > TOKEN_BUDGET:
+        return
     fnt = _draw.font(max(8, min(16, int(cell / 3))))
     draw = ImageDraw.Draw(panel)
     gh, gw = vt.grid
@@ -99,7 +101,6 @@ def patch_grid(vt: VisionTokens, *, scale: float = 1.0, indices: bool = False, l
     Returns:
         RGB picture: panel ``[H*scale, W*scale]`` at the top-left, caption strip below.
     """
-    panel = grid_panel(vt, scale, indices)
     lines = []
     if legend:
         lines = [f"{vt.encoder}: {vt.num_tokens} tokens", token_count_text(vt),
@@ -108,7 +109,15 @@ def patch_grid(vt: VisionTokens, *, scale: float = 1.0, indices: bool = False, l
     if legend and vt.num_tokens > TOKEN_BUDGET:
         lines.append(f"over the {TOKEN_BUDGET}-token budget")
         alert = [True, False, False, True]
-    return frame(panel, lines, random_weights=_draw.banner_needed(vt), lang=lang, alert=alert)
+    panel = vt.input_image if scale == 1 else scaled(vt.input_image, scale)
+    cap = _draw.caption_layout(panel.width, lines, random_weights=_draw.banner_needed(vt), lang=lang, alert=alert)
+    out = Image.new("RGB", (panel.width, panel.height + cap.height), _draw.PAPER)  # one canvas: a 2048 px grid
+    out.paste(panel, (0, 0))                                                     # costs two copies, not four
+    draw_grid(out, vt.patch_px, scale, size=panel.size)
+    if indices:
+        _draw_indices(out, vt, scale)
+    _draw.draw_caption(out, panel.height, cap)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -132,20 +141,20 @@ def swin_windows(vt: VisionTokens, *, scale: float = 2.0, shifted: bool = True, 
     information crosses window borders.
     """
     g = swin_geometry(vt)
-    arr = np.array(scaled(vt.input_image, scale))
-    faint = arr.copy()
+    base = scaled(vt.input_image, scale)
+    faint = base.copy()
     draw_grid(faint, g["patch_px"], scale, (255, 255, 255), width=1)
-    arr = (arr * 0.7 + faint * 0.3).astype(np.uint8)  # patch lines at 30 %: present, not dominant
+    panel = Image.blend(base, faint, 0.3)  # patch lines at 30 %: present, not dominant
     if shifted:
-        _dashed_grid(arr, g["window_px"], scale, g["shift_px"], SHIFT_COLOUR)
-    draw_grid(arr, g["window_px"], scale, GRID_COLOUR, width=max(2, _line_width(scale)))
+        _dashed_grid(panel, g["window_px"], scale, g["shift_px"], SHIFT_COLOUR)
+    draw_grid(panel, g["window_px"], scale, GRID_COLOUR, width=max(2, _line_width(scale)))
     h1, w1 = vt.input_size[0] // g["patch_px"], vt.input_size[1] // g["patch_px"]
     lines = [f"{vt.encoder}: attention windows",
-             f"stage 1: {h1} × {w1} patches of {g['patch_px']} px; attention only inside "
-             f"{g['window_tokens']} × {g['window_tokens']}-patch windows ({g['window_px']} px, yellow)",
+             (f"stage 1: {h1} × {w1} patches of {g['patch_px']} px; attention only inside "
+              f"{g['window_tokens']} × {g['window_tokens']}-patch windows ({g['window_px']} px, yellow)"),
              f"next block: windows shifted by {g['shift_tokens']} patches ({g['shift_px']} px, cyan dashes)",
              "merging: " + _merge_chain(vt)]
-    return frame(Image.fromarray(arr), lines, random_weights=_draw.banner_needed(vt), lang=lang)
+    return frame(panel, lines, random_weights=_draw.banner_needed(vt), lang=lang)
 
 
 def _merge_chain(vt: VisionTokens) -> str:
@@ -153,18 +162,16 @@ def _merge_chain(vt: VisionTokens) -> str:
     return " → ".join(grids) + f" = {vt.num_tokens} tokens (2 × 2 neighbours become 1 at each stage)"
 
 
-def _dashed_grid(arr: np.ndarray, step: int, scale: float, offset: int, colour, dash: int = 6) -> None:
-    """Dashed lines at ``offset + k * step`` input px."""
+def _dashed_grid(img: Image.Image, step: int, scale: float, offset: int, colour, dash: int = 6) -> None:
+    """Dashed lines at input ``offset + k * step`` px."""
     width = max(2, _line_width(scale))
-    mask = (np.arange(max(arr.shape[:2])) // dash) % 2 == 0
-    for axis in (1, 0):
-        length = round(arr.shape[axis] / scale)
-        for p in np.round((np.arange(offset, length, step)) * scale).astype(int):
-            sl = slice(p, min(p + width, arr.shape[axis]))
-            if axis == 1:
-                arr[mask[: arr.shape[0]], sl] = colour
-            else:
-                arr[sl, mask[: arr.shape[1]]] = colour
+    draw = ImageDraw.Draw(img)
+    for axis, length in ((0, img.width), (1, img.height)):
+        other = img.height if axis == 0 else img.width
+        for p in np.round(np.arange(offset, round(length / scale), step) * scale).astype(int):
+            for q in range(0, other, 2 * dash):
+                box = [p, q, p + width - 1, q + dash - 1] if axis == 0 else [q, p, q + dash - 1, p + width - 1]
+                draw.rectangle(box, fill=colour)
 
 
 def stage_merging(vt: VisionTokens, *, panel_px: int = 224, lang: str = "en") -> Image.Image:
@@ -173,9 +180,8 @@ def stage_merging(vt: VisionTokens, *, panel_px: int = 224, lang: str = "en") ->
     scale = panel_px / max(vt.input_size)
     panels = []
     for k, st in enumerate(stages):
-        arr = np.array(scaled(vt.input_image, scale))
-        draw_grid(arr, st["stride"], scale, GRID_COLOUR, width=1)
-        panel = Image.fromarray(arr)
+        panel = scaled(vt.input_image, scale)
+        draw_grid(panel, st["stride"], scale, GRID_COLOUR, width=1)
         nxt = stages[k + 1] if k + 1 < len(stages) else None
         if nxt is not None:
             _outline_block(panel, nxt["stride"], scale)
@@ -262,10 +268,20 @@ def receptive_field(encoder: Encoder, vt: VisionTokens, cell: tuple[int, int]) -
     return ReceptiveField(cell=(i, j), box=box, grad=g, cell_box=cell_box)
 
 
+def _box_blur(a: np.ndarray, r: int) -> np.ndarray:
+    """Mean over a (2r+1)² window (summed-area table), for display: raw input gradients are speckled."""
+    p = np.pad(a.astype(np.float64), ((r + 1, r), (r + 1, r)), mode="edge").cumsum(0).cumsum(1)
+    k = 2 * r + 1
+    h, w = a.shape
+    s = p[k:k + h, k:k + w] - p[:h, k:k + w] - p[k:k + h, :w] + p[:h, :w]
+    return np.clip(s / (k * k), 0.0, None)  # summed-area differences can dip a hair below zero
+
+
 def receptive_field_picture(vt: VisionTokens, rf: ReceptiveField, *, scale: float = 2.0,
                             lang: str = "en") -> Image.Image:
     """The effective receptive field as a heat overlay, its full extent (pink box) and the cell (yellow)."""
-    g = np.sqrt(rf.grad / max(float(rf.grad.max()), 1e-20))  # square root: the tails stay visible
+    g = _box_blur(rf.grad, max(1, vt.patch_px // 8))
+    g = np.sqrt(g / max(float(g.max()), 1e-20))  # square root: the tails stay visible
     panel = scaled(_draw.blend(vt.input_image, _draw.colormap(g, 0, 1), 0.55), scale)
     draw = ImageDraw.Draw(panel)
     draw.rectangle([round(v * scale) for v in rf.box[:2]] + [round(v * scale) - 1 for v in rf.box[2:]],
@@ -274,7 +290,7 @@ def receptive_field_picture(vt: VisionTokens, rf: ReceptiveField, *, scale: floa
                    outline=GRID_COLOUR, width=max(2, _line_width(scale)))
     x0, y0, x1, y1 = rf.box
     lines = [f"{vt.encoder}: receptive field of cell {rf.cell}",
-             f"pixels that move this cell (gradient ≠ 0): x {x0}..{x1 - 1}, y {y0}..{y1 - 1} "
-             f"({x1 - x0} × {y1 - y0} px of a {vt.input_size[1]} × {vt.input_size[0]} input, pink box)",
-             f"cell itself: {vt.patch_px} × {vt.patch_px} px (yellow); colour: gradient strength"]
+             (f"pixels that move this cell (gradient ≠ 0): x {x0}..{x1 - 1}, y {y0}..{y1 - 1} "
+              f"({x1 - x0} × {y1 - y0} px of a {vt.input_size[1]} × {vt.input_size[0]} input, pink box)"),
+             f"cell itself: {vt.patch_px} × {vt.patch_px} px (yellow); colour: gradient strength (smoothed)"]
     return frame(panel, lines, random_weights=_draw.banner_needed(vt), lang=lang)
