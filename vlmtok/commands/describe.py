@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="SmolVLM checkpoint id or alias (default: SmolVLM-256M-Instruct)")
     parser.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tile budget")
     parser.add_argument("--ask", help="a question about the artwork, answered instead of a description")
+    parser.add_argument("--speak", metavar="AUDIO", help="also speak the text into this file (gTTS, else offline)")
+    parser.add_argument("--rate", type=float, default=1.0, help="speech speed, 0.75 to 1.5")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,10 +58,32 @@ def run(args: argparse.Namespace) -> int:
     print(pick(HEADER, args.lang, name=narrator.name, reason=reason), flush=True)
     request = NarrationRequest(lang=args.lang, tier=args.tier, audience=args.audience, label_text=args.label,
                                question=args.ask, detail=args.detail)
-    return _print_stream(narrator, image, request, args.lang)
+    narration = _print_stream(narrator, image, request, args.lang)
+    if narration is None:
+        return 1
+    return _speak(narration.text, narration.language, args) if args.speak else 0
 
 
-def _print_stream(narrator, image, request, lang: str) -> int:
+def _speak(text: str, lang: str, args: argparse.Namespace) -> int:
+    """Write the narration's audio to ``args.speak``; a voice that fails leaves a plain notice, never silence."""
+    import shutil
+    from pathlib import Path
+
+    from vlmtok.speech import speak
+
+    result = speak(text, lang, rate=args.rate)
+    if result.audio_path is None:
+        print(result.notice, file=sys.stderr)
+        return 1
+    out = Path(args.speak)
+    if out.suffix.lower().lstrip(".") != result.format:
+        out = out.with_suffix("." + result.format)  # gTTS gives MP3, espeak-ng WAV: keep the true extension
+    shutil.copyfile(result.audio_path, out)
+    print(f"{out} ({result.engine}, {result.duration_s:.1f} s)" + (f" - {result.notice}" if result.notice else ""))
+    return 0
+
+
+def _print_stream(narrator, image, request, lang: str):
     """Print chunks as they come, then the final text if it differs (a translation), then the notice.
 
     A narrator failure is a plain message on stderr and exit code 1; the details go to the log (``-v``)."""
@@ -78,14 +102,14 @@ def _print_stream(narrator, image, request, lang: str) -> int:
         message = getattr(err, "user_message_for", None)
         print("")
         print(message(lang) if callable(message) else pick(FAILED, lang, name=narrator.name), file=sys.stderr)
-        return 1
+        return None
     print()
     if narration is None:
-        return 1
+        return None
     if narration.text.strip() != "".join(streamed).strip():
         if narration.machine_translated:
             print(pick(MACHINE_TRANSLATED, lang))
         print(narration.text)
     if narration.notice:
         print(pick(NOTICE, lang, notice=narration.notice))
-    return 0
+    return narration
