@@ -1,0 +1,53 @@
+"""``python -m vlmtok loadtest --url http://127.0.0.1:PORT --clients 8 --runs 5``: many visitors at once, JSON out.
+
+Drives full tours (upload -> description -> speech) through ``gradio_client``, one distinct picture per visitor,
+every answer checked against its own picture (see ``vlmtok.loadtest``). ``--burst N`` adds N requests at one
+instant (more than the queue holds: each completes or gets a plain "queue is full"); ``--leavers N`` adds visitors
+who hang up before their answer, then ``--after`` newcomers who must be served. Exit code 0 when every tour
+completed with its own description and the extra scenes (if asked for) held.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from vlmtok.loadtest import DEFAULT_TIMEOUT_S, MAX_CLIENTS, full_report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", required=True, help="the running app, e.g. http://127.0.0.1:7860/")
+    parser.add_argument("--clients", type=int, default=8, help=f"visitors at once (1-{MAX_CLIENTS})")
+    parser.add_argument("--runs", type=int, default=5, help="tours per visitor")
+    parser.add_argument("--burst", type=int, default=0, help="then this many requests at one instant (0: skip)")
+    parser.add_argument("--leavers", type=int, default=0, help="then this many visitors who hang up (0: skip)")
+    parser.add_argument("--after", type=int, default=4, help="newcomers right after the leavers")
+    parser.add_argument("--lang", default="en", choices=("en", "vi"))
+    parser.add_argument("--tier", default="short", choices=("alt", "short", "long"))
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per request")
+    parser.add_argument("--json", dest="json_path", help="write the report here too")
+
+
+def held(report: dict) -> bool:
+    """The run passed, no burst request failed other than "busy", and the newcomers after the leavers were served."""
+    burst, leave = report.get("overflow"), report.get("disconnects")
+    ok = report["passed"]
+    if burst:
+        ok &= burst["other"] == 0 and burst["completed"] > 0
+    if leave:
+        ok &= leave["drained"] and leave["after_ok"] == leave["after"] - leave["after_busy"]
+    return bool(ok)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)      # one line per HTTP request otherwise
+    report = full_report(args.url, args.clients, args.runs, args.burst, args.leavers, args.after, args.lang,
+                         args.tier, args.timeout).to_dict()
+    report["held"] = held(report)
+    text = json.dumps(report, indent=2)
+    if args.json_path:
+        Path(args.json_path).write_text(text + "\n", encoding="utf-8")
+    sys.stdout.write(text + "\n")
+    return 0 if report["held"] else 1
