@@ -42,12 +42,14 @@ class ArtworkImage(gr.Image):
 
 
 def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress()):
-    for r in ui.describe_stream(image, lang, tier, audience, label_text, progress=progress):
+    steps = lambda: ui.describe_stream(image, lang, tier, audience, label_text, progress=progress)  # noqa: E731
+    for r in ui.guarded_stream(steps, lang):
         yield r.caption, r.status, r.text, r.session or session
 
 
 def follow_up(image, question, lang, audience, label_text, session, progress=gr.Progress()):
-    for r in ui.ask(image, question, lang, audience, label_text, progress=progress):
+    steps = lambda: ui.ask(image, question, lang, audience, label_text, progress=progress)  # noqa: E731
+    for r in ui.guarded_stream(steps, lang):
         yield r.caption, r.status, r.text, r.session or session
 
 
@@ -59,7 +61,7 @@ def speak_approved(text, lang, rate, session):
 
 
 def describe_api(image, lang, tier, audience="adult", label_text="", rate=1.0, progress=gr.Progress()):
-    r = ui.describe(image, lang, tier, audience, label_text, rate, progress=progress)
+    r = ui.guarded_call(ui.describe, image, lang, tier, audience, label_text, rate, progress=progress, lang=lang)
     return r.text, r.audio, r.caption, r.status
 
 
@@ -96,7 +98,7 @@ TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open')
 # ----------------------------------------------------------------------------------------------------------------
 # Layout
 
-with gr.Blocks(title="vlmtok") as demo:
+with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
     session = gr.State({})
     intro = gr.Markdown(f"# {t('title', L)}\n{t('intro', L)}")
     with gr.Tabs():

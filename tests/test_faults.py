@@ -183,7 +183,6 @@ def test_out_of_memory_in_the_narrator_through_a_guard(exc, picture, fresh_cache
     assert message is None and "teal" in result[-1].text
 
 
-@pytest.mark.xfail(strict=True, reason="vlmtok.ui._failure must use vlmtok.guard.guard_message (see issue 6 report)")
 @pytest.mark.parametrize("exc", [torch.cuda.OutOfMemoryError("CUDA out of memory"), MemoryError()])
 def test_out_of_memory_in_the_app_tour_says_busy(exc, picture, fresh_cache, monkeypatch):
     narrator = _Narrator(fault=exc)
@@ -288,8 +287,6 @@ def test_corrupt_model_app_still_starts_and_serves(corrupt_app, picture):
     assert proc.poll() is None
 
 
-@pytest.mark.xfail(strict=True, reason="narrate.get_narrator('auto') must fall back when SmolVLM fails to *load* "
-                                       "(it is lazy); see issue 6 report")
 def test_corrupt_model_falls_back_to_offline_narrator(corrupt_app, picture):
     from gradio_client import Client, handle_file
 

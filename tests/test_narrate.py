@@ -382,3 +382,12 @@ def test_describe_command_bad_image(tmp_path):
     res = run_cli(str(bad), "--lang", "vi")
     assert res.returncode == 2 and res.stderr.strip() and "Traceback" not in res.stderr
     assert str(tmp_path) not in res.stderr
+
+
+@pytest.mark.parametrize("colour", [(255, 0, 0), (0, 128, 128), (30, 60, 200), (255, 255, 255)])
+def test_a_flat_picture_has_no_focus(colour):
+    """Rounding in the saliency sums once put a "focus" in the bottom-right corner of a flat red picture."""
+    from vlmtok.narrate.offline import OfflineNarrator
+
+    text = OfflineNarrator().describe(Image.new("RGB", (200, 150), colour), NarrationRequest(tier="alt")).text
+    assert "no single focus" in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ DEFAULT_COMPARE = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientn
 COMPARE_SIZES = (224, 336, 448)
 D_LLM = 576                    # SmolLM2-135M's width: the language model SmolVLM-256M feeds
 SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
+REQUEST_TIMEOUT_S = float(os.environ.get("VLMTOK_REQUEST_TIMEOUT_S", "120"))  # a hung model call frees its slot
 
 Progress = Callable[..., Any]  # gr.Progress or any callable(fraction, desc=...)
 
@@ -150,14 +152,42 @@ def _load(image_path: str | None):
 
 def _failure(exc: BaseException, lang: str, key: str = "failed") -> TourResult:
     """A plain message for the visitor; the details go to the log only."""
+    from vlmtok.guard import guard_message
     from vlmtok.images import ImageInputError
 
     if isinstance(exc, ImageInputError):
         message = exc.user_message_for(lang)
-    else:
+    elif (message := guard_message(exc, lang)) is None:  # out of memory: "busy, please retry", memory freed
         log.error("tour step failed: %s", exc, exc_info=exc)
         message = t(key, lang)
+    return _message_result(message, lang)
+
+
+def _message_result(message: str, lang: str) -> TourResult:
     return TourResult(text=message, caption=caption_html(message, lang), status=status_html(message), ok=False)
+
+
+def guarded_stream(steps: Callable[[], Iterator[TourResult]], lang: str = "en",
+                   timeout_s: float | None = None) -> Iterator[TourResult]:
+    """Run a streaming tour step in a worker: a hang or out-of-memory ends in a plain message, the slot freed."""
+    from vlmtok.guard import iter_guarded
+
+    lang = normalize_lang(lang)
+    for result, message in iter_guarded(steps, timeout_s=timeout_s or REQUEST_TIMEOUT_S, lang=lang):
+        if message is not None:
+            yield _message_result(message, lang)
+            return
+        yield result
+
+
+def guarded_call(step: Callable[..., TourResult], *args: Any, lang: str = "en", timeout_s: float | None = None,
+                 **kwargs: Any) -> TourResult:
+    """``step(*args, **kwargs)`` under the per-request timeout; a plain message instead of a hang."""
+    from vlmtok.guard import run_guarded
+
+    lang = normalize_lang(lang)
+    result, message = run_guarded(step, *args, timeout_s=timeout_s or REQUEST_TIMEOUT_S, lang=lang, **kwargs)
+    return _message_result(message, lang) if message is not None else result
 
 
 def _session(narration, lang: str, image_path: str | None) -> dict[str, Any]:

@@ -35,6 +35,8 @@ ACHROMATIC_CHROMA = 12.0      # Lab chroma below which a pixel is a grey (JPEG a
 MIN_SHARE = 0.06              # colours covering less than this are not worth a sentence
 EDGE_STEP = 10.0              # L* step between neighbouring analysed pixels that counts as an edge
 FORMAT_SQUARE_TOL = 0.1       # aspect within 10% of 1 reads as square
+SALIENCY_FLOOR_DELTA_E = 5.0  # colour differences below a just-noticeable Lab distance do not draw the eye
+SALIENCY_FLOOR_STD = 2.0      # nor does lightness texture this faint
 FOCUS_CELL_SHARE = 0.2       # one 3x3 cell holding this much saliency (uniform: 0.11) is the focus ...
 FOCUS_CELL_LEAD = 1.25        # ... if it clearly leads the runner-up
 FOCUS_BAND_SHARE = 0.45       # else a row or column holding this much (uniform: 0.33) carries the weight
@@ -283,11 +285,14 @@ def _temperature(warmth: float, colourfulness: float) -> str:
 
 
 def _box_mean(x: np.ndarray, r: int) -> np.ndarray:
-    """Mean over a (2r+1)^2 window with edge padding, via an integral image. ``[H, W] -> [H, W]``."""
-    p = np.pad(x, r, mode="edge")
+    """Mean over a (2r+1)^2 window with edge padding, via an integral image. ``[H, W] -> [H, W]``.
+
+    Centred and in float64: a float32 running sum drifts towards the bottom-right corner and invents a "focus"."""
+    centre = float(x.mean())
+    p = np.pad(x.astype(np.float64) - centre, r, mode="edge")
     c = np.pad(p.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     k = 2 * r + 1
-    return (c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]) / (k * k)
+    return (c[k:, k:] - c[:-k, k:] - c[k:, :-k] + c[:-k, :-k]) / (k * k) + centre
 
 
 def _saliency(lab: np.ndarray) -> np.ndarray:
@@ -297,7 +302,9 @@ def _saliency(lab: np.ndarray) -> np.ndarray:
     distinct = np.linalg.norm(smooth - lab.reshape(-1, 3).mean(0), axis=-1)       # [H, W]
     light = lab[..., 0]
     local_std = np.sqrt(np.maximum(_box_mean(light ** 2, 2) - _box_mean(light, 2) ** 2, 0.0))
-    parts = [p / max(float(np.percentile(p, 99)), 1e-6) for p in (distinct, local_std)]
+    # the floors (in Lab units) keep a flat picture flat: float noise must not be stretched into a "focus"
+    parts = [p / max(float(np.percentile(p, 99)), floor) for p, floor in ((distinct, SALIENCY_FLOOR_DELTA_E),
+                                                                          (local_std, SALIENCY_FLOOR_STD))]
     return np.clip(0.6 * parts[0] + 0.4 * parts[1], 0.0, 1.5)
 
 
