@@ -448,3 +448,14 @@ def test_cli_speak_writes_audio(tmp_path, capsys):
     assert rc == 0 and "engine: espeak" in printed and "duration:" in printed and "notice:" in printed
     samples, rate = _read_wav(out)
     assert len(samples) / rate > 0.5
+
+
+def test_offline_mode_does_not_try_the_online_voice(monkeypatch, tmp_path):
+    """With offline mode chosen, espeak-ng speaks first-hand: no "could not reach the online voice" notice."""
+    from vlmtok.cache import DiskCache
+    from vlmtok.speech import engine_order, speak
+
+    monkeypatch.setenv("VLMTOK_OFFLINE", "1")
+    assert "gtts" not in engine_order("auto")
+    result = speak("The museum opens at nine.", "en", cache=DiskCache("speech", 10_000_000, root=tmp_path))
+    assert result.engine == "espeak" and result.audio_path is not None and result.notice is None

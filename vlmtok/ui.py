@@ -255,12 +255,12 @@ def speak_text(text: str, lang: str = "en", rate: float = 1.0, session: dict[str
     session["text"] = text
     speech = _speak(text, lang, rate)
     if speech is None or speech.audio_path is None:
-        notice = " ".join(filter(None, [t("audio_unavailable", lang), getattr(speech, "notice", None)]))
+        notice = getattr(speech, "notice", None) or t("audio_unavailable", lang)  # the notice already says it
         return TourResult(text, caption_html(text, lang, byline), status_html(notice), byline=byline,
                           session=session)
     sentences, starts = _sentences(speech, text)
     caption = caption_html(text, lang, byline, sentences, starts, speech.playback_rate)
-    ready = " ".join(filter(None, [t("audio_ready", lang), speech.notice]))
+    ready = " ".join(filter(None, [t("audio_ready", lang), t(f"voice_{speech.engine}", lang), speech.notice]))
     return TourResult(text, caption, status_html(ready), audio=str(speech.audio_path), byline=byline,
                       session=session)
 

@@ -99,20 +99,22 @@ def speak(text: str, lang: str = "en", rate: float = 1.0, engine: str = "auto", 
     text = (text or "").strip()
     if not text:
         return SpeechResult(None, None, None, 0.0, False, lang, rate, fallback_reasons=["no text to speak"])
-    result = _first_that_works(text, lang, rate, order, cache or speech_cache())
+    result = _first_that_works(text, lang, rate, order, cache or speech_cache(), auto=engine == "auto")
     result.elapsed_ms = round((time.perf_counter() - t0) * 1000, 2)
     return result
 
 
 def engine_order(engine: str, fallback: bool = True) -> list[str]:
     """Engines to try, in order. Raises ValueError for an unknown name."""
-    if engine == "auto":
-        return [n for n in AUTO_ORDER if n in list_engines()]
+    if engine == "auto":  # offline mode chosen: the online voice is not even tried, so nothing "fell back"
+        offline = os.environ.get("VLMTOK_OFFLINE", "").lower() in ("1", "true", "yes")
+        return [n for n in AUTO_ORDER if n in list_engines() and not (offline and n not in OFFLINE_ENGINES)]
     get_engine(engine)                       # validates the name
     return [engine] + ([n for n in AUTO_ORDER if n != engine] if fallback else [])
 
 
-def _first_that_works(text: str, lang: str, rate: float, order: list[str], cache: DiskCache) -> SpeechResult:
+def _first_that_works(text: str, lang: str, rate: float, order: list[str], cache: DiskCache,
+                      auto: bool = False) -> SpeechResult:
     reasons: list[str] = []
     for name in order:
         eng = get_engine(name)
@@ -131,16 +133,16 @@ def _first_that_works(text: str, lang: str, rate: float, order: list[str], cache
             log.exception("speech engine %s crashed", name)
             continue
         result.fallback_reasons = reasons
-        result.notice = _notice(order[0], name, lang)
+        result.notice = _notice(order[0], name, lang, auto)
         return result
     log.error("no speech engine worked: %s", "; ".join(reasons))
     return SpeechResult(None, None, None, 0.0, False, lang, rate,
                         notice=pick(NOTICE_UNAVAILABLE, lang), fallback_reasons=reasons)
 
 
-def _notice(wanted: str, used: str, lang: str) -> str | None:
-    if used == wanted:
-        return None
+def _notice(wanted: str, used: str, lang: str, auto: bool = False) -> str | None:
+    if used == wanted or (auto and wanted in OFFLINE_ENGINES and used in OFFLINE_ENGINES):
+        return None  # "auto" skipping an optional offline voice (Piper not installed) is no news to the visitor
     if wanted not in OFFLINE_ENGINES and used in OFFLINE_ENGINES:
         return pick(NOTICE_OFFLINE_VOICE, lang)
     return pick(NOTICE_OTHER_VOICE, lang)
