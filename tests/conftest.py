@@ -20,3 +20,14 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:
     return EXAMPLES
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """One real ``python app.py`` on 127.0.0.1 (offline, its own cache) shared by the API and browser tests."""
+    from vlmtok.bench.app import running_app
+
+    cache = tmp_path_factory.mktemp("app-cache")
+    env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1"}
+    with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
+        yield url

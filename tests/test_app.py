@@ -10,19 +10,10 @@ import pytest
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
 
-from vlmtok.bench.app import running_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "great_wave_off_kanagawa.jpg"
 LEAKS = re.compile(r"Traceback|File \"|/tmp/|/work/|/home/|\.py\b|Error\b|Exception")
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("cache")
-    env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1"}
-    with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
-        yield url
 
 
 @pytest.fixture(scope="module")

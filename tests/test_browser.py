@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from vlmtok.bench.app import running_app
 from vlmtok.paths import cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,14 +70,6 @@ def _axe_js() -> Path:
         subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "axe-core@4"],
                        check=True, capture_output=True, timeout=300)
     return path
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("cache")
-    env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1"}
-    with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
-        yield url
 
 
 @pytest.fixture(scope="module")
