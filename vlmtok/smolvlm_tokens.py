@@ -6,9 +6,11 @@ The image processor splits the picture into square tiles (512 px for SmolVLM) pl
 are exactly the vectors the language model sees: vlmtok computes them once per image (cached by content hash +
 model + tiling), shows them, and splices them into ``inputs_embeds`` at the ``<image>`` positions.
 
->>> plan = tile_plan((1200, 800), "high")          # PIL size (width, height); SmolVLM-256M geometry by default
+>>> plan = tile_plan((1200, 1200), "high")         # PIL size (width, height); SmolVLM-256M geometry by default
 >>> (plan.rows, plan.cols, plan.tokens)              # 4 x 4 tiles + global view, 64 tokens each
 (4, 4, 1088)
+>>> tile_plan((1200, 800), "high").tokens            # 3 x 4 tiles + global view
+832
 """
 from __future__ import annotations
 
@@ -34,21 +36,24 @@ DISK_CACHE_BYTES = 1024 ** 3            # 1088 tokens x 576 x 4 B = 2.5 MB per p
 MAX_IMAGE_SIDE = 4096                    # the Idefics3 processor's absolute cap on the resized image
 
 # The real architectures (config.json of the Hub checkpoints), so random-weight stand-ins have the real sizes.
-_VISION_SIGLIP_B16_512 = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
-                              image_size=512, patch_size=16, hidden_act="gelu_pytorch_tanh", layer_norm_eps=1e-6)
+_VISION_SIGLIP_B16_512 = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+                          "num_attention_heads": 12, "image_size": 512, "patch_size": 16,
+                          "hidden_act": "gelu_pytorch_tanh", "layer_norm_eps": 1e-6}
+
+
+def _arch(hidden: int, intermediate: int, layers: int, heads: int, kv_heads: int) -> dict[str, Any]:
+    """A SmolVLM checkpoint: SigLIP-B/16 at 512 px, pixel shuffle 4, a SmolLM2 (Llama) text model."""
+    text = {"model_type": "llama", "hidden_size": hidden, "intermediate_size": intermediate,
+            "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": kv_heads,
+            "head_dim": 64, "vocab_size": 49280, "max_position_embeddings": 8192, "rms_norm_eps": 1e-5,
+            "rope_theta": 100000.0}
+    return {"model_type": "idefics3", "scale_factor": 4, "image_token_id": 49190, "tie_word_embeddings": False,
+            "vision_config": _VISION_SIGLIP_B16_512, "text_config": text}
+
+
 SMOLVLM_ARCHITECTURES: dict[str, dict[str, Any]] = {
-    "HuggingFaceTB/SmolVLM-256M-Instruct": dict(
-        model_type="idefics3", scale_factor=4, image_token_id=49190, tie_word_embeddings=False,
-        vision_config=_VISION_SIGLIP_B16_512,
-        text_config=dict(model_type="llama", hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
-                         num_attention_heads=9, num_key_value_heads=3, head_dim=64, vocab_size=49280,
-                         max_position_embeddings=8192, rms_norm_eps=1e-5, rope_theta=100000.0)),
-    "HuggingFaceTB/SmolVLM-500M-Instruct": dict(
-        model_type="idefics3", scale_factor=4, image_token_id=49190, tie_word_embeddings=False,
-        vision_config=_VISION_SIGLIP_B16_512,
-        text_config=dict(model_type="llama", hidden_size=960, intermediate_size=2560, num_hidden_layers=32,
-                         num_attention_heads=15, num_key_value_heads=5, head_dim=64, vocab_size=49280,
-                         max_position_embeddings=8192, rms_norm_eps=1e-5, rope_theta=100000.0)),
+    "HuggingFaceTB/SmolVLM-256M-Instruct": _arch(576, 1536, 30, 9, 3),     # SmolLM2-135M
+    "HuggingFaceTB/SmolVLM-500M-Instruct": _arch(960, 2560, 32, 15, 5),    # SmolLM2-360M
 }
 
 
@@ -340,14 +345,16 @@ class SmolVLMVisionTower:
     def encode(self, image: Image.Image, detail: str = "low", *, keep_patches: bool = False) -> SmolVLMImageTokens:
         """Vision tokens of ``image`` at ``detail``; a repeat (same pixels, model, tiling) costs no encode."""
         key = (content_hash(image), check_detail(detail), keep_patches)
+        with self._lock:                       # the lock covers the cache, not the encode: a hit never waits
+            hit = self._from_memory(key)
+        hit = hit or self._from_disk(key)
+        if hit is not None:
+            return hit
+        result = self._encode_fresh(image, detail, key[0], keep_patches)
         with self._lock:
-            hit = self._from_memory(key) or self._from_disk(key)
-            if hit is not None:
-                return hit
-            result = self._encode_fresh(image, detail, key[0], keep_patches)
             self._remember(key, result)
-            self._to_disk(key, result)
-            return result
+        self._to_disk(key, result)
+        return result
 
     def _encode_fresh(self, image: Image.Image, detail: str, image_hash: str, keep_patches: bool) -> SmolVLMImageTokens:
         t0 = time.perf_counter()
@@ -396,7 +403,7 @@ class SmolVLMVisionTower:
             return None
         try:
             saved = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-        except Exception as exc:  # a truncated or foreign entry: encode again and overwrite it
+        except Exception as exc:  # noqa: BLE001 - a truncated or foreign entry: encode again, overwrite it
             log.warning("Ignoring an unreadable token cache entry (%s)", exc)
             return None
         geo = self.geometry
@@ -404,7 +411,8 @@ class SmolVLMVisionTower:
             tokens=saved["tokens"].to(self.core.device, self.core.dtype), rows=int(saved["rows"]),
             cols=int(saved["cols"]), token_grid=geo.token_grid, patch_grid=geo.patch_grid,
             pixel_shuffle=geo.scale_factor, detail=key[1], image_hash=key[0])
-        self._remember(key, value)
+        with self._lock:
+            self._remember(key, value)
         return _as_cached(value)
 
     def _to_disk(self, key: tuple[str, str, bool], value: SmolVLMImageTokens) -> None:
@@ -453,11 +461,13 @@ def default_image_processor(geometry: Geometry = Geometry()):
 
 _MESSAGES = {
     "offline": {"en": "The SmolVLM model is not on this device and the internet is not reachable. Run "
-                      "'python -m vlmtok prefetch' once while online; until then the offline description is used.",
+                      "'python -m vlmtok prefetch' once while online, or use the offline description.",
                 "vi": "Mô hình SmolVLM chưa có trên máy này và không kết nối được internet. Hãy chạy "
-                      "'python -m vlmtok prefetch' một lần khi có mạng; trong lúc chờ, ứng dụng dùng mô tả ngoại tuyến."},
-    "failed": {"en": "The SmolVLM model could not be loaded. The offline description is used instead.",
-               "vi": "Không tải được mô hình SmolVLM. Ứng dụng dùng mô tả ngoại tuyến thay thế."},
+                      "'python -m vlmtok prefetch' một lần khi có mạng, hoặc dùng mô tả ngoại tuyến."},
+    "failed": {"en": "The SmolVLM model could not be loaded. Run 'python -m vlmtok prefetch' again while online, "
+                     "or use the offline description.",
+               "vi": "Không tải được mô hình SmolVLM. Hãy chạy lại 'python -m vlmtok prefetch' khi có mạng, "
+                     "hoặc dùng mô tả ngoại tuyến."},
 }
 
 
@@ -479,28 +489,55 @@ class SmolVLMUnavailable(RuntimeError):
 
 
 def _cached_snapshot(model_id: str) -> str | None:
-    """The commit of a complete local copy (config + weights) in the Hugging Face cache, else None."""
+    """The commit of an intact local copy (config + weights) in the Hugging Face cache, else None."""
     from huggingface_hub import try_to_load_from_cache
 
     config = try_to_load_from_cache(model_id, "config.json")
     if not isinstance(config, str):
         return None
-    for weights in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"):
-        if isinstance(try_to_load_from_cache(model_id, weights), str):
+    for name in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"):
+        weights = try_to_load_from_cache(model_id, name)
+        if isinstance(weights, str):
+            if not _intact(config, weights):
+                log.warning("The cached copy of %s is damaged; it will not be used", model_id)
+                return None
             parts = config.replace("\\", "/").split("/")
             return parts[parts.index("snapshots") + 1] if "snapshots" in parts else "local"
     return None
 
 
+def _intact(config: str, weights: str) -> bool:
+    """Cheap checks that catch a truncated or garbage download without loading it: JSON parses, the safetensors
+    header (8-byte little-endian length, then JSON) fits in the file."""
+    import json
+    import os
+
+    try:
+        with open(config, encoding="utf-8") as f:
+            json.load(f)
+        if weights.endswith(".json"):
+            with open(weights, encoding="utf-8") as f:
+                json.load(f)
+        elif weights.endswith(".safetensors"):
+            with open(weights, "rb") as f:
+                n = int.from_bytes(f.read(8), "little")
+                if not 0 < n <= os.path.getsize(weights) - 8:
+                    return False
+                json.loads(f.read(n))
+        return os.path.getsize(weights) > 0
+    except (OSError, ValueError):
+        return False
+
+
 def smolvlm_available(model_id: str = DEFAULT_MODEL_ID) -> tuple[bool, str]:
-    """Can SmolVLM run here? ``(True, reason)`` when its weights are cached locally or the Hub answers."""
+    """Can SmolVLM run here? ``(True, reason)`` when an intact copy is cached locally or the Hub answers."""
     if _cached_snapshot(model_id):
         return True, f"{model_id} is in the local Hugging Face cache"
     from vlmtok.hub import hub_available
 
     if hub_available():
         return True, f"{model_id} can be downloaded from the Hugging Face Hub"
-    return False, f"{model_id} is not in the local cache and the Hugging Face Hub is not reachable"
+    return False, f"{model_id} is not in the local cache (or the cached copy is damaged) and the Hub is not reachable"
 
 
 @dataclass

@@ -13,8 +13,8 @@ import argparse
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,9 @@ def _hub_item(label: str, repo_id: str, patterns: list[str]) -> Item:
 
 def _encoder_items() -> list[Item]:
     try:
-        from vlmtok.encoders import list_encoders
         from timm.models import get_pretrained_cfg
+
+        from vlmtok.encoders import list_encoders
     except ImportError as exc:
         return [_failing("encoders", f"encoder registry unavailable: {exc}")]
     items = []

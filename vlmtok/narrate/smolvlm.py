@@ -3,8 +3,9 @@
 The picture is tokenised once by the model's vision tower + connector (``vlmtok.smolvlm_tokens``, cached per image
 by content hash, model and tiling); the chat prompt is tokenised with one ``<image>`` placeholder per vision token;
 the text embeddings get the vision tokens written at those positions; ``generate`` runs on ``inputs_embeds``. Greedy
-output equals the model's own ``generate(pixel_values=...)`` token for token (tests/test_smolvlm.py), and a follow-up
-question about the same artwork reuses the cached tokens (no second encode).
+output equals the model's own ``generate(pixel_values=...)`` token for token (tests/test_smolvlm.py). A follow-up
+question about the same artwork reuses the cached vision tokens (no second encode) and continues from the previous
+turn's attention cache, so only the new text is prefilled.
 
 >>> narrator = SmolVLMNarrator()                                    # HuggingFaceTB/SmolVLM-256M-Instruct
 >>> for part in narrator.stream(image, NarrationRequest(tier="short")):
@@ -13,6 +14,8 @@ question about the same artwork reuses the cached tokens (no second encode).
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import os
 import queue
@@ -20,7 +23,10 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 from PIL import Image
@@ -42,14 +48,16 @@ from vlmtok.smolvlm_tokens import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SmolVLMNarrator", "SmolVLMUnavailable", "smolvlm_available", "DEFAULT_MODEL_ID", "MODELS", "tile_plan"]
+__all__ = ["DEFAULT_MODEL_ID", "MODELS", "SmolVLMNarrator", "SmolVLMUnavailable", "smolvlm_available", "tile_plan"]
 
 MODELS: dict[str, str] = {
     "smolvlm-256m": "HuggingFaceTB/SmolVLM-256M-Instruct",
     "smolvlm-500m": "HuggingFaceTB/SmolVLM-500M-Instruct",
 }
-MAX_NEW_TOKENS: dict[str, int] = {"alt": 64, "short": 128, "long": 320}   # ~1.3 tokens per English word, headroom
+MAX_NEW_TOKENS: dict[str, int] = {"alt": 64, "short": 128, "long": 320}   # used when prompts.max_new_tokens is absent
+GENERATE_WORKERS = int(os.environ.get("VLMTOK_GENERATE_WORKERS", "1"))   # narrations generated at once
 MAX_TURNS = 4                  # turns of conversation kept per artwork (the first description + 3 follow-ups)
+KV_ARTWORKS = 2                # conversations whose attention cache is kept (~46 kB per token at 256M, float32)
 MAX_ARTWORKS = 32              # conversations kept (one per picture and detail level)
 END_OF_UTTERANCE = "<end_of_utterance>"
 _CHAT_TEMPLATE = ("<|im_start|>{% for message in messages %}{{message['role'] | capitalize}}"
@@ -146,13 +154,46 @@ class _ChunkStreamer:
 
 
 class _Cancelled:
-    """Stopping criterion: ends generation as soon as ``event`` is set."""
+    """Stopping criterion: ends generation as soon as any of ``events`` is set."""
 
-    def __init__(self, event: threading.Event):
-        self.event = event
+    def __init__(self, *events: threading.Event | None):
+        self.events = [e for e in events if e is not None]
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
-        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+        stop = any(e.is_set() for e in self.events)
+        return torch.full((input_ids.shape[0],), stop, dtype=torch.bool, device=input_ids.device)
+
+
+@dataclass
+class _PrefixCache:
+    """An attention (KV) cache and the token ids it covers; ``reused`` = tokens not prefilled again."""
+
+    cache: Any
+    ids: torch.Tensor
+    reused: int
+
+
+def _new_cache() -> Any:
+    from transformers import DynamicCache
+
+    return DynamicCache()
+
+
+def _trim(cache: Any, keep: int) -> None:
+    """Cut the cache back to its first ``keep`` tokens (a negative crop removes tokens in transformers 4 and 5)."""
+    extra = cache.get_seq_length() - keep
+    if extra > 0:
+        cache.crop(-extra)
+
+
+@functools.lru_cache(maxsize=8)
+def _cache_kwarg_for(model_class: type) -> str:
+    params = inspect.signature(model_class.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"      # transformers 5 renamed it
+
+
+def _cache_kwarg(model: torch.nn.Module) -> str:
+    return _cache_kwarg_for(type(model))
 
 
 def _zero_gpu(fn: Callable) -> Callable:
@@ -164,6 +205,12 @@ def _zero_gpu(fn: Callable) -> Callable:
     except ImportError:
         return fn
     return spaces.GPU(duration=120)(fn)
+
+
+@functools.lru_cache(maxsize=1)
+def _worker() -> ThreadPoolExecutor:
+    """Long-lived generation threads: a fresh thread per narration pays for a new OpenMP pool (~8% on CPU)."""
+    return ThreadPoolExecutor(max_workers=GENERATE_WORKERS, thread_name_prefix="smolvlm-generate")
 
 
 @_zero_gpu
@@ -196,6 +243,7 @@ class SmolVLMNarrator:
         self.default_detail = detail
         self.last_token_ids: list[int] = []         # ids of the latest narration (tests and benchmarks)
         self._history: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
+        self._kv: OrderedDict[tuple[str, str], _PrefixCache] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- model -----------------------------------------------------------------------------------------------
@@ -241,7 +289,7 @@ class SmolVLMNarrator:
         turns = self._history.get((image_hash, detail), []) if request.question else []
         out: list[dict[str, Any]] = []
         for i, (user, answer) in enumerate(turns):
-            out += [_message("user", user, with_image=i == 0), _message("assistant", answer)]
+            out += [_message("user", user, with_image=i == 0), _message("assistant", _clean(answer))]
         return out + [_message("user", instruction(request), with_image=not turns)]
 
     def prompt_ids(self, messages: list[dict[str, Any]], image_tokens: SmolVLMImageTokens) -> torch.Tensor:
@@ -260,7 +308,8 @@ class SmolVLMNarrator:
         final = None
         for part in self.stream(image, request, cancel):
             final = part
-        assert isinstance(final, Narration)
+        if not isinstance(final, Narration):
+            raise RuntimeError("the narration stream ended without a Narration")  # noqa: TRY004
         return final
 
     def stream(self, image: Image.Image, request: NarrationRequest,
@@ -282,43 +331,75 @@ class SmolVLMNarrator:
             embeds = splice_image_tokens(model.get_input_embeddings(), input_ids.to(model.device), tokens.tokens,
                                          model.config.image_token_id)          # [1, L, D]
         streamer = _ChunkStreamer(self.loaded.processor.tokenizer)
-        max_new = request.max_new_tokens or MAX_NEW_TOKENS.get(request.tier, 128)
+        max_new = request.max_new_tokens or _max_new_tokens(request.tier)
+        key = (tokens.image_hash, detail)
+        prefix = self._take_prefix(key, input_ids, resume=bool(request.question))
         t_gen = time.perf_counter()
-        yield from self._run(input_ids, embeds, max_new, streamer, cancel or threading.Event())
+        yield from self._run(input_ids, embeds, max_new, streamer, cancel, prefix.cache)
+        self._keep_prefix(key, prefix.cache, input_ids, streamer.ids)
         self.last_token_ids = list(streamer.ids)
         english = streamer.tokenizer.decode(streamer.ids, skip_special_tokens=True).strip()
         self._remember(tokens.image_hash, detail, request, messages[-1]["content"][-1]["text"], english)
         timings = _timings(t0, t_gen, tokens, input_ids, streamer)
+        timings["reused_prefix_tokens"] = float(prefix.reused)
         yield self._narration(english, request, timings)
 
     def _run(self, input_ids: torch.Tensor, embeds: torch.Tensor, max_new: int, streamer: _ChunkStreamer,
-             cancel: threading.Event) -> Iterator[str]:
-        """Generate in a worker thread; yield its chunks here. Closing this generator cancels the worker."""
+             cancel: threading.Event | None, cache: Any) -> Iterator[str]:
+        """Generate in a worker thread; yield its chunks here. Closing this generator stops the worker."""
         from transformers import StoppingCriteriaList
 
-        model, errors = self.loaded.model, []
+        model, closed = self.loaded.model, threading.Event()
         kwargs = dict(input_ids=input_ids.to(model.device), inputs_embeds=embeds,
                       attention_mask=torch.ones_like(input_ids, device=model.device), streamer=streamer,
-                      stopping_criteria=StoppingCriteriaList([_Cancelled(cancel)]), **self.generation_kwargs(max_new))
+                      stopping_criteria=StoppingCriteriaList([_Cancelled(cancel, closed)]),
+                      **{_cache_kwarg(model): cache}, **self.generation_kwargs(max_new))
+
+        threads = torch.get_num_threads()             # intra-op threads are set per calling thread
 
         def work() -> None:
             try:
+                torch.set_num_threads(threads)
                 _generate(model, **kwargs)
-            except BaseException as exc:  # handed to the consumer thread, which raises it
-                errors.append(exc)
             finally:
                 streamer.chunks.put(_END)
 
-        worker = threading.Thread(target=work, name="smolvlm-generate", daemon=True)
-        worker.start()
+        future = _worker().submit(work)
         try:
             while (chunk := streamer.chunks.get()) is not _END:
                 yield chunk
         finally:
-            cancel.set() if worker.is_alive() else None
-            worker.join()
-        if errors:
-            raise errors[0]
+            closed.set()                               # the consumer left early (or is done): stop generating
+            error = future.exception()                 # waits for the worker to finish
+        if error is not None:
+            raise error
+
+    # -- attention cache of the conversation so far ---------------------------------------------------------------
+
+    def _take_prefix(self, key: tuple[str, str], input_ids: torch.Tensor, resume: bool) -> _PrefixCache:
+        """A follow-up continues from the attention cache of the previous turn: only the new text is prefilled.
+
+        The cache is taken out of the store while in use, so two visitors never write into one cache.
+        """
+        with self._lock:
+            held = self._kv.pop(key, None) if resume else None
+        if held is None:
+            return _PrefixCache(_new_cache(), torch.empty(1, 0, dtype=torch.long), 0)
+        ids = input_ids[0].cpu()
+        n = min(held.ids.shape[1], ids.shape[0] - 1)                    # at least one token left to prefill
+        same = (held.ids[0, :n] == ids[:n]).long()
+        keep = int(same.cumprod(0).sum())                              # length of the common prefix
+        _trim(held.cache, keep)
+        return _PrefixCache(held.cache, held.ids[:, :keep], keep)
+
+    def _keep_prefix(self, key: tuple[str, str], cache: Any, input_ids: torch.Tensor, new_ids: list[int]) -> None:
+        """Store the cache with the ids it covers (the last new token has no keys yet)."""
+        ids = torch.cat([input_ids.cpu(), torch.tensor([new_ids], dtype=torch.long)], dim=1)
+        ids = ids[:, :cache.get_seq_length()]
+        with self._lock:
+            self._kv[key] = _PrefixCache(cache, ids, 0)
+            while len(self._kv) > KV_ARTWORKS:
+                self._kv.popitem(last=False)
 
     def _remember(self, image_hash: str, detail: str, request: NarrationRequest, user: str, answer: str) -> None:
         """A new description starts the artwork's conversation; a question continues it (bounded)."""
@@ -334,33 +415,47 @@ class SmolVLMNarrator:
         """Drop all conversations (a new tour)."""
         with self._lock:
             self._history.clear()
+            self._kv.clear()
 
     def _narration(self, english: str, request: NarrationRequest, timings: dict[str, float]) -> Narration:
+        """The English narration, then translated (and labelled) when the visitor reads another language."""
         lang = normalize_lang(request.lang)
-        text, language, translated, notice = english, "en", False, None
-        if lang != "en":
-            text, translated = _translate(english, lang)
-            language = lang if translated else "en"
-            notice = None if translated else pick(_NO_TRANSLATION, lang)
-        return Narration(
-            text=text, language=language, tier=request.tier, narrator=self.name,
+        narration = Narration(
+            text=_fit_tier(english, request.tier), language="en", tier=request.tier, narrator=self.name,
             narrator_label=pick(_LABELS, lang, model=self.label_model), model_id=self.model_id,
-            weights_source=self.loaded.weights_source, machine_translated=translated, audience=request.audience,
-            question=request.question, timings=timings, notice=notice)
+            weights_source=self.loaded.weights_source, audience=request.audience, question=request.question,
+            timings=timings)
+        return narration if lang == "en" else _translated(narration, lang)
 
 
-def _translate(text: str, lang: str) -> tuple[str, bool]:
-    """English -> ``lang`` with the translation module when there is one; ``(text, translated?)``."""
+def _fit_tier(text: str, tier: str) -> str:
+    """Whole sentences within the tier's word limit (alt text is a hard ceiling)."""
     try:
-        from vlmtok.narrate.translate import translate
+        from vlmtok.narrate.prompts import fit_words, word_limit
     except ImportError:
-        return text, False
+        return text
+    return fit_words(text, word_limit(tier, "en")) if text else text
+
+
+def _max_new_tokens(tier: str) -> int:
     try:
-        out = translate(text, lang)
-    except Exception as exc:  # no model offline, a failed download: keep English, say so
+        from vlmtok.narrate.prompts import max_new_tokens
+    except ImportError:
+        return MAX_NEW_TOKENS.get(tier, 128)
+    return max_new_tokens(tier)
+
+
+def _translated(narration: Narration, lang: str) -> Narration:
+    """Machine-translated and labelled by ``vlmtok.narrate.translate``; without it, English with a notice."""
+    try:
+        from vlmtok.narrate.translate import translate_narration
+    except ImportError:
+        return replace(narration, notice=pick(_NO_TRANSLATION, lang))
+    try:
+        return translate_narration(narration, lang)
+    except Exception as exc:  # noqa: BLE001 - a broken translation model must not lose the English text
         log.warning("Translation to %s failed (%s); keeping English", lang, exc)
-        return text, False
-    return (out, True) if out else (text, False)
+        return replace(narration, notice=pick(_NO_TRANSLATION, lang))
 
 
 def _timings(t0: float, t_gen: float, tokens: SmolVLMImageTokens, input_ids: torch.Tensor,
