@@ -21,8 +21,8 @@ def picture() -> Image.Image:
 
 def test_registry_covers_the_three_families_and_rejects_unknown_names():
     families = {s.family for s in list_encoders()}
-    assert {"vit", "cnn", "hybrid"} <= families
-    assert all(timm.is_model(s.architecture) for s in list_encoders())
+    assert {"vit", "cnn", "hybrid", "vlm"} <= families
+    assert all(timm.is_model(s.architecture) for s in list_encoders() if s.family != "vlm")
     with pytest.raises(ValueError) as err:
         get_spec("vit_huge_made_up")
     assert "mobilenetv2_100" in str(err.value) and "swin_tiny_patch4_window7_224" in str(err.value)
@@ -167,3 +167,11 @@ def test_local_hf_cache_file_is_preferred(monkeypatch, tmp_path):
     enc = create_encoder("mobilenetv2_100", cache=False)
     assert enc.weights_source == "hub"
     assert torch.all(enc.model.conv_stem.weight == 0.25)
+
+
+def test_smolvlm_vision_tower_is_in_the_registry(picture):
+    """Random weights here (no Hub); the architecture is the real one: 64 tokens per 512 px tile."""
+    enc = create_encoder("smolvlm-256m", weights="random")
+    vt = enc.encode(picture)
+    assert vt.family == "vlm" and vt.grid == (8, 8)
+    assert vt.num_tokens == 64 * len(vt.extra["tiles"]) and vt.weights_source == "random"

@@ -31,7 +31,8 @@ class VisionTokens:
     """What an encoder made of one image. Tensors are float32 on the CPU, detached.
 
     Attributes:
-        tokens: patch / cell tokens ``[N, d]``, row-major over ``grid``.
+        tokens: patch / cell tokens ``[N, d]``, row-major over ``grid`` (for family "vlm", ``grid`` is per tile
+            and N = tiles x h x w, tiles in the processor's order).
         cls: the class token ``[d]`` (None for CNNs and encoders without one).
         grid: ``(h, w)`` token grid; ``h * w == N``.
         patch_px: input pixels per token side (ViT patch size, CNN total stride).
@@ -135,6 +136,12 @@ for _spec in (
                 "Swin-T: windowed attention in 4 stages, patch 4 merged to stride 32", _VIT),
     EncoderSpec("vit_small_r26_s32_224", "vit_small_r26_s32_224.augreg_in21k_ft_in1k", "hybrid", 224,
                 "ResNet-26 stem + ViT-S: CNN cells of stride 32 become transformer tokens", _VIT),
+    # SmolVLM's own vision tower and connector (vlmtok.smolvlm_tokens): 512 px tiles -> 32x32 SigLIP patches ->
+    # pixel shuffle x4 -> 64 tokens per tile. ``grid`` is per tile; N = tiles x 64.
+    EncoderSpec("smolvlm-256m", "HuggingFaceTB/SmolVLM-256M-Instruct", "vlm", 512,
+                "SmolVLM-256M's vision tower + connector: the tokens the narrator reads"),
+    EncoderSpec("smolvlm-500m", "HuggingFaceTB/SmolVLM-500M-Instruct", "vlm", 512,
+                "SmolVLM-500M's vision tower + connector"),
 ):
     register_encoder(_spec)
 
@@ -399,6 +406,10 @@ def create_encoder(name: str, weights: str = "auto", *, cache: bool = True) -> E
     >>> create_encoder("mobilenetv2_100").weights_source   # 'offline-pack' here, 'hub' with the Hub
     """
     spec = get_spec(name)
+    if spec.family == "vlm":  # not a timm model: its own loader, cached there
+        from vlmtok.smolvlm_tokens import create_smolvlm_encoder
+
+        return create_smolvlm_encoder(spec.name, weights)
     if not cache:
         return Encoder(spec, *_build_model(spec, weights))
     with _ENCODERS_LOCK:

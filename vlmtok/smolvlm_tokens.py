@@ -632,6 +632,8 @@ class SmolVLMEncoder:
     def __init__(self, name: str, loaded: LoadedSmolVLM):
         self.name, self.loaded = name, loaded
         self.model, self.weights_source = loaded.model, loaded.weights_source
+        param = next(loaded.model.parameters())
+        self.device, self.dtype = param.device, param.dtype
         geo = loaded.tower.geometry
         self.patch_px = geo.patch_px * geo.scale_factor            # input pixels per token side (64)
         ip = loaded.tower.image_processor
@@ -640,6 +642,12 @@ class SmolVLMEncoder:
 
     def __repr__(self) -> str:
         return f"SmolVLMEncoder({self.name!r}, weights={self.weights_source!r})"
+
+    @property
+    def num_params(self) -> int:
+        """Parameters of the part that makes the tokens: vision tower + connector (not the language model)."""
+        parts = [getattr(self.model.model, n, None) for n in ("vision_model", "connector")]
+        return sum(p.numel() for part in parts if part is not None for p in part.parameters())
 
     def detail_for(self, size: int | None) -> str:
         """``size`` as a longest edge: None or one tile -> "low", up to 2 tiles -> "normal", more -> "high"."""

@@ -255,7 +255,7 @@ def speak_text(text: str, lang: str = "en", rate: float = 1.0, session: dict[str
     session["text"] = text
     speech = _speak(text, lang, rate)
     if speech is None or speech.audio_path is None:
-        notice = getattr(speech, "notice", None) or t("audio_unavailable", lang)  # the notice already says it
+        notice = t("audio_unavailable", lang)  # speech's own notice says the same: one plain sentence is enough
         return TourResult(text, caption_html(text, lang, byline), status_html(notice), byline=byline,
                           session=session)
     sentences, starts = _sentences(speech, text)
