@@ -343,7 +343,7 @@ def test_local_cache_counts_only_when_intact(monkeypatch, tmp_path, config, weig
 
 def test_prefetch_offline_fails_per_item_and_still_fetches_packs(monkeypatch, capsys):
     from vlmtok import weights
-    from vlmtok.commands import prefetch
+    from vlmtok.cli import prefetch
 
     monkeypatch.setattr("vlmtok.hub.hub_available", lambda *a, **k: False)
     fetched = []

@@ -34,7 +34,7 @@ def _measure(url: str, args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     from vlmtok.bench.app import running_app
-    from vlmtok.commands.loadtest import held
+    from vlmtok.cli.loadtest import held
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.url:

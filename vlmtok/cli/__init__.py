@@ -1,6 +1,6 @@
 """``python -m vlmtok COMMAND ...``: the command line mirrors the app for batch work.
 
-Each command lives in ``vlmtok/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args) -> int``;
+Each command lives in ``vlmtok/cli/<name>.py`` with ``add_arguments(parser)`` and ``run(args) -> int``;
 it is imported only when chosen, so ``python -m vlmtok speak`` never pays for torch or gradio.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _module(name: str):
-    return importlib.import_module(f"vlmtok.commands.{name}")
+    return importlib.import_module(f"vlmtok.cli.{name}")
 
 
 def main(argv: list[str] | None = None) -> int:

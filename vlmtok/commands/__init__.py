@@ -1,1 +1,0 @@
-"""One module per command of ``python -m vlmtok``: ``add_arguments(parser)`` and ``run(args) -> int``."""
