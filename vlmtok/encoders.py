@@ -246,7 +246,8 @@ class Encoder:
         self.mean = tuple(float(m) for m in self.data_config["mean"])
         self.std = tuple(float(s) for s in self.data_config["std"])
         self.patch_px = _patch_px(self.model)
-        self._norm = (torch.tensor(self.mean).view(3, 1, 1), torch.tensor(self.std).view(3, 1, 1))
+        mean, std = torch.tensor(self.mean).view(3, 1, 1), torch.tensor(self.std).view(3, 1, 1)
+        self._affine = (1.0 / (255.0 * std), -mean / std)  # x_norm = x_255 * scale + shift
         self._stages = _StageRecorder(self.model)
 
     def __repr__(self) -> str:
@@ -271,10 +272,11 @@ class Encoder:
         """
         h, w = self.input_size(size)
         resample = Image.Resampling.BICUBIC if self.data_config.get("interpolation") == "bicubic" else Image.Resampling.BILINEAR
-        resized = image.convert("RGB").resize((w, h), resample)
-        x = torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0).permute(2, 0, 1)  # [3, H, W]
-        mean, std = self._norm
-        x = ((x - mean) / std).unsqueeze(0)  # [1, 3, H, W]
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        resized = rgb.resize((w, h), resample)
+        scale, shift = self._affine
+        x = torch.from_numpy(np.array(resized)).permute(2, 0, 1).float()  # [3, H, W] in 0..255
+        x = torch.addcmul(shift, x, scale).unsqueeze(0)  # (x / 255 - mean) / std in one pass: [1, 3, H, W]
         return x, resized
 
     @torch.inference_mode()
