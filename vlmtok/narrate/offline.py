@@ -388,8 +388,8 @@ def measure(image: Image.Image) -> ImageFacts:
 
 DISCLAIMER = {"en": "Offline description: colours and layout only.",
               "vi": "Mô tả ngoại tuyến: chỉ nói về màu sắc và bố cục."}
-NARRATOR_LABEL = {"en": "Offline description, measured colours and layout (no AI model)",
-                  "vi": "Mô tả ngoại tuyến, đo màu sắc và bố cục (không dùng mô hình AI)"}
+# the byline the UI states first; the text opens with the same words, so the caption shows them once
+NARRATOR_LABEL = {"en": DISCLAIMER["en"].rstrip("."), "vi": DISCLAIMER["vi"].rstrip(".")}
 
 # position key -> (English "at" phrase, English "towards" phrase, Vietnamese place)
 POSITIONS: dict[str, tuple[str, str, str]] = {
