@@ -38,6 +38,13 @@ STALE_TMP_S = 3600.0          # a temporary file this old belongs to a writer th
 LOW_WATERMARK = 0.9           # evict down to 90% of the cap, so a busy cache does not evict on every write
 
 
+def image_hash(image: Any) -> str:
+    """sha256 of a decoded picture (mode, size, pixels): the same artwork uploaded twice hashes the same."""
+    h = hashlib.sha256(f"{image.mode}:{image.size}".encode())
+    h.update(image.tobytes())
+    return h.hexdigest()
+
+
 def cache_key(*parts: Any) -> str:
     """sha256 (hex) of a stable, unambiguous encoding of ``parts``.
 

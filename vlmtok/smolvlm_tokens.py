@@ -14,7 +14,6 @@ model + tiling), shows them, and splices them into ``inputs_embeds`` at the ``<i
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import math
@@ -26,6 +25,8 @@ from typing import Any
 
 import torch
 from PIL import Image
+
+from vlmtok.cache import image_hash
 
 log = logging.getLogger(__name__)
 
@@ -226,13 +227,6 @@ def image_prompt(rows: int, cols: int, tokens_per_tile: int) -> str:
 # Vision tokens, cached
 
 
-def content_hash(image: Image.Image) -> str:
-    """sha256 of the decoded pixels (mode, size, bytes): the same picture uploaded twice hashes the same."""
-    h = hashlib.sha256(f"{image.mode}:{image.size}".encode())
-    h.update(image.tobytes())
-    return h.hexdigest()
-
-
 @dataclass
 class SmolVLMImageTokens:
     """One picture as the language model will read it.
@@ -344,7 +338,7 @@ class SmolVLMVisionTower:
 
     def encode(self, image: Image.Image, detail: str = "low", *, keep_patches: bool = False) -> SmolVLMImageTokens:
         """Vision tokens of ``image`` at ``detail``; a repeat (same pixels, model, tiling) costs no encode."""
-        key = (content_hash(image), check_detail(detail), keep_patches)
+        key = (image_hash(image), check_detail(detail), keep_patches)
         with self._lock:                       # the lock covers the cache, not the encode: a hit never waits
             hit = self._from_memory(key)
         hit = hit or self._from_disk(key)

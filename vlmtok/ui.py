@@ -220,7 +220,9 @@ def _stream_narration(narrator, image, request, image_path: str, working: str) -
     from vlmtok.narrate.base import Narration
 
     lang, written = request.lang, ""
-    parts = narrator.stream(image, request) if hasattr(narrator, "stream") else iter([narrator.describe(image, request)])
+    from vlmtok.narrate.cache import cached_stream
+
+    parts = cached_stream(narrator, image, request)  # the same artwork, asked the same way, is written once
     for part in parts:
         if isinstance(part, Narration):
             done = t("answered" if request.question else "described", lang)

@@ -87,10 +87,12 @@ def _print_stream(narrator, image, request, lang: str):
     """Print chunks as they come, then the final text if it differs (a translation), then the notice.
 
     A narrator failure is a plain message on stderr and exit code 1; the details go to the log (``-v``)."""
+    from vlmtok.narrate.cache import cached_stream
+
     streamed: list[str] = []
     narration = None
     try:
-        for part in narrator.stream(image, request):
+        for part in cached_stream(narrator, image, request):
             if isinstance(part, str):
                 streamed.append(part)
                 sys.stdout.write(part)

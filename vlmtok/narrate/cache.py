@@ -1,0 +1,56 @@
+"""Narrations reused across visitors and restarts, keyed by the picture's content and everything that shapes the text.
+
+A SmolVLM description costs seconds on a CPU; a tour group photographing the same painting should pay once.
+Follow-up questions are not cached (they depend on the conversation), nor are narrations from random weights
+(they describe nothing) or streams that were cancelled before the end.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Iterator
+
+from PIL import Image
+
+from vlmtok.cache import DiskCache, cache_key, image_hash
+from vlmtok.narrate.base import Narration, NarrationRequest
+
+log = logging.getLogger(__name__)
+
+CACHE_NAME = "narrations"
+CACHE_BYTES = 64 * 1024 * 1024   # ~1 KB a narration: tens of thousands of artworks
+VERSION = 1                      # bump when prompts or narrators change what they would write
+
+
+
+def narration_cache() -> DiskCache:
+    """The shared narration cache, under the current cache folder (``VLMTOK_CACHE`` is read each time)."""
+    return DiskCache(CACHE_NAME, max_bytes=CACHE_BYTES)
+
+
+def narration_key(narrator, image: Image.Image, request: NarrationRequest) -> str:
+    """Everything that changes the words: the picture, the narrator and its model, and the guide's choices."""
+    r = request
+    return cache_key(VERSION, image_hash(image), narrator.name,
+                         getattr(narrator, "model_id", None), r.lang, r.tier, r.audience, r.label_text or "",
+                         r.detail, r.max_new_tokens)
+
+
+def cached_stream(narrator, image: Image.Image, request: NarrationRequest,
+                  cache: DiskCache | None = None) -> Iterator[str | Narration]:
+    """``narrator.stream`` with a disk cache in front: a hit yields the whole text at once, then the Narration."""
+    if request.question:
+        yield from narrator.stream(image, request)
+        return
+    cache = cache or narration_cache()
+    key = narration_key(narrator, image, request)
+    hit = cache.get_json(key)
+    if hit is not None:
+        narration = Narration(**{**hit, "timings": {**hit.get("timings", {}), "cached": 1.0}})
+        yield narration.text
+        yield narration
+        return
+    for part in narrator.stream(image, request):
+        if isinstance(part, Narration) and part.weights_source != "random":
+            cache.put_json(key, dataclasses.asdict(part))
+        yield part
