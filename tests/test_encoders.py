@@ -175,3 +175,14 @@ def test_smolvlm_vision_tower_is_in_the_registry(picture):
     vt = enc.encode(picture)
     assert vt.family == "vlm" and vt.grid == (8, 8)
     assert vt.num_tokens == 64 * len(vt.extra["tiles"]) and vt.weights_source == "random"
+
+
+def test_resize_matches_pillows_bicubic_within_one_level(picture):
+    """The fast torch resize must give the picture Pillow's antialiased bicubic would (timm's own transform)."""
+    enc = create_encoder("tf_efficientnet_lite0", weights="random")
+    for size in (224, (96, 160), 448):
+        _, resized = enc.preprocess(picture, size)
+        h, w = enc.input_size(size)
+        ref = np.asarray(picture.resize((w, h), Image.Resampling.BICUBIC), dtype=np.int16)
+        diff = np.abs(np.asarray(resized, dtype=np.int16) - ref)
+        assert resized.size == (w, h) and diff.max() <= 2 and diff.mean() < 0.05
