@@ -6,6 +6,7 @@ Run ``python app.py`` and open the address it prints. Layout and wiring only: ev
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -19,6 +20,7 @@ CONCURRENCY = int(os.environ.get("VLMTOK_CONCURRENCY", "2"))   # model calls at 
 QUEUE_SIZE = int(os.environ.get("VLMTOK_QUEUE_SIZE", "64"))     # visitors waiting before "too busy"
 MAX_FILE_SIZE = os.environ.get("VLMTOK_MAX_FILE_SIZE", "20mb")  # a phone photo is 2-8 MB
 L = "en"  # the page opens in English; the language choice relabels it
+MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 
 
 class ArtworkImage(gr.Image):
@@ -44,13 +46,13 @@ class ArtworkImage(gr.Image):
 def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress()):
     steps = lambda: ui.describe_stream(image, lang, tier, audience, label_text, progress=progress)  # noqa: E731
     for r in ui.guarded_stream(steps, lang):
-        yield r.caption, r.status, r.text, r.session or session
+        yield r.caption, r.status, r.text, (r.session or session) if r.ok else {}  # never speak an error
 
 
 def follow_up(image, question, lang, audience, label_text, session, progress=gr.Progress()):
     steps = lambda: ui.ask(image, question, lang, audience, label_text, progress=progress)  # noqa: E731
     for r in ui.guarded_stream(steps, lang):
-        yield r.caption, r.status, r.text, r.session or session
+        yield r.caption, r.status, r.text, (r.session or session) if r.ok else {}
 
 
 def speak_approved(text, lang, rate, session):
@@ -114,7 +116,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     tier = gr.Radio(choices(TIER_KEYS, L), value="short", label=t("length", L), elem_classes="vt-big")
                     audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("audience", L),
                                         elem_classes="vt-big")
-                    label_text = gr.Textbox("", label=t("label_text", L), lines=1)
+                    label_text = gr.Textbox("", label=t("label_text", L), lines=1, max_length=400)
                     describe_btn = gr.Button(t("describe", L), variant="primary", elem_classes="vt-big")
                 with gr.Column(scale=2, min_width=280):
                     status = gr.HTML(ui.status_html(t("ready", L)), elem_id="vt-status",
@@ -129,9 +131,9 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     audio = gr.Audio(label=t("audio", L), type="filepath", interactive=False, elem_id="vt-audio",
                                      waveform_options=gr.WaveformOptions(show_recording_waveform=False))
                     rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("speed", L))
-                    approved = gr.Textbox(label=t("edit_box", L), lines=4, interactive=True)
+                    approved = gr.Textbox(label=t("edit_box", L), lines=4, interactive=True, max_length=ui.MAX_SPEAK_CHARS)
                     speak_btn = gr.Button(t("speak", L), elem_classes="vt-big")
-                    question = gr.Textbox(label=t("question", L), placeholder=t("question_hint", L))
+                    question = gr.Textbox(label=t("question", L), placeholder=t("question_hint", L), max_length=400)
                     ask_btn = gr.Button(t("ask", L), elem_classes="vt-big")
             api_describe = gr.Button(visible=False)
 
@@ -178,14 +180,14 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     tour_outputs = [caption, status, approved, session]
     speak_io = dict(inputs=[approved, lang, rate, session], outputs=[caption, status, audio, session])
     gr.on([describe_btn.click, image.change], tour, inputs=[image, lang, tier, audience, label_text, session],
-          outputs=tour_outputs, api_name="tour").then(speak_approved, **speak_io, api_name="speak_after_tour")
+          outputs=tour_outputs, api_name="tour", **MODEL).then(speak_approved, **speak_io, api_name="speak_after_tour")
     image.change(lambda path, lg: ui.credit_line(path, lg), inputs=[image, lang], outputs=credit, api_name="credit")
     speak_btn.click(speak_approved, **speak_io, api_name="speak")
     rate.release(speak_approved, **speak_io, api_name="speak_at_rate")
     gr.on([ask_btn.click, question.submit], follow_up, inputs=[image, question, lang, audience, label_text, session],
-          outputs=tour_outputs, api_name="ask").then(speak_approved, **speak_io, api_name="speak_after_ask")
+          outputs=tour_outputs, api_name="ask", **MODEL).then(speak_approved, **speak_io, api_name="speak_after_ask")
     api_describe.click(describe_api, inputs=[image, lang, tier, audience, label_text, rate],
-                       outputs=[approved, audio, caption, status], api_name="describe")
+                       outputs=[approved, audio, caption, status], api_name="describe", **MODEL)
     lang.change(relabel, inputs=lang, api_name="relabel",
                 outputs=[intro, image, lang, tier, audience, label_text, describe_btn, approved, speak_btn, audio,
                          rate, question, ask_btn, size, preset, card_btn, status])
@@ -194,11 +196,11 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     preset.change(None, inputs=preset, js=SET_PRESET)
 
     compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang],
-                      outputs=[pictures, ledger, cmp_status, tap_image], api_name="compare")
+                      outputs=[pictures, ledger, cmp_status, tap_image], api_name="compare", **MODEL)
     tap_image.select(tapped, inputs=[cmp_image, encoders, sizes, lang], outputs=[sim_pictures, cmp_status],
-                     api_name="similarity")
+                     api_name="similarity", **MODEL)
     how_btn.click(ui.pipeline_steps, inputs=[how_image, how_encoder, how_size, lang], outputs=steps,
-                  api_name="pipeline")
+                  api_name="pipeline", **MODEL)
     demo.load(lambda: (gr.update(choices=ui.encoder_choices()),) * 2, outputs=[encoders, how_encoder],
               api_name="encoders")
 
@@ -210,7 +212,7 @@ def launch_kwargs() -> dict:
     from vlmtok.paths import cache_dir
 
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not PUBLIC, css_paths=[ASSETS / "app.css"],
-                js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=[str(cache_dir("speech")), str(cache_dir("speech-uncached"))])
+                js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=[str(cache_dir("speech")), str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")])
 
 
 if __name__ == "__main__":

@@ -58,9 +58,24 @@ def example_titles() -> list[str]:
     return [f"{e['title']}, {e['artist']}" for name, e in _credits().items() if (EXAMPLES_DIR / name).is_file()]
 
 
+@lru_cache(maxsize=1)
+def _example_digests() -> dict[str, str]:
+    """sha256 of each example file -> its name: credits follow the picture, not what an upload is called."""
+    import hashlib
+
+    return {hashlib.sha256((EXAMPLES_DIR / name).read_bytes()).hexdigest(): name
+            for name in _credits() if (EXAMPLES_DIR / name).is_file()}
+
+
 def credit_line(image_path: str | None, lang: str = "en") -> str:
-    """"Title, by Artist. Picture: licence" for an example (matched by file name), else ""."""
-    entry = _credits().get(Path(image_path).name) if image_path else None
+    """"Title, by Artist. Picture: licence" for an example (matched by content), else ""."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256(Path(image_path).read_bytes()).hexdigest() if image_path else None
+    except OSError:
+        digest = None
+    entry = _credits().get(_example_digests().get(digest, "")) if digest else None
     if not entry:
         return ""
     licence = entry.get("license", "").split(";")[0]
@@ -191,8 +206,18 @@ def guarded_call(step: Callable[..., TourResult], *args: Any, lang: str = "en", 
 
 
 def _session(narration, lang: str, image_path: str | None) -> dict[str, Any]:
-    return {"lang": lang, "byline": narration.narrator_label, "narrator": narration.narrator,
-            "text": narration.text, "image": image_path}
+    """What the next steps need: the text's own language (English kept when no translator), and who wrote it."""
+    return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration),
+            "narrator": narration.narrator, "text": narration.text, "image": image_path,
+            "notice": narration.notice or ""}
+
+
+def _byline(narration) -> str:
+    """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such)."""
+    label = narration.narrator_label
+    if narration.machine_translated:
+        label = f"{label} · {t('machine_translated', narration.language)}"
+    return label
 
 
 def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
@@ -225,9 +250,10 @@ def _stream_narration(narrator, image, request, image_path: str, working: str) -
     parts = cached_stream(narrator, image, request)  # the same artwork, asked the same way, is written once
     for part in parts:
         if isinstance(part, Narration):
-            done = t("answered" if request.question else "described", lang)
-            yield TourResult(part.text, caption_html(part.text, lang, part.narrator_label), status_html(done),
-                             byline=part.narrator_label, session=_session(part, lang, image_path))
+            done = " ".join(filter(None, [t("answered" if request.question else "described", lang), part.notice]))
+            session = _session(part, lang, image_path)
+            yield TourResult(part.text, caption_html(part.text, part.language, session["byline"]), status_html(done),
+                             byline=session["byline"], session=session)
             return
         written += str(part)
         yield TourResult(written, caption_html(written, lang, busy=True), status_html(working))
@@ -245,6 +271,9 @@ def describe(image_path: str | None, lang: str = "en", tier: str = "short", audi
     return speak_text(final.text, lang, rate, final.session)
 
 
+MAX_SPEAK_CHARS = 3000   # ~5 minutes of speech: longer text is refused, so one visitor cannot hold every voice
+
+
 def speak_text(text: str, lang: str = "en", rate: float = 1.0, session: dict[str, Any] | None = None) -> TourResult:
     """Speak the (approved, maybe edited) text; the caption gets one span per sentence for the highlight."""
     lang = normalize_lang(lang)
@@ -254,15 +283,20 @@ def speak_text(text: str, lang: str = "en", rate: float = 1.0, session: dict[str
     if not text:
         message = t("no_text", lang)
         return TourResult(message, caption_html(message, lang), status_html(message), ok=False, session=session)
+    if len(text) > MAX_SPEAK_CHARS:
+        message = t("too_long", lang, limit=MAX_SPEAK_CHARS)
+        return TourResult(text, caption_html(text, lang, byline), status_html(message), ok=False, session=session)
     session["text"] = text
-    speech = _speak(text, lang, rate)
+    voice_lang = session.get("text_lang") or lang   # English kept for a Vietnamese visitor is read in English
+    speech = _speak(text, voice_lang, rate)
     if speech is None or speech.audio_path is None:
         notice = t("audio_unavailable", lang)  # speech's own notice says the same: one plain sentence is enough
-        return TourResult(text, caption_html(text, lang, byline), status_html(notice), byline=byline,
+        return TourResult(text, caption_html(text, voice_lang, byline), status_html(notice), byline=byline,
                           session=session)
     sentences, starts = _sentences(speech, text)
-    caption = caption_html(text, lang, byline, sentences, starts, speech.playback_rate)
-    ready = " ".join(filter(None, [t("audio_ready", lang), t(f"voice_{speech.engine}", lang), speech.notice]))
+    caption = caption_html(text, voice_lang, byline, sentences, starts, speech.playback_rate)
+    ready = " ".join(filter(None, [t("audio_ready", lang), t(f"voice_{speech.engine}", lang), speech.notice,
+                                   session.get("notice")]))
     return TourResult(text, caption, status_html(ready), audio=str(speech.audio_path), byline=byline,
                       session=session)
 

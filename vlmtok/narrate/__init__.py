@@ -68,7 +68,9 @@ def _auto(lang: str, **kw: Any) -> tuple[Narrator, str]:
     if not ok:
         return _create("offline"), pick(REASONS["unavailable"], lang, why=why)
     try:
-        return _create("smolvlm", **kw), pick(REASONS["available"], lang, why=why)
+        narrator = _create("smolvlm", **kw)
+        narrator.loaded  # noqa: B018 - load now (cached per process), so a download that fails falls back here
+        return narrator, pick(REASONS["available"], lang, why=why)
     except Exception:  # noqa: BLE001 - a narrator that cannot start must not stop the tour: fall back, log why
         log.exception("SmolVLM narrator could not be created; falling back to the offline narrator")
         return _create("offline"), pick(REASONS["failed"], lang)

@@ -51,6 +51,7 @@ def cached_stream(narrator, image: Image.Image, request: NarrationRequest,
         yield narration
         return
     for part in narrator.stream(image, request):
-        if isinstance(part, Narration) and part.weights_source != "random":
+        # random weights describe nothing; English kept for a Vietnamese request waits for a translator
+        if isinstance(part, Narration) and part.weights_source != "random" and part.language == request.lang:
             cache.put_json(key, dataclasses.asdict(part))
         yield part
