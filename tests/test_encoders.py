@@ -186,3 +186,9 @@ def test_resize_matches_pillows_bicubic_within_one_level(picture):
         ref = np.asarray(picture.resize((w, h), Image.Resampling.BICUBIC), dtype=np.int16)
         diff = np.abs(np.asarray(resized, dtype=np.int16) - ref)
         assert resized.size == (w, h) and diff.max() <= 2 and diff.mean() < 0.05
+
+
+@pytest.mark.parametrize("size", [225, 250])
+def test_swin_takes_sizes_that_are_not_a_multiple_of_its_patch(picture, size):
+    vt = create_encoder("swin_tiny_patch4_window7_224", weights="random").encode(picture, size)
+    assert vt.input_size[0] % 4 == 0 and vt.num_tokens == vt.grid[0] * vt.grid[1]

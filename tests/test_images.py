@@ -651,3 +651,18 @@ def test_actions_are_logged_at_debug(caplog, big_jpeg):
         load_image(encode(Image.new("RGBA", (32, 32)), "PNG"))
     text = caplog.text
     assert "draft" in text and "downscaled" in text and "orientation 6" in text and "composited" in text
+
+
+def test_big_endian_16_bit_tiff_is_scaled_like_little_endian(tmp_path):
+    """Pillow reads a big-endian (MM) 16-bit TIFF as '>u2'; it must not be mistaken for 8-bit data."""
+    import numpy as np
+    from PIL import Image
+
+    from vlmtok.images import load_image
+
+    arr = np.full((64, 64), 200, dtype=">u2")
+    img = Image.frombytes("I;16B", (64, 64), arr.tobytes())
+    path = tmp_path / "mm.tif"
+    img.save(path)
+    out = np.asarray(load_image(path))
+    assert out.max() <= 2  # 200 / 65535 of full scale is black, not grey 200

@@ -137,3 +137,10 @@ def test_budget_warning_above_1024(picture):
     assert budget_warning(TOKEN_BUDGET) is None and "1025" in budget_warning(1025)
     ms = encode_multiscale([create_encoder("vit_small_patch14_dinov2", weights="random")], picture, (448, 336))
     assert ms.total == 1024 + 576 and ms.warnings
+
+
+@pytest.mark.parametrize("n,ratio", [(49, 0.99), (2, 0.75), (1, 0.9)])
+def test_merging_never_removes_every_token(n, ratio):
+    out = merge_tokens(torch.randn(n, 8), ratio)
+    assert out.num_tokens >= 1
+    _assert_partition(out.assignment, n, out.num_tokens)

@@ -247,6 +247,8 @@ class Encoder:
         self.mean = tuple(float(m) for m in self.data_config["mean"])
         self.std = tuple(float(s) for s in self.data_config["std"])
         self.patch_px = _patch_px(self.model)
+        stem = getattr(getattr(self.model, "patch_embed", None), "patch_size", None) if hasattr(self.model, "layers") else None
+        self._stem_px = int(stem[0]) if stem else 1
         mean, std = torch.tensor(self.mean).view(3, 1, 1), torch.tensor(self.std).view(3, 1, 1)
         self._affine = ((1.0 / (255.0 * std)).numpy(), (-mean / std).numpy())  # x_norm = x_255 * scale + shift
         self._stages = _StageRecorder(self.model)
@@ -261,9 +263,8 @@ class Encoder:
     def input_size(self, size: int | tuple[int, int] | None) -> tuple[int, int]:
         """``(H, W)`` the network will see. ViTs need multiples of the patch size: round to the nearest."""
         h, w = (size, size) if isinstance(size, int) else (size or (self.spec.default_size,) * 2)
-        if self.family == "vit":
-            p = self.patch_px
-            h, w = max(p, round(h / p) * p), max(p, round(w / p) * p)
+        p = self.patch_px if self.family == "vit" else self._stem_px  # Swin's patch embedding needs a multiple of 4
+        h, w = max(p, round(h / p) * p), max(p, round(w / p) * p)
         return int(h), int(w)
 
     def preprocess(self, image: Image.Image, size: int | tuple[int, int] | None = None) -> tuple[torch.Tensor, Image.Image]:
@@ -401,6 +402,7 @@ class _StageRecorder:
 
 _ENCODERS: dict[tuple[str, str], Encoder] = {}
 _ENCODERS_LOCK = threading.Lock()
+_BUILD_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 
 
 def create_encoder(name: str, weights: str = "auto", *, cache: bool = True) -> Encoder:
@@ -420,8 +422,10 @@ def create_encoder(name: str, weights: str = "auto", *, cache: bool = True) -> E
         return create_smolvlm_encoder(spec.name, weights)
     if not cache:
         return Encoder(spec, *_build_model(spec, weights))
-    with _ENCODERS_LOCK:
-        key = (spec.name, weights)
+    key = (spec.name, weights)
+    with _ENCODERS_LOCK:  # one lock per encoder: building one (maybe a download) never blocks the others
+        lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
+    with lock:
         if key not in _ENCODERS:
             _ENCODERS[key] = Encoder(spec, *_build_model(spec, weights))
         return _ENCODERS[key]

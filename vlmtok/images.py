@@ -409,7 +409,7 @@ def _integer_range(values: np.ndarray) -> tuple[float, float]:
     lo, hi = int(values.min()), int(values.max())
     if lo < 0:
         return lo, hi
-    if values.dtype == np.uint16:
+    if values.dtype.kind == "u" and values.dtype.itemsize == 2:  # '<u2' and big-endian '>u2' alike
         return 0, 65535
     for container in (255, 65535):
         if hi <= container:

@@ -150,7 +150,7 @@ class MultiScaleTokens:
 
 
 def _pairs(encoders: Sequence[Encoder | str], sizes: Sequence[int]) -> list[tuple[Encoder, int]]:
-    encs = [e if isinstance(e, Encoder) else create_encoder(e) for e in encoders]
+    encs = [create_encoder(e) if isinstance(e, str) else e for e in encoders]  # any encoder object: timm or SmolVLM
     if len(encs) == 1 or len(sizes) == 1:
         return list(itertools.product(encs, sizes))
     if len(encs) != len(sizes):
@@ -263,7 +263,7 @@ def merge_tokens(x: VisionTokens | torch.Tensor, ratio: float = 0.5) -> Compress
     if not 0.0 <= ratio < 1.0:
         raise ValueError(f"merge ratio must be in [0, 1), got {ratio}")
     n = tokens.shape[0]
-    target = n - round(ratio * n)
+    target = max(1, n - round(ratio * n))  # at least one token survives, whatever the ratio
     cur, size = tokens.float(), torch.ones(n)
     assignment = torch.arange(n)
     while cur.shape[0] > target:

@@ -123,7 +123,7 @@ def run_encoders(image: Image.Image, encoders: Sequence[Encoder | str], sizes: S
         raise ValueError(f"compare 1 to {MAX_ENCODERS} encoders, got {len(encoders)}")
     runs = []
     for e in encoders:
-        enc = e if isinstance(e, Encoder) else create_encoder(e, weights=weights)
+        enc = create_encoder(e, weights=weights) if isinstance(e, str) else e
         run = EncoderRun(enc.name, enc.family, enc.num_params, enc.weights_source, [])
         for size in sizes:
             vt, peak, how = ledger_mod.measure_encode(enc, image, size)
