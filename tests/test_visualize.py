@@ -324,3 +324,17 @@ def test_cli_errors_are_plain_words(tmp_path, capsys):
     assert main(["tokens", str(tmp_path / "x.jpg"), "--encoder", "nope"]) == 2
     err = capsys.readouterr().err
     assert "Known encoders:" in err and "Traceback" not in err and str(tmp_path) not in err
+
+
+def test_smolvlm_in_a_comparison_draws_its_global_view(tmp_path):
+    """SmolVLM at a large size has several tiles; the pictures use its one-grid global view, never crash."""
+    from vlmtok.cli import main
+
+    out, ledger = tmp_path / "sheet.png", tmp_path / "ledger.json"
+    rc = main(["tokens", str(EXAMPLES / "mona_lisa.jpg"), "--encoder", "smolvlm-256m", "--sizes", "1024",
+               "--weights", "random", "--out", str(out), "--ledger", str(ledger)])
+    assert rc == 0 and out.exists()
+    import json
+
+    rows = [r for r in json.loads(ledger.read_text())["encoders"] if r.get("encoder") == "smolvlm-256m"]
+    assert rows and rows[0]["tokens"] == 64 and rows[0]["grid"] in ([8, 8], "8 x 8", (8, 8))

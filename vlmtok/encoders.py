@@ -73,8 +73,10 @@ class VisionTokens:
 
     @property
     def grid_tokens(self) -> torch.Tensor:
-        """Tokens as a grid ``[h, w, d]``."""
+        """Tokens as a grid ``[h, w, d]`` (one grid only: a multi-tile SmolVLM result has one per tile)."""
         h, w = self.grid
+        if h * w != self.num_tokens:
+            raise ValueError(f"{self.num_tokens} tokens are {self.num_tokens // (h * w)} grids of {h}x{w}, not one")
         return self.tokens.reshape(h, w, -1)
 
     @property

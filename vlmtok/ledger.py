@@ -134,14 +134,21 @@ def measure_encode(encoder: Encoder, image: Image.Image, size: int) -> tuple[Vis
     On CUDA: peak ``torch.cuda.max_memory_allocated`` above the allocation before the call. On the CPU: peak
     resident-set growth of the whole process, sampled every millisecond (other threads' allocations count too).
     """
-    if encoder.device.type == "cuda":
+    if encoder.family == "vlm":
+        # pictures need one token grid: SmolVLM's global view (8 x 8 tokens); its tiles are costed by tile_plan
+        return _measured(lambda: encoder.encode(image, detail="low"), encoder.device)
+    return _measured(lambda: encoder.encode(image, size), encoder.device)
+
+
+def _measured(encode, device: torch.device) -> tuple[VisionTokens, float | None, str]:
+    if device.type == "cuda":
         torch.cuda.synchronize()
         before = torch.cuda.memory_allocated()
         torch.cuda.reset_peak_memory_stats()
-        vt = encoder.encode(image, size)
+        vt = encode()
         return vt, (torch.cuda.max_memory_allocated() - before) / 2**20, "cuda peak allocated"
     with _PeakRSS() as rss:
-        vt = encoder.encode(image, size)
+        vt = encode()
     return vt, rss.delta_mb, "peak RSS growth"
 
 
