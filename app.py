@@ -50,7 +50,7 @@ def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress(
 
 
 def follow_up(image, question, lang, audience, label_text, session, progress=gr.Progress()):
-    steps = lambda: ui.ask(image, question, lang, audience, label_text, progress=progress)  # noqa: E731
+    steps = lambda: ui.ask(image, question, lang, audience, label_text, progress=progress, session=session)  # noqa: E731
     for r in ui.guarded_stream(steps, lang):
         yield r.caption, r.status, r.text, (r.session or session) if r.ok else {}
 

@@ -357,3 +357,19 @@ def test_prefetch_offline_fails_per_item_and_still_fetches_packs(monkeypatch, ca
     assert fetched == list(weights.OFFLINE_PACKS) and all(line.startswith("ok") for line in lines[2:-1])
     args.models = ["smolvlm-256m"]
     assert prefetch.run(args) == 1                                     # nothing worked
+
+
+def test_conversations_are_kept_apart_per_visitor():
+    """Two tablets asking about the same painting: each follow-up sees only its own visitor's earlier turns."""
+    lm = _loaded()
+    narrator, image = SmolVLMNarrator(loaded=lm), _picture(120, 90, seed=7)
+    image_hash = lm.tower.encode(image, "low").image_hash
+    narrator.describe(image, NarrationRequest(detail="low", conversation="A", max_new_tokens=3))
+    narrator.describe(image, NarrationRequest(detail="low", conversation="A", question="Is it night?",
+                                              max_new_tokens=3))
+    narrator.describe(image, NarrationRequest(detail="low", conversation="B", max_new_tokens=3))
+    roles = lambda conv: [m["role"] for m in narrator.messages(  # noqa: E731
+        image_hash, "low", NarrationRequest(detail="low", conversation=conv, question="And the sky?"))]
+    assert roles("A") == ["user", "assistant", "user", "assistant", "user"]   # description + one question
+    assert roles("B") == ["user", "assistant", "user"]                         # B's own description only
+    assert roles("C") == ["user"]                                              # a stranger starts afresh

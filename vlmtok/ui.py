@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -205,11 +206,11 @@ def guarded_call(step: Callable[..., TourResult], *args: Any, lang: str = "en", 
     return _message_result(message, lang) if message is not None else result
 
 
-def _session(narration, lang: str, image_path: str | None) -> dict[str, Any]:
+def _session(narration, lang: str, image_path: str | None, conversation: str | None = None) -> dict[str, Any]:
     """What the next steps need: the text's own language (English kept when no translator), and who wrote it."""
     return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration),
             "narrator": narration.narrator, "text": narration.text, "image": image_path,
-            "notice": narration.notice or ""}
+            "notice": narration.notice or "", "conversation": conversation}
 
 
 def _byline(narration) -> str:
@@ -222,8 +223,11 @@ def _byline(narration) -> str:
 
 def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                     label_text: str | None = None, question: str | None = None,
-                    progress: Progress | None = None) -> Iterator[TourResult]:
-    """Stream a description (or a follow-up answer): partial results while writing, the finished one last."""
+                    progress: Progress | None = None, conversation: str | None = None) -> Iterator[TourResult]:
+    """Stream a description (or a follow-up answer): partial results while writing, the finished one last.
+
+    A new description starts a new conversation (a fresh id in the session); a question continues ``conversation``.
+    """
     lang = normalize_lang(lang)
     if not image_path:
         message = t("no_image", lang)
@@ -235,8 +239,9 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
         working = t("answering" if question else "describing", lang)
         _step(progress, 0.2, working)
         yield TourResult("", caption_html("", lang, busy=True), status_html(working))
-        yield from _stream_narration(narrator, image, _request(lang, tier, audience, label_text, question),
-                                     image_path, working)
+        request = _request(lang, tier, audience, label_text, question)
+        request.conversation = conversation if question else uuid.uuid4().hex
+        yield from _stream_narration(narrator, image, request, image_path, working)
     except Exception as exc:  # every visitor-caused error ends in a plain message
         yield _failure(exc, lang)
 
@@ -251,7 +256,7 @@ def _stream_narration(narrator, image, request, image_path: str, working: str) -
     for part in parts:
         if isinstance(part, Narration):
             done = " ".join(filter(None, [t("answered" if request.question else "described", lang), part.notice]))
-            session = _session(part, lang, image_path)
+            session = _session(part, lang, image_path, request.conversation)
             yield TourResult(part.text, caption_html(part.text, part.language, session["byline"]), status_html(done),
                              byline=session["byline"], session=session)
             return
@@ -323,14 +328,17 @@ def _sentences(speech, text: str) -> tuple[list[str], list[float]]:
 
 
 def ask(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
-        label_text: str | None = None, progress: Progress | None = None) -> Iterator[TourResult]:
-    """A follow-up question about the same artwork (the narrator reuses its cached vision tokens)."""
+        label_text: str | None = None, progress: Progress | None = None,
+        session: dict[str, Any] | None = None) -> Iterator[TourResult]:
+    """A follow-up question about the same artwork: the narrator reuses its cached vision tokens and continues
+    this visitor's conversation (``session["conversation"]``)."""
     lang = normalize_lang(lang)
     if not (question or "").strip():
         message = t("no_question", lang)
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
-    yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress)
+    yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
+                               conversation=(session or {}).get("conversation"))
 
 
 # ----------------------------------------------------------------------------------------------------------------

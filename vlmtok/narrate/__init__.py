@@ -10,6 +10,7 @@ wrote a description and why.
 from __future__ import annotations
 
 import importlib
+import threading
 import logging
 from typing import Any
 
@@ -44,9 +45,23 @@ def list_narrators() -> list[str]:
     return [AUTO, *NARRATORS]
 
 
+_SHARED: dict[tuple, Narrator] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 def _create(name: str, **kw: Any) -> Narrator:
-    module, cls = NARRATORS[name]
-    return getattr(importlib.import_module(module), cls)(**kw)
+    """One narrator per (name, options) for the whole process: its model, caches and conversations are shared."""
+    key = (name, tuple(sorted(kw.items())))
+    try:
+        hash(key)
+    except TypeError:  # options that are objects (a model handed in by a test or a benchmark): a private one
+        module, cls = NARRATORS[name]
+        return getattr(importlib.import_module(module), cls)(**kw)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            module, cls = NARRATORS[name]
+            _SHARED[key] = getattr(importlib.import_module(module), cls)(**kw)
+        return _SHARED[key]
 
 
 def _smolvlm_check(model_id: str | None) -> tuple[bool | None, str]:

@@ -20,6 +20,7 @@ class NarrationRequest:
     audience: str = "adult"
     label_text: str | None = None
     question: str | None = None            # a follow-up question about the same artwork
+    conversation: str | None = None        # one visitor's conversation (kept in their session); None: the picture
     detail: str = "auto"                   # "low" / "normal" / "high" tile budget (SmolVLM); "auto" per device
     max_new_tokens: int | None = None
 

@@ -223,6 +223,11 @@ def _generate(model: torch.nn.Module, **kwargs: Any) -> torch.Tensor:
 # The narrator
 
 
+def _conversation_key(image_hash: str, detail: str, request: NarrationRequest) -> tuple[str, str]:
+    """Conversations are one visitor's: two tablets asking about the same painting never share turns."""
+    return (f"{image_hash}:{request.conversation}" if request.conversation else image_hash, detail)
+
+
 class SmolVLMNarrator:
     """Narrates artworks with SmolVLM from vlmtok's cached vision tokens.
 
@@ -286,7 +291,7 @@ class SmolVLMNarrator:
 
     def messages(self, image_hash: str, detail: str, request: NarrationRequest) -> list[dict[str, Any]]:
         """The conversation so far about this picture, plus the new user turn (the image rides on the first)."""
-        turns = self._history.get((image_hash, detail), []) if request.question else []
+        turns = self._history.get(_conversation_key(image_hash, detail, request), []) if request.question else []
         out: list[dict[str, Any]] = []
         for i, (user, answer) in enumerate(turns):
             out += [_message("user", user, with_image=i == 0), _message("assistant", _clean(answer))]
@@ -332,7 +337,7 @@ class SmolVLMNarrator:
                                          model.config.image_token_id)          # [1, L, D]
         streamer = _ChunkStreamer(self.loaded.processor.tokenizer)
         max_new = request.max_new_tokens or _max_new_tokens(request.tier)
-        key = (tokens.image_hash, detail)
+        key = _conversation_key(tokens.image_hash, detail, request)
         prefix = self._take_prefix(key, input_ids, resume=bool(request.question))
         t_gen = time.perf_counter()
         yield from self._run(input_ids, embeds, max_new, streamer, cancel, prefix.cache)
@@ -404,7 +409,7 @@ class SmolVLMNarrator:
     def _remember(self, image_hash: str, detail: str, request: NarrationRequest, user: str, answer: str) -> None:
         """A new description starts the artwork's conversation; a question continues it (bounded)."""
         with self._lock:
-            key = (image_hash, detail)
+            key = _conversation_key(image_hash, detail, request)
             turns = self._history.pop(key, []) if request.question else []
             turns = turns + [(user, answer)]
             self._history[key] = turns[:1] + turns[1:][-(MAX_TURNS - 1):]
