@@ -373,3 +373,17 @@ def test_conversations_are_kept_apart_per_visitor():
     assert roles("A") == ["user", "assistant", "user", "assistant", "user"]   # description + one question
     assert roles("B") == ["user", "assistant", "user"]                         # B's own description only
     assert roles("C") == ["user"]                                              # a stranger starts afresh
+
+
+def test_a_static_cache_setting_is_left_to_generate():
+    """``cache_implementation="static"`` (for CUDA graphs) must not meet a second, vlmtok-made cache."""
+    lm = _loaded()
+    narrator = SmolVLMNarrator(loaded=lm)
+    lm.model.generation_config.cache_implementation = "static"
+    try:
+        image = _picture(120, 90, seed=8)
+        first = narrator.describe(image, NarrationRequest(detail="low", max_new_tokens=3))
+        follow = narrator.describe(image, NarrationRequest(detail="low", question="Why?", max_new_tokens=3))
+        assert first.text is not None and follow.timings["reused_prefix_tokens"] == 0
+    finally:
+        lm.model.generation_config.cache_implementation = None

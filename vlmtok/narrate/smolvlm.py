@@ -338,10 +338,13 @@ class SmolVLMNarrator:
         streamer = _ChunkStreamer(self.loaded.processor.tokenizer)
         max_new = request.max_new_tokens or _max_new_tokens(request.tier)
         key = _conversation_key(tokens.image_hash, detail, request)
-        prefix = self._take_prefix(key, input_ids, resume=bool(request.question))
+        # a static cache (set for CUDA graphs / torch.compile) is generate()'s own: no prefix reuse then
+        static = bool(getattr(self.loaded.model.generation_config, "cache_implementation", None))
+        prefix = self._take_prefix(key, input_ids, resume=bool(request.question) and not static)
         t_gen = time.perf_counter()
-        yield from self._run(input_ids, embeds, max_new, streamer, cancel, prefix.cache)
-        self._keep_prefix(key, prefix.cache, input_ids, streamer.ids)
+        yield from self._run(input_ids, embeds, max_new, streamer, cancel, None if static else prefix.cache)
+        if not static:
+            self._keep_prefix(key, prefix.cache, input_ids, streamer.ids)
         self.last_token_ids = list(streamer.ids)
         english = streamer.tokenizer.decode(streamer.ids, skip_special_tokens=True).strip()
         self._remember(tokens.image_hash, detail, request, messages[-1]["content"][-1]["text"], english)
@@ -358,7 +361,7 @@ class SmolVLMNarrator:
         kwargs = dict(input_ids=input_ids.to(model.device), inputs_embeds=embeds,
                       attention_mask=torch.ones_like(input_ids, device=model.device), streamer=streamer,
                       stopping_criteria=StoppingCriteriaList([_Cancelled(cancel, closed)]),
-                      **{_cache_kwarg(model): cache}, **self.generation_kwargs(max_new))
+                      **({_cache_kwarg(model): cache} if cache is not None else {}), **self.generation_kwargs(max_new))
 
         threads = torch.get_num_threads()             # intra-op threads are set per calling thread
 
