@@ -17,6 +17,7 @@ from typing import Sequence
 
 from vlmtok.i18n import LANGUAGES, normalize_lang
 from vlmtok.narrate.base import AUDIENCES, TIERS, NarrationRequest
+from vlmtok.text import split_sentences
 
 # Target length of each tier in English words; alt text is a hard ceiling, short and long are "about".
 TIER_WORDS: dict[str, int] = {"alt": 30, "short": 60, "long": 150}
@@ -27,7 +28,6 @@ TOKENS_PER_WORD = 1.6        # English words -> new tokens for generation, with 
 MAX_FREE_TEXT = 400          # label and question text are capped (the public demo takes any input)
 
 _WORD = re.compile(r"\S+")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 def check_request(request: NarrationRequest) -> NarrationRequest:
@@ -53,11 +53,6 @@ def word_limit(tier: str, lang: str = "en") -> int:
 def max_new_tokens(tier: str) -> int:
     """A generation budget for ``tier`` that lets the model finish its last sentence."""
     return int(TIER_WORDS[tier] * TIER_SLACK[tier] * TOKENS_PER_WORD) + 16
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split after '.', '!', '?' or '…' followed by a space."""
-    return [s for s in _SENTENCE_END.split(text.strip()) if s]
 
 
 def fit_words(text: str, limit: int) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from vlmtok.i18n import normalize_lang, pick
 from vlmtok.narrate.base import Narration
-from vlmtok.narrate.prompts import split_sentences
+from vlmtok.text import split_sentences
 
 log = logging.getLogger(__name__)
 
