@@ -89,7 +89,17 @@ def relabel(lang):
             gr.update(label=t("question", lang), placeholder=t("question_hint", lang)),
             gr.update(value=t("ask", lang)), gr.update(label=t("text_size", lang)),
             gr.update(label=t("preset", lang), choices=choices(PRESET_KEYS, lang)),
-            gr.update(value=t("fullscreen", lang)), gr.update(value=ui.status_html(t("ready", lang))))
+            gr.update(value=t("fullscreen", lang)))
+
+
+def relabel_views(lang):
+    """The tab names and the Compare and How-it-works controls in the chosen language."""
+    return (gr.update(label=t("tab_tour", lang)), gr.update(label=t("tab_compare", lang)),
+            gr.update(label=t("tab_how", lang)), gr.update(label=t("encoders", lang)),
+            gr.update(label=t("sizes", lang)), gr.update(value=t("compare", lang)),
+            gr.update(label=t("pictures", lang)), gr.update(value=t("tap_hint", lang)),
+            gr.update(label=t("tap_hint", lang)), gr.update(label=t("similarity", lang)),
+            gr.update(label=t("encoder", lang)), gr.update(label=t("size", lang)), gr.update(value=t("explain", lang)))
 
 
 SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
@@ -104,7 +114,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     session = gr.State({})
     intro = gr.Markdown(f"# {t('title', L)}\n{t('intro', L)}")
     with gr.Tabs():
-        with gr.Tab(t("tab_tour", L), id="tour"):
+        with gr.Tab(t("tab_tour", L), id="tour") as tab_tour:
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
                     image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
@@ -137,7 +147,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     ask_btn = gr.Button(t("ask", L), elem_classes="vt-big")
             api_describe = gr.Button(visible=False)
 
-        with gr.Tab(t("tab_compare", L), id="compare"):
+        with gr.Tab(t("tab_compare", L), id="compare") as tab_compare:
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
                     cmp_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
@@ -154,13 +164,13 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     pictures = gr.Gallery(label=t("pictures", L), columns=4, height="auto", object_fit="contain",
                                           elem_classes="vt-compare-gallery")
                     ledger = gr.Markdown(label=t("ledger", L))
-                    gr.Markdown(t("tap_hint", L))
+                    tap_hint = gr.Markdown(t("tap_hint", L))
                     tap_image = gr.Image(label=t("tap_hint", L), interactive=False, type="pil", height=320,
                                          elem_id="vt-tap-image")
                     sim_pictures = gr.Gallery(label=t("similarity", L), columns=4, height="auto",
                                               elem_classes="vt-sim-gallery")
 
-        with gr.Tab(t("tab_how", L), id="how"):
+        with gr.Tab(t("tab_how", L), id="how") as tab_how:
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
                     how_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload"],
@@ -190,7 +200,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                        outputs=[approved, audio, caption, status], api_name="describe", **MODEL)
     lang.change(relabel, inputs=lang, api_name="relabel",
                 outputs=[intro, image, lang, tier, audience, label_text, describe_btn, approved, speak_btn, audio,
-                         rate, question, ask_btn, size, preset, card_btn, status])
+                         rate, question, ask_btn, size, preset, card_btn])
+    lang.change(relabel_views, inputs=lang, api_name="relabel_views",
+                outputs=[tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
+                         sim_pictures, how_encoder, how_size, how_btn])
     card_btn.click(None, js=TOGGLE_CARD)
     size.change(None, inputs=size, js=SET_SIZE)
     preset.change(None, inputs=preset, js=SET_PRESET)

@@ -166,3 +166,16 @@ def test_compare_three_encoders_and_how_it_works(described):
     page.get_by_role("tab", name="How it works").click()
     page.screenshot(path=str(ARTIFACTS / "how-it-works.png"), full_page=True)
     page.get_by_role("tab", name="Tour").click()
+
+
+def test_choosing_vietnamese_relabels_every_view(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(app_url)
+        page.get_by_label("Tiếng Việt").check()
+        page.get_by_role("tab", name="So sánh bộ mã hoá").wait_for(timeout=30_000)
+        assert page.get_by_role("tab", name="Tham quan").count() == 1
+        page.get_by_role("tab", name="So sánh bộ mã hoá").click()
+        assert page.get_by_role("button", name="So sánh", exact=True).count() == 1
+    finally:
+        page.close()
