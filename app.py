@@ -68,12 +68,14 @@ def describe_api(image, lang, tier, audience="adult", label_text="", rate=1.0, p
 
 
 def compare(image, encoders, sizes, lang, progress=gr.Progress()):
-    r = ui.compare(image, encoders, sizes, lang, progress=progress)
+    r = ui.guarded_call(ui.compare, image, encoders, sizes, lang, progress=progress, lang=lang,
+                        on_message=ui.compare_message)
     return r.pictures, r.ledger, r.status, r.artwork
 
 
 def tapped(image, encoders, sizes, lang, evt: gr.SelectData):
-    r = ui.similarity(image, encoders, sizes, tuple(evt.index[:2]) if evt.index else None, lang)
+    xy = tuple(evt.index[:2]) if evt.index else None
+    r = ui.guarded_call(ui.similarity, image, encoders, sizes, xy, lang, lang=lang, on_message=ui.compare_message)
     return r.similarity, r.status
 
 

@@ -294,3 +294,19 @@ def test_corrupt_model_falls_back_to_offline_narrator(corrupt_app, picture):
     text, audio, _caption, _status = Client(url, verbose=False).predict(handle_file(picture), "en", "short",
                                                                          api_name="/describe")
     assert text.startswith("Offline description") and "teal" in text and audio, text
+
+
+def test_a_hung_comparison_frees_its_slot_with_a_message():
+    import threading
+
+    release = threading.Event()
+
+    def hung_compare(*_args, **_kw):
+        release.wait(10)
+
+    t0 = time.perf_counter()
+    r = ui.guarded_call(hung_compare, "x.png", ["mobilenetv2_100"], [224], "vi", lang="vi", timeout_s=0.5,
+                        on_message=ui.compare_message)
+    release.set()
+    assert time.perf_counter() - t0 < 3
+    assert r.pictures == [] and "vt-status-text" in r.status and "Traceback" not in r.status

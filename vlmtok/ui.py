@@ -196,14 +196,22 @@ def guarded_stream(steps: Callable[[], Iterator[TourResult]], lang: str = "en",
         yield result
 
 
-def guarded_call(step: Callable[..., TourResult], *args: Any, lang: str = "en", timeout_s: float | None = None,
-                 **kwargs: Any) -> TourResult:
-    """``step(*args, **kwargs)`` under the per-request timeout; a plain message instead of a hang."""
+def guarded_call(step: Callable[..., Any], *args: Any, lang: str = "en", timeout_s: float | None = None,
+                 on_message: Callable[[str, str], Any] | None = None, **kwargs: Any) -> Any:
+    """``step(*args, **kwargs)`` under the per-request timeout; a plain message instead of a hang.
+
+    ``on_message(message, lang)`` shapes that message like the step's own result (a ``TourResult`` by default).
+    """
     from vlmtok.guard import run_guarded
 
     lang = normalize_lang(lang)
     result, message = run_guarded(step, *args, timeout_s=timeout_s or REQUEST_TIMEOUT_S, lang=lang, **kwargs)
-    return _message_result(message, lang) if message is not None else result
+    return (on_message or _message_result)(message, lang) if message is not None else result
+
+
+def compare_message(message: str, lang: str = "en") -> CompareResult:
+    """A comparison that could not be made: no pictures, the plain message in the status line."""
+    return CompareResult(pictures=[], ledger="", status=status_html(message))
 
 
 def _session(narration, lang: str, image_path: str | None, conversation: str | None = None) -> dict[str, Any]:
