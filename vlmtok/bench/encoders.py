@@ -1,5 +1,7 @@
 """``python -m vlmtok bench encoders``: encode latency against the bare timm forward, in one run.
 
+``peak_rss_mb`` is the process's peak so far (models loaded before it included); ``encode_memory_growth_mb`` is
+this encoder's own peak growth during one encode (CUDA: peak allocated).
 ``overhead = median_ms / raw_median_ms``, where ``median_ms`` times ``Encoder.encode`` on a loaded picture
 (resize, normalise, forward, token extraction) and ``raw_median_ms`` the bare ``forward_features`` on the same
 preprocessed tensor. Target on CPU: at most 1.10 for every encoder.
@@ -24,7 +26,7 @@ OVERHEAD_TARGET = 1.10
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoders", default=OFFLINE_ENCODERS, help="comma-separated registry names")
     parser.add_argument("--sizes", default="224,336", help="comma-separated input sides")
-    parser.add_argument("--iters", type=int, default=10, help="timed iterations per measurement")
+    parser.add_argument("--iters", type=int, default=30, help="timed iterations per measurement")
     parser.add_argument("--image", default=str(DEFAULT_IMAGE))
     parser.add_argument("--weights", default="auto", help="auto, hub, offline-pack or random")
 
@@ -41,7 +43,9 @@ def bench_one(enc, image, size: int, iters: int) -> dict[str, object]:
         if enc.device.type == "cuda":
             torch.cuda.synchronize()  # encode() waits for the GPU too: compare like for like
 
-    vt = enc.encode(image, size)  # warm-up, and the shapes to report
+    from vlmtok.ledger import measure_encode
+
+    vt, growth_mb, _how = measure_encode(enc, image, size)  # warm-up, the shapes, and this encode's own memory
     # interleave the two measurements so that drift in machine load hits both alike
     raws, fulls = [], []
     for _ in range(3):
@@ -51,6 +55,7 @@ def bench_one(enc, image, size: int, iters: int) -> dict[str, object]:
     return {"name": enc.name, "size": size, "tokens": vt.num_tokens, "dim": vt.dim, "grid": list(vt.grid),
             "median_ms": round(full_ms, 3), "raw_median_ms": round(raw_ms, 3),
             "overhead": round(full_ms / raw_ms, 4), "peak_rss_mb": round(peak_rss_mb(), 1),
+            "encode_memory_growth_mb": None if growth_mb is None else round(growth_mb, 1),
             "weights_source": enc.weights_source, "device": enc.device.type,
             "dtype": str(enc.dtype).removeprefix("torch.")}
 
