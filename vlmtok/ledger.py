@@ -29,11 +29,11 @@ import torch
 from PIL import Image, ImageDraw
 
 from vlmtok.encoders import Encoder, VisionTokens
+from vlmtok.tokens import TOKEN_BUDGET
 from vlmtok.visualize import _draw
 
 log = logging.getLogger(__name__)
 
-TOKEN_BUDGET = 1024                 # the seed's budget; vlmtok.tokens.budget_warning uses the same number
 MEMORY_SAMPLE_S = 0.001             # RSS sampling period while an encoder runs on the CPU
 
 # The vision-language models whose image-token cost the ledger shows: their config's vision tower and connector

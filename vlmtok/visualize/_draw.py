@@ -229,3 +229,14 @@ def fmt_count(n: float | None) -> str:
 
 def pick_banner(lang: str = "en") -> str:
     return pick(RANDOM_BANNER, lang)
+
+
+def hstack(images, gap: int = 8, background=PAPER) -> Image.Image:
+    """Pictures side by side, top-aligned, ``gap`` px apart on ``background``."""
+    out = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), max(i.height for i in images)),
+                    background)
+    x = 0
+    for im in images:
+        out.paste(im, (x, 0))
+        x += im.width + gap
+    return out

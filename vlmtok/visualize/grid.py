@@ -14,12 +14,12 @@ import torch
 from PIL import Image, ImageDraw
 
 from vlmtok.encoders import Encoder, VisionTokens
+from vlmtok.tokens import TOKEN_BUDGET
 from vlmtok.visualize import _draw
 from vlmtok.visualize._draw import GRID_COLOUR, frame, scaled
 
 log = logging.getLogger(__name__)
 
-TOKEN_BUDGET = 1024            # same budget as vlmtok.tokens.TOKEN_BUDGET (kept here so drawing needs no model code)
 MIN_INDEX_CELL_PX = 18         # smaller cells get no index number: the digits would cover the painting
 SHIFT_COLOUR = (0, 200, 255)   # shifted windows: cyan, distinct from the yellow windows
 RF_COLOUR = (255, 64, 160)
@@ -187,7 +187,7 @@ def stage_merging(vt: VisionTokens, *, panel_px: int = 224, lang: str = "en") ->
             _outline_block(panel, nxt["stride"], scale)
         caption = [f"{st['name']}", f"{st['grid'][0]} × {st['grid'][1]}, stride {st['stride']}, d = {st['dim']}"]
         panels.append(frame(panel, caption, random_weights=False, size=13))
-    return frame(_hstack(panels, gap=8), [f"{vt.encoder}: stage to stage", _merge_chain(vt)],
+    return frame(_draw.hstack(panels, gap=8), [f"{vt.encoder}: stage to stage", _merge_chain(vt)],
                  random_weights=_draw.banner_needed(vt), lang=lang)
 
 
@@ -198,16 +198,6 @@ def _outline_block(panel: Image.Image, stride: int, scale: float) -> None:
     cy = (panel.height / scale) // 2 // stride * stride
     box = [round(cx * scale), round(cy * scale), round((cx + stride) * scale) - 1, round((cy + stride) * scale) - 1]
     draw.rectangle(box, outline=SHIFT_COLOUR, width=2)
-
-
-def _hstack(images: list[Image.Image], gap: int = 8, background=_draw.PAPER) -> Image.Image:
-    out = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), max(i.height for i in images)),
-                    background)
-    x = 0
-    for im in images:
-        out.paste(im, (x, 0))
-        x += im.width + gap
-    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -59,18 +59,8 @@ def multiscale_picture(scales: Sequence[VisionTokens], *, kind: str = "grid", ti
     counts = " + ".join(str(vt.num_tokens) for vt in scales)
     lines = [f"{len(scales)} scales", f"{counts} = {total} tokens in all"
              + (f" (over the {TOKEN_BUDGET}-token budget)" if total > TOKEN_BUDGET else "")]
-    return _draw.frame(_hstack(tiles), lines, random_weights=any(_draw.banner_needed(v) for v in scales),
+    return _draw.frame(_draw.hstack(tiles, gap=GAP), lines, random_weights=any(_draw.banner_needed(v) for v in scales),
                        lang=lang, alert=[False, total > TOKEN_BUDGET])
-
-
-def _hstack(images: Sequence[Image.Image], gap: int = GAP) -> Image.Image:
-    out = Image.new("RGB", (sum(i.width for i in images) + gap * (len(images) - 1), max(i.height for i in images)),
-                    _draw.PAPER)
-    x = 0
-    for im in images:
-        out.paste(im, (x, 0))
-        x += im.width + gap
-    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -198,7 +188,7 @@ def _merged(comp: Comparison) -> bool:
 
 def _encoder_row(run: EncoderRun, tile_px: int, lang: str) -> Image.Image:
     tiles = [_scale_block(vt, c, tile_px) for vt, c in zip(run.scales, run.compressed)]
-    body = _hstack(tiles, gap=2 * GAP)
+    body = _draw.hstack(tiles, gap=2 * GAP)
     info = _info_panel(run, body.height)
     random_weights = run.weights_source == "random"
     banner_h = 34 if random_weights else 0
@@ -245,7 +235,7 @@ def _scale_block(vt: VisionTokens, compressed: Any | None, tile_px: int) -> Imag
              f"encode {_draw.fmt_ms(vt.timings.get('total_ms'))} (forward {_draw.fmt_ms(vt.timings.get('forward_ms'))})"]
     if compressed is not None:
         lines.append(f"merged: {vt.num_tokens} → {int(compressed.tokens.shape[0])} tokens")
-    return _caption_under(_hstack(panels, gap=4), lines, alert=[over])
+    return _caption_under(_draw.hstack(panels, gap=4), lines, alert=[over])
 
 
 def _caption_under(panel: Image.Image, lines: Sequence[str], alert: Sequence[bool] = ()) -> Image.Image:
