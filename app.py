@@ -70,10 +70,13 @@ def describe_api(image, lang, tier, audience="adult", label_text="", rate=1.0, p
 def compare(image, encoders, sizes, lang, progress=gr.Progress()):
     r = ui.guarded_call(ui.compare, image, encoders, sizes, lang, progress=progress, lang=lang,
                         on_message=ui.compare_message)
-    return r.pictures, r.ledger, r.status, r.artwork
+    compared = {"image": image, "encoders": list(encoders or []), "sizes": list(sizes or [])} if r.pictures else {}
+    return r.pictures, r.ledger, r.status, r.artwork, compared
 
 
-def tapped(image, encoders, sizes, lang, evt: gr.SelectData):
+def tapped(compared, lang, evt: gr.SelectData):
+    """A tap maps onto the picture that was compared (not whatever the input holds now)."""
+    image, encoders, sizes = compared.get("image"), compared.get("encoders", []), compared.get("sizes", [])
     xy = tuple(evt.index[:2]) if evt.index else None
     r = ui.guarded_call(ui.similarity, image, encoders, sizes, xy, lang, lang=lang, on_message=ui.compare_message)
     return r.similarity, r.status
@@ -114,6 +117,7 @@ TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open')
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
     session = gr.State({})
+    compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
     intro = gr.Markdown(f"# {t('title', L)}\n{t('intro', L)}")
     with gr.Tabs():
         with gr.Tab(t("tab_tour", L), id="tour") as tab_tour:
@@ -211,8 +215,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     preset.change(None, inputs=preset, js=SET_PRESET)
 
     compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang],
-                      outputs=[pictures, ledger, cmp_status, tap_image], api_name="compare", **MODEL)
-    tap_image.select(tapped, inputs=[cmp_image, encoders, sizes, lang], outputs=[sim_pictures, cmp_status],
+                      outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL)
+    tap_image.select(tapped, inputs=[compared, lang], outputs=[sim_pictures, cmp_status],
                      api_name="similarity", **MODEL)
     how_btn.click(ui.pipeline_steps, inputs=[how_image, how_encoder, how_size, lang], outputs=steps,
                   api_name="pipeline", **MODEL)
