@@ -187,8 +187,13 @@ class Ledger:
 
 def build_ledger(rows: Sequence[dict[str, Any]], image_size: tuple[int, int],
                  vlms: Sequence[str] = ("SmolVLM-256M-Instruct",)) -> Ledger:
-    """Gather encoder rows and the SmolVLM cost of the original picture (``image_size`` = (width, height))."""
-    vlm_rows = [{"kind": "vlm", **smolvlm_tile_plan(image_size[0], image_size[1], name)} for name in vlms]
+    """Gather encoder rows and the SmolVLM cost of the original picture (``image_size`` = (width, height)):
+    at the detail vlmtok's narrator uses on this machine, and at the processor's default ("high")."""
+    from vlmtok.smolvlm_tokens import resolve_detail
+
+    details = dict.fromkeys([resolve_detail(None), "high"])  # e.g. "low" on a CPU, then "high"; once if equal
+    vlm_rows = [{"kind": "vlm", **smolvlm_tile_plan(image_size[0], image_size[1], name, detail)}
+                for name in vlms for detail in details]
     return Ledger(list(rows), vlm_rows, tuple(image_size))
 
 
