@@ -387,3 +387,23 @@ def test_a_static_cache_setting_is_left_to_generate():
         assert first.text is not None and follow.timings["reused_prefix_tokens"] == 0
     finally:
         lm.model.generation_config.cache_implementation = None
+
+
+def test_a_cached_description_still_starts_the_visitors_conversation(tmp_path):
+    """Served from the narration cache, a description is remembered, so a follow-up continues from it."""
+    import dataclasses
+
+    from vlmtok.cache import DiskCache, image_hash
+    from vlmtok.narrate.cache import cached_stream
+
+    lm = dataclasses.replace(_loaded(), weights_source="hub")   # cacheable, as real weights would be
+    narrator, image = SmolVLMNarrator(loaded=lm), _picture(120, 90, seed=9)
+    cache = DiskCache("narrations", root=tmp_path)
+    first = list(cached_stream(narrator, image, NarrationRequest(detail="low", conversation="A", max_new_tokens=3),
+                               cache))[-1]
+    again = list(cached_stream(narrator, image, NarrationRequest(detail="low", conversation="B", max_new_tokens=3),
+                               cache))[-1]
+    assert again.timings.get("cached") == 1.0 and again.text == first.text
+    messages = narrator.messages(image_hash(image), "low",
+                                 NarrationRequest(detail="low", conversation="B", question="And the sky?"))
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]

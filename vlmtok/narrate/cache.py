@@ -47,6 +47,9 @@ def cached_stream(narrator, image: Image.Image, request: NarrationRequest,
     hit = cache.get_json(key)
     if hit is not None:
         narration = Narration(**{**hit, "timings": {**hit.get("timings", {}), "cached": 1.0}})
+        remember = getattr(narrator, "remember", None)
+        if remember is not None:  # a follow-up question then continues from this description
+            remember(image, request, narration)
         yield narration.text
         yield narration
         return

@@ -419,6 +419,16 @@ class SmolVLMNarrator:
             while len(self._history) > MAX_ARTWORKS:
                 self._history.popitem(last=False)
 
+    def remember(self, image: Image.Image, request: NarrationRequest, narration: Narration) -> None:
+        """A description served from the narration cache starts this visitor's conversation as if written now.
+
+        Only English text is remembered: it is what the model wrote (a translation is not its own words).
+        """
+        if narration.language == "en" and not request.question:
+            from vlmtok.cache import image_hash
+
+            self._remember(image_hash(image), self.detail(request), request, instruction(request), narration.text)
+
     def forget(self) -> None:
         """Drop all conversations (a new tour)."""
         with self._lock:
