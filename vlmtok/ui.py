@@ -408,7 +408,7 @@ def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int
         _step(progress, 0.7, t("comparing", lang))
         pictures = [pic for run in runs for pic in _pictures_for(run, lang)]
         notice = t("too_many_encoders", lang, n=MAX_COMPARE_ENCODERS) if asked > MAX_COMPARE_ENCODERS else ""
-        ledger = ledger_markdown(Comparison(runs, image.size, "").ledger())
+        ledger = ledger_markdown(Comparison(runs, image.size, "").ledger(), lang)
         return CompareResult(pictures, ledger, status_html(f"{t('compared', lang)} {notice}".strip()), artwork=image)
     except Exception as exc:
         return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
@@ -422,30 +422,30 @@ def _pictures_for(run, lang: str) -> list[tuple[Any, str]]:
     out = []
     for vt, comp in zip(run.scales, run.compressed):
         tag = f"{vt.encoder} @ {vt.input_size[0]}x{vt.input_size[1]}px"
-        out += [(viz.patch_grid(vt, lang=lang), f"{tag}: patch grid, {vt.num_tokens} tokens"),
-                (viz.pca_picture(vt, lang=lang), f"{tag}: PCA colours")]
+        out += [(viz.patch_grid(vt, lang=lang), t("cap_grid", lang, tag=tag, n=vt.num_tokens)),
+                (viz.pca_picture(vt, lang=lang), t("cap_pca", lang, tag=tag))]
         if vt.family in ("vit", "hybrid") and not vt.stages:
-            out.append((viz.rollout_picture(create_encoder(vt.encoder), vt, lang=lang), f"{tag}: attention"))
+            out.append((viz.rollout_picture(create_encoder(vt.encoder), vt, lang=lang), t("cap_attention", lang, tag=tag)))
         if comp is not None:
             out.append((viz.compression_picture(vt, comp, scale=1.0, lang=lang),
-                        f"{tag}: token merging, {vt.num_tokens} -> {comp.num_tokens}"))
+                        t("cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens)))
     return out
 
 
-LEDGER_COLUMNS = (("encoder", "Encoder"), ("input_size", "Input (H, W)"), ("grid", "Grid"), ("patch_px", "P (px)"),
-                  ("tokens", "Tokens"), ("tokens_after", "After merging"), ("dim", "d"),
-                  ("forward_ms", "Forward (ms)"), ("weights_source", "Weights"))
+LEDGER_COLUMNS = ("encoder", "input_size", "grid", "patch_px", "tokens", "tokens_after", "dim", "forward_ms",
+                  "weights_source")  # headings: ui_strings "col_<name>"
 
 
-def ledger_markdown(ledger) -> str:
+def ledger_markdown(ledger, lang: str = "en") -> str:
     """The token ledger (``vlmtok.ledger.Ledger``) as a Markdown table, SmolVLM's cost underneath."""
     def cell(v: Any) -> str:
         return " x ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
 
-    head = "| " + " | ".join(label for _, label in LEDGER_COLUMNS) + " |"
+    head = "| " + " | ".join(t(f"col_{k}", lang) for k in LEDGER_COLUMNS) + " |"
     rule = "|" + "---|" * len(LEDGER_COLUMNS)
-    rows = ["| " + " | ".join(cell(r.get(k)) for k, _ in LEDGER_COLUMNS) + " |" for r in ledger.rows]
-    vlm = [f"- **{v['model']}** ({v['detail']}): {v['image_tokens']} image tokens. {v['why']}" for v in ledger.vlm_rows]
+    rows = ["| " + " | ".join(cell(r.get(k)) for k in LEDGER_COLUMNS) + " |" for r in ledger.rows]
+    vlm = [f"- **{v['model']}** ({v['detail']}): {t('image_tokens', lang, n=v['image_tokens'])} {v['why']}"
+           for v in ledger.vlm_rows]
     return "\n".join([head, rule, *rows, "", *vlm])
 
 

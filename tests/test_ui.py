@@ -1,0 +1,52 @@
+"""The thin layer the app calls: plain values, the visitor's language, honest labels, limits."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vlmtok import ui
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VLMTOK_OFFLINE", "1")
+
+
+def test_comparison_speaks_the_visitors_language():
+    r = ui.compare(str(EXAMPLES / "mona_lisa.jpg"), ["mobilenetv2_100"], ["224"], "vi")
+    assert r.ledger.startswith("| Bộ mã hoá |") and "token ảnh" in r.ledger
+    assert all("lưới ô" in c or "màu PCA" in c or "gộp token" in c for _, c in r.pictures)
+
+
+def test_credits_follow_the_picture_not_its_name(tmp_path):
+    renamed = tmp_path / "holiday.jpg"
+    shutil.copy(EXAMPLES / "great_wave_off_kanagawa.jpg", renamed)
+    assert "Hokusai" in ui.credit_line(str(renamed))
+    impostor = tmp_path / "great_wave_off_kanagawa.jpg"
+    shutil.copy(EXAMPLES / "mona_lisa.jpg", impostor)
+    assert "Hokusai" not in ui.credit_line(str(impostor)) and "Leonardo" in ui.credit_line(str(impostor))
+
+
+def test_too_long_a_text_is_refused_in_plain_words():
+    r = ui.speak_text("word " * 1000, "vi", session={"text": "x"})
+    assert not r.ok and r.audio is None and "3000" in r.status
+
+
+def test_a_failed_step_carries_no_session_to_speak():
+    bad = EXAMPLES.parent / "README.md"  # not a picture
+    results = list(ui.describe_stream(str(bad), "en"))
+    assert not results[-1].ok and not results[-1].session.get("text")
+
+
+def test_a_new_description_starts_a_conversation_that_questions_continue():
+    path = str(EXAMPLES / "van_gogh_starry_night.jpg")
+    described = list(ui.describe_stream(path, "en"))[-1]
+    conversation = described.session["conversation"]
+    assert conversation and described.session["text_lang"] == "en"
+    again = list(ui.describe_stream(path, "en"))[-1]
+    assert again.session["conversation"] != conversation  # another visitor, another conversation
