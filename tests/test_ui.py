@@ -50,3 +50,8 @@ def test_a_new_description_starts_a_conversation_that_questions_continue():
     assert conversation and described.session["text_lang"] == "en"
     again = list(ui.describe_stream(path, "en"))[-1]
     assert again.session["conversation"] != conversation  # another visitor, another conversation
+
+
+def test_how_it_works_shows_real_shapes_in_vietnamese():
+    steps = ui.pipeline_steps(str(EXAMPLES / "mona_lisa.jpg"), "vit_small_patch14_dinov2", 336, "vi")
+    assert "Cắt ô" in steps and "24 x 24 = **576** token" in steps and "`[578, 576]`" in steps

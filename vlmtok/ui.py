@@ -483,12 +483,12 @@ def pipeline_steps(image_path: str | None, encoder: str, size: int | str = 224, 
         image = _load(image_path)
         enc = create_encoder(encoder)
         vt = enc.encode(image, int(size))
-        return "\n".join(_encoder_steps(enc, vt) + [""] + _smolvlm_steps(image))
+        return "\n".join(_encoder_steps(enc, vt, lang) + [""] + _smolvlm_steps(image, lang))
     except Exception as exc:
         return _failure(exc, lang, "steps_failed").text
 
 
-def _encoder_steps(enc, vt) -> list[str]:
+def _encoder_steps(enc, vt, lang: str = "en") -> list[str]:
     import torch
 
     from vlmtok.tokens import VisionProjector, budget_warning
@@ -496,38 +496,31 @@ def _encoder_steps(enc, vt) -> list[str]:
     (h, w), p, (gh, gw) = vt.input_size, vt.patch_px, vt.grid
     with torch.inference_mode():
         projected = VisionProjector(vt.dim, D_LLM)(vt.tokens, vt.grid)  # [N + 2, d_llm]
-    mean = ", ".join(f"{m:.3f}" for m in vt.mean)
-    std = ", ".join(f"{s:.3f}" for s in vt.std)
-    steps = [
-        f"### {enc.name} ({vt.family}, weights: {vt.weights_source})",
-        f"1. **Resize and normalise**: {h} x {w} px, mean ({mean}), std ({std}) -> tensor `[1, 3, {h}, {w}]`",
-        f"2. **{'Patches' if vt.family == 'vit' else 'Feature-map cells'}**: P = {p} px -> "
-        f"N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{vt.num_tokens}** tokens",
-        f"3. **{'Linear embedding' if vt.family == 'vit' else 'Convolution stages'}**: each "
-        f"{'patch' if vt.family == 'vit' else 'cell'} -> d = {vt.dim} -> tokens `[{vt.num_tokens}, {vt.dim}]`"
-        + (f", plus a class token `[{vt.dim}]`" if vt.cls is not None else ""),
-        f"4. **+ position and modality embeddings**: E_pos(i, j) over the {gh} x {gw} grid, E_mod once",
-        f"5. **Projector** (LayerNorm + Linear, untrained here): `[{vt.num_tokens}, {vt.dim}]` -> "
-        f"`[{projected.num_image_tokens}, {projected.embeds.shape[1]}]`",
-        f"6. **Prompt**: `<IMG_TOKEN>` + {projected.num_image_tokens} tokens + `<IMG_END>` = "
-        f"`{list(projected.embeds.shape)}` before the text",
-    ]
+    vit = vt.family == "vit"
+    facts = dict(name=enc.name, family=vt.family, weights=vt.weights_source, h=h, w=w, p=p, gh=gh, gw=gw,
+                 n=vt.num_tokens, d=vt.dim, mean=", ".join(f"{m:.3f}" for m in vt.mean),
+                 std=", ".join(f"{s:.3f}" for s in vt.std), m=projected.num_image_tokens,
+                 d_llm=projected.embeds.shape[1], shape=list(projected.embeds.shape),
+                 cls=t("step_cls", lang, d=vt.dim) if vt.cls is not None else "")
+    keys = ["step_title", "step_resize", "step_patches" if vit else "step_cells",
+            "step_embed" if vit else "step_convs", "step_pos", "step_projector", "step_prompt"]
+    steps = [t(k, lang, **facts) for k in keys]
     warning = budget_warning(vt.num_tokens)
     return steps + ([f"> {warning}"] if warning else [])
 
 
-def _smolvlm_steps(image) -> list[str]:
+def _smolvlm_steps(image, lang: str = "en") -> list[str]:
     from vlmtok.smolvlm_tokens import geometry_of, tile_plan
 
     geo = geometry_of()
     ph, pw = geo.patch_grid
     th, tw = geo.token_grid
-    lines = ["### SmolVLM (its own vision tower and connector)"]
+    lines = [t("step_smolvlm", lang)]
     for detail in ("low", "normal", "high"):
         plan = tile_plan(image.size, detail)
-        tiles = f"{plan.rows} x {plan.cols} tiles + 1 global view" if plan.rows else "1 global view, no tiles"
-        lines.append(
-            f"- **{detail}**: {tiles} = {plan.tiles} x {geo.tile_px} px -> {ph} x {pw} = {ph * pw} patches each "
-            f"-> pixel shuffle x{geo.scale_factor} -> {th} x {tw} = {plan.tokens_per_tile} tokens each -> "
-            f"**{plan.tokens}** image tokens")
+        tiles = (t("step_tiles", lang, rows=plan.rows, cols=plan.cols) if plan.rows
+                 else t("step_global_only", lang))
+        lines.append(t("step_detail", lang, detail=detail, tiles=tiles, n=plan.tiles, px=geo.tile_px, ph=ph, pw=pw,
+                       patches=ph * pw, s=geo.scale_factor, th=th, tw=tw, per=plan.tokens_per_tile,
+                       total=plan.tokens))
     return lines

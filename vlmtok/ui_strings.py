@@ -58,6 +58,42 @@ STRINGS: dict[str, dict[str, str]] = {
     "described": {"en": "Description ready.", "vi": "Mô tả đã sẵn sàng."},
     "speaking": {"en": "Making the audio...", "vi": "Đang tạo giọng đọc..."},
     "audio_ready": {"en": "Description ready. Audio ready.", "vi": "Mô tả đã sẵn sàng. Giọng đọc đã sẵn sàng."},
+    "step_title": {"en": "### {name} ({family}, weights: {weights})", "vi": "### {name} ({family}, trọng số: {weights})"},
+    "step_resize": {
+        "en": "1. **Resize and normalise**: {h} x {w} px, mean ({mean}), std ({std}) -> tensor `[1, 3, {h}, {w}]`",
+        "vi": "1. **Đổi kích thước và chuẩn hoá**: {h} x {w} px, trung bình ({mean}), độ lệch chuẩn ({std}) -> "
+              "tensor `[1, 3, {h}, {w}]`"},
+    "step_patches": {
+        "en": "2. **Patches**: P = {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{n}** tokens",
+        "vi": "2. **Cắt ô (patch)**: P = {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{n}** token"},
+    "step_cells": {
+        "en": "2. **Feature-map cells**: stride {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{n}** tokens",
+        "vi": "2. **Ô của bản đồ đặc trưng**: bước {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{n}** token"},
+    "step_embed": {
+        "en": "3. **Linear embedding**: each patch -> d = {d} -> tokens `[{n}, {d}]`{cls}",
+        "vi": "3. **Nhúng tuyến tính**: mỗi ô -> d = {d} -> token `[{n}, {d}]`{cls}"},
+    "step_convs": {
+        "en": "3. **Convolution stages**: each cell -> d = {d} -> tokens `[{n}, {d}]`{cls}",
+        "vi": "3. **Các tầng tích chập**: mỗi ô -> d = {d} -> token `[{n}, {d}]`{cls}"},
+    "step_cls": {"en": ", plus a class token `[{d}]`", "vi": ", thêm một token lớp (CLS) `[{d}]`"},
+    "step_pos": {
+        "en": "4. **+ position and modality embeddings**: E_pos(i, j) over the {gh} x {gw} grid, E_mod once",
+        "vi": "4. **+ nhúng vị trí và nhúng phương thức**: E_pos(i, j) trên lưới {gh} x {gw}, E_mod cộng một lần"},
+    "step_projector": {
+        "en": "5. **Projector** (LayerNorm + Linear, untrained here): `[{n}, {d}]` -> `[{m}, {d_llm}]`",
+        "vi": "5. **Bộ chiếu** (LayerNorm + Linear, ở đây chưa huấn luyện): `[{n}, {d}]` -> `[{m}, {d_llm}]`"},
+    "step_prompt": {
+        "en": "6. **Prompt**: `<IMG_TOKEN>` + {m} tokens + `<IMG_END>` = `{shape}` before the text",
+        "vi": "6. **Lời nhắc**: `<IMG_TOKEN>` + {m} token + `<IMG_END>` = `{shape}` đứng trước văn bản"},
+    "step_smolvlm": {"en": "### SmolVLM (its own vision tower and connector)",
+                     "vi": "### SmolVLM (tháp thị giác và bộ nối của chính nó)"},
+    "step_tiles": {"en": "{rows} x {cols} tiles + 1 global view", "vi": "{rows} x {cols} mảnh + 1 ảnh toàn cảnh"},
+    "step_global_only": {"en": "1 global view, no tiles", "vi": "1 ảnh toàn cảnh, không cắt mảnh"},
+    "step_detail": {
+        "en": "- **{detail}**: {tiles} = {n} x {px} px -> {ph} x {pw} = {patches} patches each -> pixel shuffle x{s} "
+              "-> {th} x {tw} = {per} tokens each -> **{total}** image tokens",
+        "vi": "- **{detail}**: {tiles} = {n} x {px} px -> mỗi ảnh {ph} x {pw} = {patches} ô -> pixel shuffle x{s} "
+              "-> mỗi ảnh {th} x {tw} = {per} token -> **{total}** token ảnh"},
     "cap_grid": {"en": "{tag}: patch grid, {n} tokens", "vi": "{tag}: lưới ô, {n} token"},
     "cap_pca": {"en": "{tag}: PCA colours", "vi": "{tag}: màu PCA"},
     "cap_attention": {"en": "{tag}: attention", "vi": "{tag}: sự chú ý (attention)"},
