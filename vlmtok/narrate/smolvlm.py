@@ -32,6 +32,7 @@ import torch
 from PIL import Image
 
 from vlmtok.i18n import normalize_lang, pick
+from vlmtok.narrate import prompts
 from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.smolvlm_tokens import (
     DEFAULT_MODEL_ID,
@@ -54,7 +55,6 @@ MODELS: dict[str, str] = {
     "smolvlm-256m": "HuggingFaceTB/SmolVLM-256M-Instruct",
     "smolvlm-500m": "HuggingFaceTB/SmolVLM-500M-Instruct",
 }
-MAX_NEW_TOKENS: dict[str, int] = {"alt": 64, "short": 128, "long": 320}   # used when prompts.max_new_tokens is absent
 GENERATE_WORKERS = int(os.environ.get("VLMTOK_GENERATE_WORKERS", "1"))   # narrations generated at once
 MAX_TURNS = 4                  # turns of conversation kept per artwork (the first description + 3 follow-ups)
 KV_ARTWORKS = 2                # conversations whose attention cache is kept (~46 kB per token at 256M, float32)
@@ -75,33 +75,10 @@ _NO_TRANSLATION = {"en": "No translation model is available; the description is 
 # Prompt text
 
 
-def _fallback_instruction(request: NarrationRequest) -> str:
-    """A plain museum prompt, used until ``vlmtok.narrate.prompts`` provides ``vlm_prompt(request)``."""
-    words = {"alt": "at most 30 words, as alt text", "short": "about 60 words", "long": "about 150 words"}
-    who = "a child" if request.audience == "child" else "an adult museum visitor"
-    length = words.get(request.tier, "about 60 words")
-    if request.label_text:
-        source = f"The museum label says: {request.label_text}. Take title, artist and date only from the label."
-    else:
-        source = "Say only what is visible; do not guess the artist, date or technique."
-    if request.question:
-        return f"{request.question} Answer for {who} in {length}. {source}"
-    return f"Describe this artwork for {who} in {length}. {source}"
-
-
 def instruction(request: NarrationRequest) -> str:
-    """The user turn's text (a description request or a follow-up question), free of chat markup.
-
-    Uses ``vlmtok.narrate.prompts.vlm_prompt(request) -> str`` (tier, audience, label and question aware) when that
-    module provides it, else a simple prompt.
-    """
-    try:
-        from vlmtok.narrate import prompts
-
-        build: Callable[[NarrationRequest], str] = getattr(prompts, "vlm_prompt", _fallback_instruction)
-    except ImportError:
-        build = _fallback_instruction
-    return _clean(build(request))
+    """The user turn's text (a description request or a follow-up question: tier, audience and label aware, from
+    ``vlmtok.narrate.prompts``), free of chat markup."""
+    return _clean(prompts.vlm_prompt(request))
 
 
 def _clean(text: str) -> str:
@@ -448,27 +425,17 @@ class SmolVLMNarrator:
 
 def _fit_tier(text: str, tier: str) -> str:
     """Whole sentences within the tier's word limit (alt text is a hard ceiling)."""
-    try:
-        from vlmtok.narrate.prompts import fit_words, word_limit
-    except ImportError:
-        return text
-    return fit_words(text, word_limit(tier, "en")) if text else text
+    return prompts.fit_words(text, prompts.word_limit(tier, "en")) if text else text
 
 
 def _max_new_tokens(tier: str) -> int:
-    try:
-        from vlmtok.narrate.prompts import max_new_tokens
-    except ImportError:
-        return MAX_NEW_TOKENS.get(tier, 128)
-    return max_new_tokens(tier)
+    return prompts.max_new_tokens(tier)
 
 
 def _translated(narration: Narration, lang: str) -> Narration:
-    """Machine-translated and labelled by ``vlmtok.narrate.translate``; without it, English with a notice."""
-    try:
-        from vlmtok.narrate.translate import translate_narration
-    except ImportError:
-        return replace(narration, notice=pick(_NO_TRANSLATION, lang))
+    """Machine-translated and labelled by ``vlmtok.narrate.translate``; without a model, English with a notice."""
+    from vlmtok.narrate.translate import translate_narration  # transformers' Marian stack: loaded on first use
+
     try:
         return translate_narration(narration, lang)
     except Exception as exc:  # noqa: BLE001 - a broken translation model must not lose the English text
