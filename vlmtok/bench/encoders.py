@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import statistics
+import time
 from pathlib import Path
 
 import torch
 
-from vlmtok.bench.common import machine, median_ms, peak_rss_mb
+from vlmtok.bench.common import machine, peak_rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iters", type=int, default=30, help="timed iterations per measurement")
     parser.add_argument("--image", default=str(DEFAULT_IMAGE))
     parser.add_argument("--weights", default="auto", help="auto, hub, offline-pack or random")
+
+
+def paired_medians(a, b, iters: int, warmup: int = 2) -> tuple[float, float]:
+    """Median ms of ``a`` and of ``b``, timed in pairs (order alternating), so that load drift on a shared machine
+    hits both alike instead of whichever ran during a burst."""
+    for _ in range(warmup):
+        a(), b()
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(iters):
+        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
+            t0 = time.perf_counter()
+            (a, b)[which]()
+            times[which].append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def bench_one(enc, image, size: int, iters: int) -> dict[str, object]:
@@ -46,12 +62,7 @@ def bench_one(enc, image, size: int, iters: int) -> dict[str, object]:
     from vlmtok.ledger import measure_encode
 
     vt, growth_mb, _how = measure_encode(enc, image, size)  # warm-up, the shapes, and this encode's own memory
-    # interleave the two measurements so that drift in machine load hits both alike
-    raws, fulls = [], []
-    for _ in range(3):
-        raws.append(median_ms(raw, max(1, iters // 3), warmup=1))
-        fulls.append(median_ms(lambda: enc.encode(image, size), max(1, iters // 3), warmup=1))
-    raw_ms, full_ms = min(raws), min(fulls)
+    raw_ms, full_ms = paired_medians(raw, lambda: enc.encode(image, size), iters)
     return {"name": enc.name, "size": size, "tokens": vt.num_tokens, "dim": vt.dim, "grid": list(vt.grid),
             "median_ms": round(full_ms, 3), "raw_median_ms": round(raw_ms, 3),
             "overhead": round(full_ms / raw_ms, 4), "peak_rss_mb": round(peak_rss_mb(), 1),
