@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
 import statistics
 import time
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from vlmtok.bench.common import peak_rss_mb
 from vlmtok.smolvlm_tokens import (
     DEFAULT_MODEL_ID,
     Geometry,
@@ -107,9 +107,6 @@ def bench_image(size: int = 1200) -> Image.Image:
 # ----------------------------------------------------------------------------------------------------------------
 # Measurements
 
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024          # Linux reports KiB
 
 
 def _sync() -> None:
@@ -216,7 +213,7 @@ def _summary(runs: dict[str, list[dict[str, float]]], detail: str, image: Image.
         "plain_generate": plain, "vlmtok_describe": describe, "vlmtok_follow_up": follow,
         "describe_over_plain": round(describe["best_ms"] / plain["best_ms"], 3),
         "follow_up_speedup": round(describe["best_ms"] / follow["best_ms"], 3),
-        "iterations": len(runs["describe"]), "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "iterations": len(runs["describe"]), "peak_rss_mb": round(peak_rss_mb(), 1),
     }
 
 
@@ -254,5 +251,5 @@ def run(args: argparse.Namespace) -> dict:
         "describe_over_plain_ok": worst_describe <= DESCRIBE_TARGET,
         "describe_over_plain_judged_on": [s["detail"] for s in judged],
         "follow_up_speedup_ok": {s["detail"]: s["follow_up_speedup"] >= FOLLOW_UP_TARGET for s in settings},
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }

@@ -36,6 +36,7 @@ from vlmtok.narrate import prompts
 from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.smolvlm_tokens import (
     DEFAULT_MODEL_ID,
+    SMOLVLM_ENCODERS,
     LoadedSmolVLM,
     SmolVLMImageTokens,
     SmolVLMUnavailable,
@@ -49,12 +50,8 @@ from vlmtok.smolvlm_tokens import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_MODEL_ID", "MODELS", "SmolVLMNarrator", "SmolVLMUnavailable", "smolvlm_available", "tile_plan"]
+__all__ = ["DEFAULT_MODEL_ID", "SmolVLMNarrator", "SmolVLMUnavailable", "smolvlm_available", "tile_plan"]
 
-MODELS: dict[str, str] = {
-    "smolvlm-256m": "HuggingFaceTB/SmolVLM-256M-Instruct",
-    "smolvlm-500m": "HuggingFaceTB/SmolVLM-500M-Instruct",
-}
 GENERATE_WORKERS = int(os.environ.get("VLMTOK_GENERATE_WORKERS", "1"))   # narrations generated at once
 MAX_TURNS = 4                  # turns of conversation kept per artwork (the first description + 3 follow-ups)
 KV_ARTWORKS = 2                # conversations whose attention cache is kept (~46 kB per token at 256M, float32)
@@ -220,7 +217,7 @@ class SmolVLMNarrator:
     def __init__(self, model_id: str = DEFAULT_MODEL_ID, *, loaded: LoadedSmolVLM | None = None,
                  detail: str | None = None, generation: dict[str, Any] | None = None):
         self.generation = dict(generation or {})
-        self.model_id = loaded.model_id if loaded is not None else MODELS.get(model_id, model_id)
+        self.model_id = loaded.model_id if loaded is not None else SMOLVLM_ENCODERS.get(model_id, model_id)  # alias or id
         self._loaded = loaded
         self.default_detail = detail
         self.last_token_ids: list[int] = []         # ids of the latest narration (tests and benchmarks)
