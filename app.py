@@ -1,7 +1,7 @@
 """vlmtok: describe an artwork in large text and speech, and see how vision encoders tokenise it.
 
 Run ``python app.py`` and open the address it prints. Layout and wiring only: every callback is a thin call into
-``vlmtok.ui``, which returns plain values; models load on first use, not at import.
+``vlmtok.app.callbacks``, which returns plain values; models load on first use, not at import.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from vlmtok import ui
-from vlmtok.ui_strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices, t
+from vlmtok.app import callbacks as ui
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices, t
 
-ASSETS = Path(__file__).resolve().parent / "vlmtok" / "assets"
+ASSETS = Path(__file__).resolve().parent / "vlmtok" / "app" / "assets"
 PUBLIC = os.environ.get("VLMTOK_PUBLIC") == "1" or bool(os.environ.get("SPACE_ID"))
 CONCURRENCY = int(os.environ.get("VLMTOK_CONCURRENCY", "2"))   # model calls at once (2 cores here; 1 GPU on a Space)
 QUEUE_SIZE = int(os.environ.get("VLMTOK_QUEUE_SIZE", "64"))     # visitors waiting before "too busy"
@@ -40,7 +40,7 @@ class ArtworkImage(gr.Image):
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Callbacks: plain results from vlmtok.ui, wrapped for the page
+# Callbacks: plain results from vlmtok.app.callbacks, wrapped for the page
 
 
 def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress()):

@@ -9,8 +9,8 @@ import timm
 import torch
 from PIL import Image
 
-from vlmtok import encoders
-from vlmtok.encoders import create_encoder, get_spec, list_encoders
+from vlmtok.encoders import timm_encoder
+from vlmtok.encoders import create_encoder, encoder_specs, get_spec, list_encoders
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +20,9 @@ def picture() -> Image.Image:
 
 
 def test_registry_covers_the_three_families_and_rejects_unknown_names():
-    families = {s.family for s in list_encoders()}
+    families = {s.family for s in encoder_specs()}
     assert {"vit", "cnn", "hybrid", "vlm"} <= families
-    assert all(timm.is_model(s.architecture) for s in list_encoders() if s.family != "vlm")
+    assert all(timm.is_model(s.architecture) for s in encoder_specs() if s.family != "vlm")
     with pytest.raises(ValueError) as err:
         get_spec("vit_huge_made_up")
     assert "mobilenetv2_100" in str(err.value) and "swin_tiny_patch4_window7_224" in str(err.value)
@@ -163,7 +163,7 @@ def test_local_hf_cache_file_is_preferred(monkeypatch, tmp_path):
     from safetensors.torch import save_file
 
     save_file(model.state_dict(), str(path))
-    monkeypatch.setattr(encoders, "_local_hub_file", lambda timm_name: str(path))
+    monkeypatch.setattr(timm_encoder, "_local_hub_file", lambda timm_name: str(path))
     enc = create_encoder("mobilenetv2_100", cache=False)
     assert enc.weights_source == "hub"
     assert torch.all(enc.model.conv_stem.weight == 0.25)

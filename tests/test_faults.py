@@ -1,5 +1,5 @@
 """Injected faults: the tour still shows its text, says what is missing, answers in bounded time, and the process
-lives. In-process against ``vlmtok.ui`` (monkeypatch), and through a running app for the narrator that cannot load.
+lives. In-process against ``vlmtok.app.callbacks`` (monkeypatch), and through a running app for the narrator that cannot load.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 import torch
 from PIL import Image
 
-from vlmtok import guard, ui
+from vlmtok import guard
+from vlmtok.app import callbacks as ui
 from vlmtok.narrate.offline import OfflineNarrator
 
 LEAKS = re.compile(r"Traceback|File \"|/tmp/|/work/|/home/|/root/|\.py\b|Error\b|Exception|OutOfMemory")
@@ -161,7 +162,7 @@ def test_no_model_offline_falls_back_to_offline_narrator(picture, fresh_cache, m
     """Offline with an empty cache: the offline narrator describes, and says so first."""
     from vlmtok.narrate import get_narrator
 
-    monkeypatch.setattr("vlmtok.smolvlm_tokens._cached_snapshot", lambda model_id: None)
+    monkeypatch.setattr("vlmtok.smolvlm.loading._cached_snapshot", lambda model_id: None)
     narrator, reason = get_narrator("auto")
     assert narrator.name == "offline" and "offline" in reason
     final = list(ui.describe_stream(picture, "en"))[-1]

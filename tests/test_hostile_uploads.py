@@ -24,7 +24,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from vlmtok.bench.app import running_app
-from vlmtok.loadtest import RawGradio, describe_data
+from vlmtok.bench.loadtest import RawGradio, describe_data
 
 LEAKS = re.compile(r"Traceback|File \"|/tmp/|/work/|/home/|/root/|\.py\b|Error\b|Exception|PIL\.|Unidentified")
 GOOD_RGB = (0, 128, 128)                                   # teal: the offline narrator names it

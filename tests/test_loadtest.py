@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from vlmtok import loadtest as lt
+from vlmtok.bench import loadtest as lt
 
 ROOT = Path(__file__).resolve().parents[1]
 QUEUE = 8                   # holds the 8 visitors; a burst of 24 does not fit

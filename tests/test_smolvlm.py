@@ -15,10 +15,10 @@ from PIL import Image
 from vlmtok.bench.narrate import standin_processor
 from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.narrate.smolvlm import SmolVLMNarrator, _message, instruction
-from vlmtok.smolvlm_tokens import (
+from vlmtok.encoders import SmolVLMEncoder
+from vlmtok.smolvlm import (
     Geometry,
     LoadedSmolVLM,
-    SmolVLMEncoder,
     SmolVLMUnavailable,
     SmolVLMVisionTower,
     default_image_processor,
@@ -342,7 +342,7 @@ def test_local_cache_counts_only_when_intact(monkeypatch, tmp_path, config, weig
 
 
 def test_prefetch_offline_fails_per_item_and_still_fetches_packs(monkeypatch, capsys):
-    from vlmtok import weights
+    from vlmtok.encoders import weights
     from vlmtok.cli import prefetch
 
     monkeypatch.setattr("vlmtok.hub.hub_available", lambda *a, **k: False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vlmtok import ui
+from vlmtok.app import callbacks as ui
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 from vlmtok import ledger as ledger_mod
+from vlmtok.visualize.ledger_chart import ledger_chart
 from vlmtok.encoders import create_encoder
 from vlmtok.visualize import (
     _draw,
@@ -226,7 +227,7 @@ def test_ledger_counts_equal_the_token_tensors():
     assert [r["tokens"] for r in led.rows] == [256, 34 * 34, 49, 15 * 15]
     assert led.rows[1]["over_budget"] and not led.rows[0]["over_budget"]
     assert json.loads(led.to_json())["vlm"][0]["image_tokens"] == led.vlm_rows[0]["image_tokens"]
-    assert ledger_mod.ledger_chart(led).width > 0 and sheet.width > 1000
+    assert ledger_chart(led).width > 0 and sheet.width > 1000
     assert 0 <= comp.timings["overhead_share"] <= 1
 
 

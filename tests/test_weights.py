@@ -20,7 +20,7 @@ import torch
 from PIL import Image, ImageOps
 
 from vlmtok.paths import cache_dir
-from vlmtok.weights import (
+from vlmtok.encoders.weights import (
     OFFLINE_PACKS,
     OfflinePackError,
     convert_in_order,
@@ -153,7 +153,7 @@ def test_corrupted_cache_is_caught_and_converted_again(tmp_path, monkeypatch):
 def test_two_workers_converting_at_once_share_one_result(tmp_path, monkeypatch, caplog):
     """Two app workers asking at the same moment: one converts under the file lock, the other waits for it."""
     monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path))
-    caplog.set_level(logging.INFO, logger="vlmtok.weights")
+    caplog.set_level(logging.INFO, logger="vlmtok.encoders.weights")
     barrier = threading.Barrier(2)
 
     def worker() -> Path:

@@ -99,7 +99,7 @@ def free_memory() -> None:
 def guard_message(exc: BaseException, lang: str | None = "en") -> str | None:
     """The plain "busy, please try again" for an out-of-memory error (memory freed first), else None.
 
-    For code that already catches its errors (``vlmtok.ui._failure``): ``guard_message(exc, lang) or t("failed")``.
+    For code that already catches its errors (``vlmtok.app.callbacks._failure``): ``guard_message(exc, lang) or t("failed")``.
     """
     if not is_out_of_memory(exc):
         return None

@@ -26,49 +26,37 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from vlmtok.encoders import Encoder, VisionTokens
 from vlmtok.tokens import TOKEN_BUDGET
-from vlmtok.visualize import _draw
+from vlmtok.smolvlm import checkpoint, geometry_of, resolve_detail, tile_plan
+from vlmtok.smolvlm.tiles import rescale_to_longest
 
 log = logging.getLogger(__name__)
 
 MEMORY_SAMPLE_S = 0.001             # RSS sampling period while an encoder runs on the CPU
 
-# The vision-language models whose image-token cost the ledger shows: their config's vision tower and connector
-# (tile = SigLIP image_size, patch, pixel-shuffle scale_factor); the longest edge defaults to 4 tiles, as in their
-# preprocessor_config.json (2048 for 256M/500M, 1536 for the 2.2B SmolVLM-Instruct).
-VLM_CONFIGS: dict[str, dict[str, Any]] = {
-    "SmolVLM-256M-Instruct": {"vision_config": {"image_size": 512, "patch_size": 16}, "scale_factor": 4},
-    "SmolVLM-500M-Instruct": {"vision_config": {"image_size": 512, "patch_size": 16}, "scale_factor": 4},
-    "SmolVLM-Instruct": {"vision_config": {"image_size": 384, "patch_size": 14}, "scale_factor": 3},
-}
-
-
 def _vlm_config(model: str) -> dict[str, Any]:
-    if model not in VLM_CONFIGS:
-        raise ValueError(f"Unknown vision-language model {model!r}; known: {', '.join(VLM_CONFIGS)}")
-    return VLM_CONFIGS[model]
+    """The vision side of a SmolVLM checkpoint (tile, patch, pixel-shuffle factor), by any of its names."""
+    return checkpoint(model).vision_config
 
 
 def smolvlm_tile_plan(width: int, height: int, model: str = "SmolVLM-256M-Instruct",
                       detail: str = "high") -> dict[str, Any]:
     """How many image tokens SmolVLM spends on a ``width × height`` picture, and why, in plain words.
 
-    The rules are ``vlmtok.smolvlm_tokens.tile_plan`` (the processor's, step by step); "high" is the processor's
+    The rules are ``vlmtok.smolvlm.tile_plan`` (the processor's, step by step); "high" is the processor's
     default (longest edge 4 tiles), "normal" 2 tiles, "low" the global view only.
 
     Returns:
         dict: ``model``, ``detail``, ``image_size`` (w, h), ``resized`` and ``tiled`` (h, w), ``rows``, ``cols``,
         ``images`` (tiles + global view), ``tokens_per_image``, ``image_tokens``, ``over_budget``, ``why``.
     """
-    from vlmtok import smolvlm_tokens as st
-
     config = _vlm_config(model)
-    plan = st.tile_plan((width, height), detail, config)
-    longest = st.geometry_of(config).longest_edge(detail)
-    resized = st._rescale_to_longest(height, width, longest) if longest else plan.resized
+    plan = tile_plan((width, height), detail, config)
+    longest = geometry_of(config).longest_edge(detail)
+    resized = rescale_to_longest(height, width, longest) if longest else plan.resized
     return {"model": model, "detail": detail, "image_size": [width, height], "resized": list(resized),
             "tiled": list(plan.resized), "rows": plan.rows, "cols": plan.cols, "images": plan.tiles,
             "tokens_per_image": plan.tokens_per_tile, "image_tokens": plan.tokens,
@@ -189,62 +177,7 @@ def build_ledger(rows: Sequence[dict[str, Any]], image_size: tuple[int, int],
                  vlms: Sequence[str] = ("SmolVLM-256M-Instruct",)) -> Ledger:
     """Gather encoder rows and the SmolVLM cost of the original picture (``image_size`` = (width, height)):
     at the detail vlmtok's narrator uses on this machine, and at the processor's default ("high")."""
-    from vlmtok.smolvlm_tokens import resolve_detail
-
     details = dict.fromkeys([resolve_detail(None), "high"])  # e.g. "low" on a CPU, then "high"; once if equal
     vlm_rows = [{"kind": "vlm", **smolvlm_tile_plan(image_size[0], image_size[1], name, detail)}
                 for name in vlms for detail in details]
     return Ledger(list(rows), vlm_rows, tuple(image_size))
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Bar chart
-
-BAR_COLOUR = (31, 119, 180)
-AFTER_COLOUR = (44, 160, 44)
-VLM_COLOUR = (148, 103, 189)
-
-
-def ledger_chart(ledger: Ledger, *, width: int = 1100, lang: str = "en") -> Image.Image:
-    """Horizontal bars: tokens per encoder and scale (green: after compression), then SmolVLM's cost.
-
-    Bars over the 1024-token budget are red; a dashed line marks the budget.
-    """
-    items = _chart_items(ledger)
-    fnt, bold = _draw.font(16), _draw.font(18, bold=True)
-    label_w = max(_draw.text_width(label, fnt) for label, *_ in items) + 24
-    row_h, top, pad = 30, 64, 16
-    height = top + row_h * len(items) + 56
-    out = Image.new("RGB", (width, height), _draw.PAPER)
-    draw = ImageDraw.Draw(out)
-    draw.text((pad, pad), "Token ledger: how many tokens each choice costs", fill=_draw.INK, font=bold)
-    vmax = max([TOKEN_BUDGET * 1.1] + [v for _, v, *_ in items])
-    bar_w = width - label_w - 110
-    x0 = label_w
-    for k, (label, value, after, colour) in enumerate(items):
-        y = top + k * row_h
-        draw.text((pad, y + 5), label, fill=_draw.INK, font=fnt)
-        fill = _draw.ALERT_COLOUR if value > TOKEN_BUDGET else colour
-        draw.rectangle([x0, y + 4, x0 + max(1, round(bar_w * value / vmax)), y + row_h - 6], fill=fill)
-        if after is not None:
-            draw.rectangle([x0, y + row_h - 11, x0 + max(1, round(bar_w * after / vmax)), y + row_h - 6],
-                           fill=AFTER_COLOUR)
-        note = f"{value}" + (f" → {after}" if after is not None else "")
-        draw.text((x0 + round(bar_w * value / vmax) + 6, y + 5), note, fill=_draw.INK, font=fnt)
-    bx = x0 + round(bar_w * TOKEN_BUDGET / vmax)
-    for y in range(top - 4, top + row_h * len(items), 8):
-        draw.line([(bx, y), (bx, y + 4)], fill=_draw.ALERT_COLOUR, width=2)
-    foot = f"dashed line: {TOKEN_BUDGET}-token budget; red: over it; green: after compression"
-    draw.text((pad, height - 40), foot, fill=_draw.INK, font=fnt)
-    if any(r["weights_source"] == "random" for r in ledger.rows):
-        draw.text((pad, height - 22), "some encoders use random weights: their counts are real, their features not",
-                  fill=_draw.ALERT_COLOUR, font=_draw.font(14))
-    return out
-
-
-def _chart_items(ledger: Ledger) -> list[tuple[str, int, int | None, tuple[int, int, int]]]:
-    items = [(f"{r['encoder']} @ {r['input_size'][0]}", r["tokens"], r["tokens_after"], BAR_COLOUR)
-             for r in ledger.rows]
-    items += [(f"{v['model']} ({v['image_size'][0]}×{v['image_size'][1]})", v["image_tokens"], None, VLM_COLOUR)
-              for v in ledger.vlm_rows]
-    return items or [("no rows", 0, None, BAR_COLOUR)]

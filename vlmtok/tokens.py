@@ -7,7 +7,7 @@ pixel shuffle, average pooling). Every compression reports which input tokens fo
 (``Compressed.assignment``) so the pictures can draw it.
 
 The projector here is untrained for timm encoders: its outputs have the right shapes for a language model, not a
-meaning one has learned to read (SmolVLM's own connector, in ``vlmtok.smolvlm_tokens``, is the trained one).
+meaning one has learned to read (SmolVLM's own connector, in ``vlmtok.smolvlm``, is the trained one).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """``python -m vlmtok bench load``: many visitors at once against a fresh ``python app.py`` (or ``--url``).
 
 Starts the app on a free loopback port with its own cache folder and a queue of ``--queue-size`` places, then runs
-``vlmtok.loadtest``: ``--clients`` visitors x ``--runs`` tours (each checked against its own picture), a burst of
+``vlmtok.bench.loadtest``: ``--clients`` visitors x ``--runs`` tours (each checked against its own picture), a burst of
 ``--burst`` requests at one instant (each completes or is turned away as busy), and ``--leavers`` visitors who hang
 up before their answer (the newcomers after them must be served).
 """
@@ -12,7 +12,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from vlmtok.loadtest import DEFAULT_TIMEOUT_S, full_report
+from vlmtok.bench.loadtest import DEFAULT_TIMEOUT_S, full_report, held
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +34,6 @@ def _measure(url: str, args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     from vlmtok.bench.app import running_app
-    from vlmtok.cli.loadtest import held
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.url:

@@ -1,6 +1,6 @@
 """``python -m vlmtok bench narrate``: SmolVLM-256M narration speed with random weights in the real architecture.
 
-Speed does not depend on weight values, so the model is built from the real config (``SMOLVLM_ARCHITECTURES``) and
+Speed does not depend on weight values, so the model is built from the real config (``vlmtok.smolvlm.CHECKPOINTS``) and
 a stand-in tokenizer with the real processor's special tokens (the real tokenizer needs the Hub). For one tile
 ("low") and the processor's default tiling ("high", 4x4 tiles + global view on a square picture), with a fixed
 prompt and a fixed number of new tokens, it measures:
@@ -30,7 +30,7 @@ import torch
 from PIL import Image
 
 from vlmtok.bench.common import peak_rss_mb
-from vlmtok.smolvlm_tokens import (
+from vlmtok.smolvlm import (
     DEFAULT_MODEL_ID,
     Geometry,
     LoadedSmolVLM,

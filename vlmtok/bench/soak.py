@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from vlmtok.loadtest import COLOURS, DEFAULT_TIMEOUT_S
+from vlmtok.bench.loadtest import COLOURS, DEFAULT_TIMEOUT_S
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> dict:
     from gradio_client import Client
 
     from vlmtok.bench.app import running_app
-    from vlmtok.loadtest import percentile
+    from vlmtok.bench.loadtest import percentile
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="vlmtok-soak-") as name:

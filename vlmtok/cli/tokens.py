@@ -66,13 +66,13 @@ def _check(args: argparse.Namespace) -> tuple[list[str], list[int]] | str:
         try:
             get_spec(name)
         except ValueError:
-            return pick(_MESSAGES["unknown"], args.lang, name=name, known=", ".join(s.name for s in list_encoders()))
+            return pick(_MESSAGES["unknown"], args.lang, name=name, known=", ".join(list_encoders()))
     return names, sizes
 
 
 def run(args: argparse.Namespace) -> int:
     from vlmtok.images import ImageInputError, load_image
-    from vlmtok.ledger import ledger_chart
+    from vlmtok.visualize.ledger_chart import ledger_chart
     from vlmtok.visualize import compare
 
     checked = _check(args)

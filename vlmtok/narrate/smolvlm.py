@@ -1,6 +1,6 @@
 """The SmolVLM narrator: vlmtok's own vision tokens spliced into SmolVLM's input embeddings, text streamed back.
 
-The picture is tokenised once by the model's vision tower + connector (``vlmtok.smolvlm_tokens``, cached per image
+The picture is tokenised once by the model's vision tower + connector (``vlmtok.smolvlm``, cached per image
 by content hash, model and tiling); the chat prompt is tokenised with one ``<image>`` placeholder per vision token;
 the text embeddings get the vision tokens written at those positions; ``generate`` runs on ``inputs_embeds``. Greedy
 output equals the model's own ``generate(pixel_values=...)`` token for token (tests/test_smolvlm.py). A follow-up
@@ -34,14 +34,14 @@ from PIL import Image
 from vlmtok.i18n import normalize_lang, pick
 from vlmtok.narrate import prompts
 from vlmtok.narrate.base import Narration, NarrationRequest
-from vlmtok.smolvlm_tokens import (
+from vlmtok.smolvlm import (
     DEFAULT_MODEL_ID,
-    SMOLVLM_ENCODERS,
     LoadedSmolVLM,
     SmolVLMImageTokens,
     SmolVLMUnavailable,
     SmolVLMVisionTower,
     load_smolvlm,
+    model_id_of,
     resolve_detail,
     smolvlm_available,
     splice_image_tokens,
@@ -217,7 +217,7 @@ class SmolVLMNarrator:
     def __init__(self, model_id: str = DEFAULT_MODEL_ID, *, loaded: LoadedSmolVLM | None = None,
                  detail: str | None = None, generation: dict[str, Any] | None = None):
         self.generation = dict(generation or {})
-        self.model_id = loaded.model_id if loaded is not None else SMOLVLM_ENCODERS.get(model_id, model_id)  # alias or id
+        self.model_id = loaded.model_id if loaded is not None else model_id_of(model_id)  # alias or id
         self._loaded = loaded
         self.default_detail = detail
         self.last_token_ids: list[int] = []         # ids of the latest narration (tests and benchmarks)
@@ -246,7 +246,7 @@ class SmolVLMNarrator:
         return resolve_detail(request.detail if request.detail not in (None, "", "auto") else self.default_detail)
 
     def tile_plan(self, image: Image.Image, detail: str | None = None):
-        """Tiles and tokens this picture will cost at ``detail`` (see ``vlmtok.smolvlm_tokens.tile_plan``)."""
+        """Tiles and tokens this picture will cost at ``detail`` (see ``vlmtok.smolvlm.tile_plan``)."""
         return tile_plan(image.size, resolve_detail(detail), self.loaded.model.config, processor=self.loaded.processor)
 
     def generation_kwargs(self, max_new_tokens: int) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """What every speech engine is and returns, the engine registry, and sentence splitting.
 
-An engine turns text into audio bytes; it never touches the disk (the cache in ``vlmtok.speech.speak`` does, and
+An engine turns text into audio bytes; it never touches the disk (the cache in ``vlmtok.speech.service`` does, and
 writes atomically). Engines are chosen by name: ``get_engine("espeak")``; unknown names raise listing known ones.
 """
 from __future__ import annotations

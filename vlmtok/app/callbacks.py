@@ -20,15 +20,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from vlmtok.i18n import normalize_lang
-from vlmtok.ui_strings import t
+from vlmtok.app.strings import t
 
 log = logging.getLogger(__name__)
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 MAX_COMPARE_ENCODERS = 4
 DEFAULT_COMPARE = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientnet_lite0")
 COMPARE_SIZES = (224, 336, 448)
-D_LLM = 576                    # SmolLM2-135M's width: the language model SmolVLM-256M feeds
 SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
 REQUEST_TIMEOUT_S = float(os.environ.get("VLMTOK_REQUEST_TIMEOUT_S", "120"))  # a hung model call frees its slot
 
@@ -366,9 +365,9 @@ class CompareResult:
 
 def encoder_choices() -> list[tuple[str, str]]:
     """``[(label, name)]`` for every registered encoder."""
-    from vlmtok.encoders import list_encoders
+    from vlmtok.encoders import encoder_specs
 
-    return [(f"{s.name} ({s.family})", s.name) for s in list_encoders()]
+    return [(f"{s.name} ({s.family})", s.name) for s in encoder_specs()]
 
 
 MERGE_RATIO = 0.5              # the compression shown: token merging halves the count
@@ -491,11 +490,13 @@ def pipeline_steps(image_path: str | None, encoder: str, size: int | str = 224, 
 def _encoder_steps(enc, vt, lang: str = "en") -> list[str]:
     import torch
 
+    from vlmtok.smolvlm import DEFAULT_MODEL_ID, checkpoint
     from vlmtok.tokens import VisionProjector, budget_warning
 
     (h, w), p, (gh, gw) = vt.input_size, vt.patch_px, vt.grid
     with torch.inference_mode():
-        projected = VisionProjector(vt.dim, D_LLM)(vt.tokens, vt.grid)  # [N + 2, d_llm]
+        d_llm = checkpoint(DEFAULT_MODEL_ID).d_llm                      # the language model SmolVLM-256M feeds
+        projected = VisionProjector(vt.dim, d_llm)(vt.tokens, vt.grid)  # [N + 2, d_llm]
     vit = vt.family == "vit"
     facts = dict(name=enc.name, family=vt.family, weights=vt.weights_source, h=h, w=w, p=p, gh=gh, gw=gw,
                  n=vt.num_tokens, d=vt.dim, mean=", ".join(f"{m:.3f}" for m in vt.mean),
@@ -510,7 +511,7 @@ def _encoder_steps(enc, vt, lang: str = "en") -> list[str]:
 
 
 def _smolvlm_steps(image, lang: str = "en") -> list[str]:
-    from vlmtok.smolvlm_tokens import geometry_of, tile_plan
+    from vlmtok.smolvlm import geometry_of, tile_plan
 
     geo = geometry_of()
     ph, pw = geo.patch_grid

@@ -394,3 +394,14 @@ def full_report(url: str, clients: int = 8, runs: int = 5, burst: int = 0, leave
     log.info("load: %d/%d completed, p50 %.3f s, p95 %.3f s", report.completed, report.requested,
              report.p50_s or 0, report.p95_s or 0)
     return report
+
+
+def held(report: dict) -> bool:
+    """The run passed, no burst request failed other than "busy", and the newcomers after the leavers were served."""
+    burst, leave = report.get("overflow"), report.get("disconnects")
+    ok = report["passed"]
+    if burst:
+        ok &= burst["other"] == 0 and burst["completed"] > 0
+    if leave:
+        ok &= leave["drained"] and leave["after_ok"] == leave["after"] - leave["after_busy"]
+    return bool(ok)

@@ -1,8 +1,7 @@
-"""Vision encoders chosen by name: a registry over timm, one ``encode`` that returns named token outputs.
+"""timm models as encoders: ViTs, CNNs and hybrids, weights resolved Hub -> offline pack -> random.
 
->>> enc = create_encoder("vit_small_patch14_dinov2")          # weights: hub, offline pack or random
->>> vt = enc.encode(load_image("examples/great_wave_off_kanagawa.jpg"), size=224)
->>> vt.tokens.shape, vt.grid                                  # (torch.Size([256, 384]), (16, 16))
+Each model of ``TIMM_ENCODERS`` is registered with ``build_timm_encoder``; ``TimmEncoder.encode`` resizes the whole
+picture (no crop), normalises with the model's own data config and returns the tokens on their grid.
 """
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,107 +18,13 @@ import torch.nn.functional as F
 from PIL import Image
 
 from vlmtok.device import runtime
+from vlmtok.encoders.base import WEIGHT_SOURCES, EncoderSpec, VisionTokens
+from vlmtok.encoders.registry import register_encoder
 
 log = logging.getLogger(__name__)
 
-WEIGHT_SOURCES = ("hub", "offline-pack", "random")
-FAMILIES = ("vit", "cnn", "hybrid", "vlm")
-
-
-@dataclass
-class VisionTokens:
-    """What an encoder made of one image. Tensors are float32 on the CPU, detached.
-
-    Attributes:
-        tokens: patch / cell tokens ``[N, d]``, row-major over ``grid`` (for family "vlm", ``grid`` is per tile
-            and N = tiles x h x w, tiles in the processor's order).
-        cls: the class token ``[d]`` (None for CNNs and encoders without one).
-        grid: ``(h, w)`` token grid; ``h * w == N``.
-        patch_px: input pixels per token side (ViT patch size, CNN total stride).
-        input_size: ``(H, W)`` of the tensor the network saw.
-        input_image: that resized RGB picture (draw grids on this, not on the original).
-        mean, std: normalisation used, from the model's own data config.
-        family: "vit", "cnn", "hybrid" or "vlm".
-        encoder: registry name.
-        weights_source: "hub", "offline-pack" or "random".
-        timings: milliseconds: ``preprocess_ms``, ``forward_ms``, ``total_ms``.
-        stages: per-stage shapes for hierarchical models: ``[{"name", "grid", "dim", "stride"}]``.
-        extra: family-specific facts (e.g. Swin window size, SmolVLM tiles).
-    """
-
-    tokens: torch.Tensor
-    cls: torch.Tensor | None
-    grid: tuple[int, int]
-    patch_px: int
-    input_size: tuple[int, int]
-    input_image: Image.Image
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    family: str
-    encoder: str
-    weights_source: str
-    timings: dict[str, float] = field(default_factory=dict)
-    stages: list[dict[str, Any]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def num_tokens(self) -> int:
-        return int(self.tokens.shape[0])
-
-    @property
-    def dim(self) -> int:
-        return int(self.tokens.shape[1])
-
-    @property
-    def grid_tokens(self) -> torch.Tensor:
-        """Tokens as a grid ``[h, w, d]`` (one grid only: a multi-tile SmolVLM result has one per tile)."""
-        h, w = self.grid
-        if h * w != self.num_tokens:
-            raise ValueError(f"{self.num_tokens} tokens are {self.num_tokens // (h * w)} grids of {h}x{w}, not one")
-        return self.tokens.reshape(h, w, -1)
-
-    @property
-    def meaningful(self) -> bool:
-        """False with random weights: geometry only, colours and similarities mean nothing."""
-        return self.weights_source != "random"
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Registry
-
-
-@dataclass(frozen=True)
-class EncoderSpec:
-    """One entry of the registry: a timm model, its family, and what makes it a tokenizer.
-
-    ``timm_name`` may carry a pretrained tag (``.openai``) that picks the Hub weights; the offline packs are keyed
-    by the architecture (the part before the dot).
-    """
-
-    name: str
-    timm_name: str
-    family: str
-    default_size: int
-    summary: str
-    timm_kwargs: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def architecture(self) -> str:
-        return self.timm_name.split(".")[0]
-
-
-_REGISTRY: dict[str, EncoderSpec] = {}
-
-
-def register_encoder(spec: EncoderSpec) -> EncoderSpec:
-    if spec.family not in FAMILIES:
-        raise ValueError(f"Unknown family {spec.family!r}; known: {', '.join(FAMILIES)}")
-    _REGISTRY[spec.name] = spec
-    return spec
-
-
 _VIT = (("dynamic_img_size", True),)  # any multiple of the patch size works: 224, 336, 448, 518 ...
-for _spec in (
+TIMM_ENCODERS: tuple[EncoderSpec, ...] = (
     EncoderSpec("vit_small_patch14_dinov2", "vit_small_patch14_dinov2.lvd142m", "vit", 224,
                 "DINOv2 ViT-S/14: self-supervised, patch 14; offline weights available", _VIT),
     EncoderSpec("vit_base_patch16_clip_224.openai", "vit_base_patch16_clip_224.openai", "vit", 224,
@@ -139,26 +43,7 @@ for _spec in (
                 "Swin-T: windowed attention in 4 stages, patch 4 merged to stride 32", _VIT),
     EncoderSpec("vit_small_r26_s32_224", "vit_small_r26_s32_224.augreg_in21k_ft_in1k", "hybrid", 224,
                 "ResNet-26 stem + ViT-S: CNN cells of stride 32 become transformer tokens", _VIT),
-    # SmolVLM's own vision tower and connector (vlmtok.smolvlm_tokens): 512 px tiles -> 32x32 SigLIP patches ->
-    # pixel shuffle x4 -> 64 tokens per tile. ``grid`` is per tile; N = tiles x 64.
-    EncoderSpec("smolvlm-256m", "HuggingFaceTB/SmolVLM-256M-Instruct", "vlm", 512,
-                "SmolVLM-256M's vision tower + connector: the tokens the narrator reads"),
-    EncoderSpec("smolvlm-500m", "HuggingFaceTB/SmolVLM-500M-Instruct", "vlm", 512,
-                "SmolVLM-500M's vision tower + connector"),
-):
-    register_encoder(_spec)
-
-
-def list_encoders() -> list[EncoderSpec]:
-    """All registered encoders, in registry order."""
-    return list(_REGISTRY.values())
-
-
-def get_spec(name: str) -> EncoderSpec:
-    spec = _REGISTRY.get(name) or next((s for s in _REGISTRY.values() if s.timm_name == name), None)
-    if spec is None:
-        raise ValueError(f"Unknown encoder {name!r}. Known encoders: {', '.join(_REGISTRY)}")
-    return spec
+)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -197,7 +82,7 @@ def _hub_model(spec: EncoderSpec, kwargs: dict[str, Any]) -> torch.nn.Module | N
 
 
 def _offline_model(spec: EncoderSpec, kwargs: dict[str, Any]) -> torch.nn.Module | None:
-    from vlmtok import weights
+    from vlmtok.encoders import weights
 
     if spec.architecture not in weights.OFFLINE_PACKS:
         return None
@@ -225,10 +110,10 @@ def _build_model(spec: EncoderSpec, weights: str) -> tuple[torch.nn.Module, str]
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# The encoder
+# The encoder (the registry's builder is at the end)
 
 
-class Encoder:
+class TimmEncoder:
     """A timm model turned into a tokenizer: ``encode(image, size) -> VisionTokens``.
 
     Args:
@@ -256,7 +141,7 @@ class Encoder:
         self._stages = _StageRecorder(self.model)
 
     def __repr__(self) -> str:
-        return f"Encoder({self.name!r}, family={self.family!r}, weights={self.weights_source!r})"
+        return f"TimmEncoder({self.name!r}, family={self.family!r}, weights={self.weights_source!r})"
 
     @property
     def num_params(self) -> int:
@@ -402,32 +287,10 @@ class _StageRecorder:
             h.remove()
 
 
-_ENCODERS: dict[tuple[str, str], Encoder] = {}
-_ENCODERS_LOCK = threading.Lock()
-_BUILD_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+def build_timm_encoder(spec: EncoderSpec, weights: str = "auto") -> TimmEncoder:
+    """The registry's builder for timm models: weights from the first source that works, then the encoder."""
+    return TimmEncoder(spec, *_build_model(spec, weights))
 
 
-def create_encoder(name: str, weights: str = "auto", *, cache: bool = True) -> Encoder:
-    """Build (or reuse) an encoder by registry name.
-
-    Args:
-        name: a registry name (``list_encoders()``) or its timm name.
-        weights: "auto" (Hub or local cache -> offline pack -> random), "hub", "offline-pack" or "random".
-        cache: reuse one instance per (name, weights) across callers (the app shares them between visitors).
-
-    >>> create_encoder("mobilenetv2_100").weights_source   # 'offline-pack' here, 'hub' with the Hub
-    """
-    spec = get_spec(name)
-    if spec.family == "vlm":  # not a timm model: its own loader, cached there
-        from vlmtok.smolvlm_tokens import create_smolvlm_encoder
-
-        return create_smolvlm_encoder(spec.name, weights)
-    if not cache:
-        return Encoder(spec, *_build_model(spec, weights))
-    key = (spec.name, weights)
-    with _ENCODERS_LOCK:  # one lock per encoder: building one (maybe a download) never blocks the others
-        lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
-    with lock:
-        if key not in _ENCODERS:
-            _ENCODERS[key] = Encoder(spec, *_build_model(spec, weights))
-        return _ENCODERS[key]
+for _spec in TIMM_ENCODERS:
+    register_encoder(_spec, build_timm_encoder)

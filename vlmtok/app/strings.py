@@ -1,6 +1,6 @@
 """Every word the app shows, in English and Vietnamese: ``t("describe", "vi") -> "Mô tả"``.
 
-Keys name the place a string is used; ``vlmtok.ui`` and ``app.py`` read them through ``t``.
+Keys name the place a string is used; ``vlmtok.app.callbacks`` and ``app.py`` read them through ``t``.
 """
 from __future__ import annotations
 

@@ -1,0 +1,193 @@
+"""Loading SmolVLM: the real checkpoints (Hub or local Hugging Face cache) and random-weight stand-ins.
+
+``load_smolvlm`` loads once per process, on ``runtime()``'s device and dtype, and fails fast (no download timeout)
+when the model is neither cached nor reachable. ``random_smolvlm`` builds the real architecture with random weights
+(geometry and speed, never meaning). Both return a ``LoadedSmolVLM`` whose vision tower (and token cache) the
+narrator and the encoder registry share.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from vlmtok.smolvlm.checkpoints import DEFAULT_MODEL_ID, smolvlm_config
+from vlmtok.smolvlm.tiles import Geometry, geometry_of
+from vlmtok.smolvlm.tower import SmolVLMVisionTower
+
+log = logging.getLogger(__name__)
+
+
+def default_image_processor(geometry: Geometry = Geometry()):
+    """The Idefics3 image processor as SmolVLM's preprocessor_config.json sets it (LANCZOS, mean = std = 0.5)."""
+    from transformers import Idefics3ImageProcessor
+
+    return Idefics3ImageProcessor(
+        size={"longest_edge": geometry.default_longest_edge}, max_image_size={"longest_edge": geometry.tile_px},
+        image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5], do_image_splitting=True, resample=1)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Loading the real checkpoints (Hub or local cache), shared by the narrator and the encoder registry
+
+_MESSAGES = {
+    "offline": {"en": "The SmolVLM model is not on this device and the internet is not reachable. Run "
+                      "'python -m vlmtok prefetch' once while online, or use the offline description.",
+                "vi": "Mô hình SmolVLM chưa có trên máy này và không kết nối được internet. Hãy chạy "
+                      "'python -m vlmtok prefetch' một lần khi có mạng, hoặc dùng mô tả ngoại tuyến."},
+    "failed": {"en": "The SmolVLM model could not be loaded. Run 'python -m vlmtok prefetch' again while online, "
+                     "or use the offline description.",
+               "vi": "Không tải được mô hình SmolVLM. Hãy chạy lại 'python -m vlmtok prefetch' khi có mạng, "
+                     "hoặc dùng mô tả ngoại tuyến."},
+}
+
+
+class SmolVLMUnavailable(RuntimeError):
+    """SmolVLM cannot be loaded here; ``user_message_for(lang)`` says so in plain words."""
+
+    def __init__(self, reason: str, kind: str = "offline"):
+        super().__init__(reason)
+        self.kind = kind
+
+    @property
+    def user_message(self) -> str:
+        return self.user_message_for("en")
+
+    def user_message_for(self, lang: str | None) -> str:
+        from vlmtok.i18n import pick
+
+        return pick(_MESSAGES[self.kind], lang)
+
+
+def _cached_snapshot(model_id: str) -> str | None:
+    """The commit of an intact local copy (config + weights) in the Hugging Face cache, else None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    config = try_to_load_from_cache(model_id, "config.json")
+    if not isinstance(config, str):
+        return None
+    for name in ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"):
+        weights = try_to_load_from_cache(model_id, name)
+        if isinstance(weights, str):
+            if not _intact(config, weights):
+                log.warning("The cached copy of %s is damaged; it will not be used", model_id)
+                return None
+            parts = config.replace("\\", "/").split("/")
+            return parts[parts.index("snapshots") + 1] if "snapshots" in parts else "local"
+    return None
+
+
+def _intact(config: str, weights: str) -> bool:
+    """Cheap checks that catch a truncated or garbage download without loading it: JSON parses, the safetensors
+    header (8-byte little-endian length, then JSON) fits in the file."""
+    import json
+    import os
+
+    try:
+        with open(config, encoding="utf-8") as f:
+            json.load(f)
+        if weights.endswith(".json"):
+            with open(weights, encoding="utf-8") as f:
+                json.load(f)
+        elif weights.endswith(".safetensors"):
+            with open(weights, "rb") as f:
+                n = int.from_bytes(f.read(8), "little")
+                if not 0 < n <= os.path.getsize(weights) - 8:
+                    return False
+                json.loads(f.read(n))
+        return os.path.getsize(weights) > 0
+    except (OSError, ValueError):
+        return False
+
+
+def smolvlm_available(model_id: str = DEFAULT_MODEL_ID) -> tuple[bool, str]:
+    """Can SmolVLM run here? ``(True, reason)`` when an intact copy is cached locally or the Hub answers."""
+    if _cached_snapshot(model_id):
+        return True, f"{model_id} is in the local Hugging Face cache"
+    from vlmtok.hub import hub_available
+
+    if hub_available():
+        return True, f"{model_id} can be downloaded from the Hugging Face Hub"
+    return False, f"{model_id} is not in the local cache (or the cached copy is damaged) and the Hub is not reachable"
+
+
+@dataclass
+class LoadedSmolVLM:
+    """One loaded checkpoint and its vision tower (whose token cache the narrator and the visualisations share)."""
+
+    model_id: str
+    model: torch.nn.Module
+    processor: Any
+    weights_source: str                    # "hub", "local-cache" or "random"
+    tower: SmolVLMVisionTower
+
+
+_LOADED: dict[tuple[str, str], LoadedSmolVLM] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_smolvlm(model_id: str = DEFAULT_MODEL_ID) -> LoadedSmolVLM:
+    """Load (once per process) a SmolVLM/Idefics3 checkpoint the ordinary way, on ``runtime()``'s device/dtype.
+
+    Raises:
+        SmolVLMUnavailable: not cached and the Hub is unreachable (fails fast, without a download timeout), or the
+            checkpoint could not be loaded.
+    """
+    with _LOAD_LOCK:
+        if (model_id, "real") not in _LOADED:
+            _LOADED[(model_id, "real")] = _load_real(model_id)
+        return _LOADED[(model_id, "real")]
+
+
+def _load_real(model_id: str) -> LoadedSmolVLM:
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    from vlmtok.device import runtime
+    from vlmtok.hub import hub_available
+
+    snapshot = _cached_snapshot(model_id)
+    if snapshot is None and not hub_available():
+        raise SmolVLMUnavailable(f"{model_id} is not cached and the Hub is not reachable")
+    rt, local = runtime(), snapshot is not None and not hub_available()
+    t0 = time.perf_counter()
+    try:
+        processor = AutoProcessor.from_pretrained(model_id, local_files_only=local)
+        model = AutoModelForImageTextToText.from_pretrained(
+            model_id, dtype=rt.dtype, attn_implementation="sdpa", local_files_only=local)
+    except Exception as exc:  # corrupt cache, interrupted download, unknown architecture
+        raise SmolVLMUnavailable(f"{model_id} could not be loaded: {exc}", kind="failed") from exc
+    model = model.eval().to(rt.device)
+    source = "local-cache" if snapshot else "hub"
+    commit = snapshot or getattr(model.config, "_commit_hash", None) or "unknown"
+    log.info("Loaded %s (%s, %s) in %.1f s", model_id, source, rt.name, time.perf_counter() - t0)
+    tower = SmolVLMVisionTower(model, processor, model_key=f"{model_id}@{commit}:{rt.name}")
+    return LoadedSmolVLM(model_id, model, processor, source, tower)
+
+
+def random_smolvlm(model_id: str = DEFAULT_MODEL_ID, processor: Any = None) -> LoadedSmolVLM:
+    """The real architecture of a known checkpoint with random weights (geometry, speed; never meaning).
+
+    ``processor`` defaults to the image processor alone (enough for tokens; a narrator also needs a tokenizer).
+    """
+    from transformers import AutoModelForImageTextToText
+
+    from vlmtok.device import runtime
+
+    config = smolvlm_config(model_id)
+    rt = runtime()
+    model = AutoModelForImageTextToText.from_config(config, dtype=rt.dtype, attn_implementation="sdpa")
+    model = model.eval().to(rt.device)
+    processor = processor if processor is not None else default_image_processor(geometry_of(config))
+    return LoadedSmolVLM(model_id, model, processor, "random", SmolVLMVisionTower(model, processor))
+
+
+def random_smolvlm_shared(model_id: str = DEFAULT_MODEL_ID) -> LoadedSmolVLM:
+    """One random-weight stand-in per model for the whole process (the encoder registry's fallback)."""
+    with _LOAD_LOCK:
+        if (model_id, "random") not in _LOADED:
+            _LOADED[(model_id, "random")] = random_smolvlm(model_id)
+        return _LOADED[(model_id, "random")]
