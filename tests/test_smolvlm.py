@@ -1,7 +1,7 @@
-"""SmolVLM narrator and token source, on tiny random Idefics3/SmolVLM models built from configs.
+"""SmolVLM narrator and token source, on tiny random Idefics3/SmolVLM models.
 
-The tokenizer is built here with the ``tokenizers`` library (byte level, SmolVLM's special tokens) and wrapped in
-the real ``Idefics3Processor`` with a small tile size, so the processor's own tiling and prompt expansion run.
+The processor is SmolVLM-256M-Instruct's own (real tokenizer and chat template, shipped with vlmtok) with a small
+tile size, so the processor's own tiling and prompt expansion run; the models are 2-layer, 32-wide (``helpers``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from vlmtok.bench.narrate import standin_processor
+from helpers import TINY, tiny_smolvlm
 from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.narrate.smolvlm import SmolVLMNarrator, _message, instruction
 from vlmtok.encoders import SmolVLMEncoder
@@ -31,40 +31,11 @@ from vlmtok.smolvlm import (
 
 torch.set_num_threads(1)
 
-TINY = Geometry(tile_px=64, patch_px=8, scale_factor=2, default_longest_edge=256)   # 16 tokens per tile
 NEW = 12
 
 
-def _tiny_model(kind: str, image_token_id: int):
-    from transformers import (
-        Idefics3Config,
-        Idefics3ForConditionalGeneration,
-        SmolVLMConfig,
-        SmolVLMForConditionalGeneration,
-    )
-
-    cfg_cls, model_cls = {"idefics3": (Idefics3Config, Idefics3ForConditionalGeneration),
-                          "smolvlm": (SmolVLMConfig, SmolVLMForConditionalGeneration)}[kind]
-    config = cfg_cls(
-        image_token_id=image_token_id, scale_factor=TINY.scale_factor,
-        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
-                           "image_size": TINY.tile_px, "patch_size": TINY.patch_px},
-        text_config={"model_type": "llama", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-                         "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 320, "max_position_embeddings": 2048,
-                         "initializer_range": 0.2})     # peaky logits: greedy output depends on the picture
-    torch.manual_seed(0)
-    model = model_cls(config).eval()
-    with torch.no_grad():   # louder image tokens: a wrong splice must change the greedy output
-        model.model.connector.modality_projection.proj.weight.mul_(30)
-    return model
-
-
 def _loaded(kind: str = "idefics3") -> LoadedSmolVLM:
-    processor = standin_processor(TINY)
-    tok = processor.tokenizer
-    model = _tiny_model(kind, tok.convert_tokens_to_ids("<image>"))
-    model.generation_config.eos_token_id = tok.convert_tokens_to_ids("<end_of_utterance>")
-    return LoadedSmolVLM(f"tiny-{kind}", model, processor, "random", SmolVLMVisionTower(model, processor))
+    return tiny_smolvlm(kind)
 
 
 @pytest.fixture(scope="module")
@@ -407,3 +378,20 @@ def test_a_cached_description_still_starts_the_visitors_conversation(tmp_path):
     messages = narrator.messages(image_hash(image), "low",
                                  NarrationRequest(detail="low", conversation="B", question="And the sky?"))
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+
+
+def test_checkpoint_records_match_the_real_config():
+    """The built-in 256M architecture (random-weight stand-ins) is the shipped config.json's, size for size."""
+    from vlmtok.smolvlm import checkpoint, smolvlm_config
+    from vlmtok.smolvlm.reference import reference_config
+
+    real, ours = reference_config(), smolvlm_config("smolvlm-256m")
+    keys = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "image_size",
+            "patch_size", "num_key_value_heads", "vocab_size", "head_dim", "rope_theta", "rms_norm_eps")
+    for part in ("text_config", "vision_config"):
+        a, b = getattr(real, part).to_dict(), getattr(ours, part).to_dict()
+        assert {k: a.get(k) for k in keys if k in a} == {k: b.get(k) for k in keys if k in a}, part
+    assert (real.scale_factor, real.image_token_id) == (ours.scale_factor, ours.image_token_id)
+    record = checkpoint("SmolVLM-256M-Instruct")
+    assert record.d_llm == real.text_config.hidden_size
+    assert (record.tile_px, record.patch_px) == (real.vision_config.image_size, real.vision_config.patch_size)

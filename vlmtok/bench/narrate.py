@@ -1,7 +1,7 @@
 """``python -m vlmtok bench narrate``: SmolVLM-256M narration speed with random weights in the real architecture.
 
-Speed does not depend on weight values, so the model is built from the real config (``vlmtok.smolvlm.CHECKPOINTS``) and
-a stand-in tokenizer with the real processor's special tokens (the real tokenizer needs the Hub). For one tile
+Speed does not depend on weight values, so the model is built from the real config (``vlmtok.smolvlm.CHECKPOINTS``)
+with random weights, around the real processor and tokenizer (``vlmtok.smolvlm.reference``). For one tile
 ("low") and the processor's default tiling ("high", 4x4 tiles + global view on a square picture), with a fixed
 prompt and a fixed number of new tokens, it measures:
 
@@ -15,8 +15,7 @@ prompt and a fixed number of new tokens, it measures:
 Each setting starts with an untimed warm-up (the first 17-tile encode of a process runs about 2x slower). The
 <= 1.05 verdict uses settings repeated at least twice (one run on a shared CPU is noise); the default run repeats
 one tile 5 times and the default tiling once (``--iters-default 2`` for a steadier ratio, about a minute more).
-The stand-in tokenizer is byte level, so prompts are ~4x longer in tokens than with SmolVLM's real BPE tokenizer:
-prefill times are pessimistic, equally for both paths.
+Prompts and image-token counts are the real ones, so prefill lengths are the model's own.
 """
 from __future__ import annotations
 
@@ -30,15 +29,8 @@ import torch
 from PIL import Image
 
 from vlmtok.bench.common import peak_rss_mb
-from vlmtok.smolvlm import (
-    DEFAULT_MODEL_ID,
-    Geometry,
-    LoadedSmolVLM,
-    SmolVLMVisionTower,
-    default_image_processor,
-    image_kwargs,
-    smolvlm_config,
-)
+from vlmtok.smolvlm import DEFAULT_MODEL_ID, LoadedSmolVLM, SmolVLMVisionTower, image_kwargs, smolvlm_config
+from vlmtok.smolvlm.reference import reference_processor
 
 QUESTION = "What is in the lower left corner?"
 DESCRIBE_TARGET = 1.05
@@ -46,43 +38,17 @@ FOLLOW_UP_TARGET = 1.5
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Stand-ins: a tokenizer with SmolVLM's special tokens, and the real architecture with random weights
-
-
-def standin_tokenizer():
-    """A byte-level tokenizer (no merges) with the special tokens SmolVLM's processor and chat template use."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    tok = Tokenizer(models.BPE(vocab={ch: i for i, ch in enumerate(alphabet)}, merges=[]))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tiles = [f"<row_{r}_col_{c}>" for r in range(1, 7) for c in range(1, 7)]
-    tok.add_special_tokens(["<|endoftext|>", "<|im_start|>", "<end_of_utterance>", "<fake_token_around_image>",
-                            "<image>", "<global-img>", *tiles])
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|im_start|>", eos_token="<end_of_utterance>",
-                                   pad_token="<|endoftext|>", unk_token="<|endoftext|>")
-
-
-def standin_processor(geometry: Geometry | None = None):
-    """The real ``Idefics3Processor`` class around the stand-in tokenizer and SmolVLM's image-processor settings."""
-    from transformers import Idefics3Processor
-
-    from vlmtok.narrate.smolvlm import _CHAT_TEMPLATE
-
-    geometry = geometry or Geometry()
-    return Idefics3Processor(image_processor=default_image_processor(geometry), tokenizer=standin_tokenizer(),
-                             image_seq_len=geometry.tokens_per_tile, chat_template=_CHAT_TEMPLATE)
+# The stand-in: SmolVLM-256M's real architecture, processor and tokenizer, random weights
 
 
 def standin_smolvlm(model_id: str = DEFAULT_MODEL_ID, seed: int = 0) -> LoadedSmolVLM:
-    """SmolVLM-256M's real architecture, random weights, stand-in processor (ids of the stand-in tokenizer)."""
+    """SmolVLM-256M's real architecture with random weights, and its real processor (shipped files): the prompts,
+    image-token counts and token ids are the model's own; only the words it writes are meaningless."""
     from transformers import AutoModelForImageTextToText
 
     from vlmtok.device import runtime
 
-    processor = standin_processor()
+    processor = reference_processor()
     tok = processor.tokenizer
     config = smolvlm_config(model_id, image_token_id=tok.convert_tokens_to_ids("<image>"))
     torch.manual_seed(seed)

@@ -134,8 +134,8 @@ class TimmEncoder:
         self.mean = tuple(float(m) for m in self.data_config["mean"])
         self.std = tuple(float(s) for s in self.data_config["std"])
         self.patch_px = _patch_px(self.model)
-        stem = getattr(getattr(self.model, "patch_embed", None), "patch_size", None) if hasattr(self.model, "layers") else None
-        self._stem_px = int(stem[0]) if stem else 1
+        # a windowed transformer (Swin) needs whole patches of its first stage; a CNN takes any size
+        self._stem_px = _reductions(self.model)[0] if output_fmt(self.model) == "NHWC" else 1
         mean, std = torch.tensor(self.mean).view(3, 1, 1), torch.tensor(self.std).view(3, 1, 1)
         self._affine = ((1.0 / (255.0 * std)).numpy(), (-mean / std).numpy())  # x_norm = x_255 * scale + shift
         self._stages = _StageRecorder(self.model)
@@ -210,18 +210,33 @@ class TimmEncoder:
         )
 
     def _extra(self) -> dict[str, Any]:
-        if self.family == "hybrid" and hasattr(self.model, "layers"):  # Swin
-            blk = self.model.layers[0].blocks[0]
-            return {"window_size": tuple(blk.window_size), "patch_size": self.model.patch_embed.patch_size[0]}
-        return {}
+        """Windowed attention (Swin): the window of the first stage's blocks, in tokens, and the patch side."""
+        info = getattr(self.model, "feature_info", None)
+        first = self.model.get_submodule(info[0]["module"]) if info else None
+        block = first.blocks[0] if first is not None and hasattr(first, "blocks") else None
+        if block is None or not hasattr(block, "window_size"):
+            return {}
+        return {"window_size": tuple(block.window_size), "patch_size": _reductions(self.model)[0]}
+
+
+def output_fmt(model: torch.nn.Module) -> str:
+    """How ``forward_features`` lays out a feature map, as timm declares it: "NHWC" (Swin) or "NCHW" (CNNs)."""
+    return str(getattr(model, "output_fmt", "NCHW"))
+
+
+def _reductions(model: torch.nn.Module) -> list[int]:
+    """Each feature level's total stride, from timm's ``feature_info`` (ViT: one stride repeated per block)."""
+    return [int(f["reduction"]) for f in getattr(model, "feature_info", None) or []] or [32]
+
+
+def is_multi_stage(model: torch.nn.Module) -> bool:
+    """Several strides (CNN, Swin), not one token grid all the way (plain and CNN-stem ViTs)."""
+    return len(set(_reductions(model))) > 1
 
 
 def _patch_px(model: torch.nn.Module) -> int:
-    """Input pixels per output token side: ViT patch size, else the last feature map's total stride."""
-    pe = getattr(model, "patch_embed", None)
-    if pe is not None and getattr(pe, "backbone", None) is None and not hasattr(model, "layers"):
-        return int(pe.patch_size[0])
-    return int(model.feature_info[-1]["reduction"]) if hasattr(model, "feature_info") else 32
+    """Input pixels per output token side: the last feature level's total stride (a ViT's patch size)."""
+    return _reductions(model)[-1]
 
 
 def _split_tokens(model: torch.nn.Module, feats: torch.Tensor, hw, patch_px: int):
@@ -231,7 +246,7 @@ def _split_tokens(model: torch.nn.Module, feats: torch.Tensor, hw, patch_px: int
         cls = feats[:, 0] if getattr(model, "has_class_token", False) else None
         patches = feats[:, prefix:]  # [B, N, d]
         return patches, cls, _vit_grid(int(patches.shape[1]), hw, patch_px)
-    if getattr(model, "output_fmt", "NCHW") == "NHWC" or hasattr(model, "layers"):  # Swin: [B, h, w, d]
+    if output_fmt(model) == "NHWC":  # Swin: [B, h, w, d]
         b, h, w, d = feats.shape
         return feats.reshape(b, h * w, d), None, (h, w)
     b, d, h, w = feats.shape  # CNN: [B, d, h, w]
@@ -258,8 +273,8 @@ class _StageRecorder:
         self._local = threading.local()
         self.handles = []
         info = getattr(model, "feature_info", None)
-        if not info or (hasattr(model, "patch_embed") and not hasattr(model, "layers")):
-            return  # plain ViT: a single grid
+        if not info or not is_multi_stage(model):
+            return  # a ViT: a single grid
         modules = dict(model.named_modules())
         for f in info:
             if f["module"] in modules:

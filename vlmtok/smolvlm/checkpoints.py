@@ -105,7 +105,7 @@ def smolvlm_config(model_id: str = DEFAULT_MODEL_ID, **overrides: Any):
     """The transformers config of a known SmolVLM checkpoint, built from the record (no download)."""
     from transformers import AutoConfig
 
-    arch = _BY_NAME[model_id].architecture if model_id in _BY_NAME else None
+    arch = _BY_NAME[model_id].architecture if model_id in _BY_NAME else None      # any alias or the Hub id
     if arch is None:
         known = ", ".join(c.model_id for c in CHECKPOINTS if c.architecture)
         raise ValueError(f"No built-in architecture for {model_id!r}; known: {known}")

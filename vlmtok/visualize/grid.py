@@ -14,6 +14,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from vlmtok.encoders import Encoder, VisionTokens
+from vlmtok.encoders.timm_encoder import output_fmt
 from vlmtok.tokens import TOKEN_BUDGET
 from vlmtok.visualize import _draw
 from vlmtok.visualize._draw import GRID_COLOUR, frame, scaled
@@ -228,7 +229,7 @@ def _feature_map(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     feats = model.forward_features(x)
     if feats.ndim == 3:  # ViT [1, prefix + N, d]
         return feats[0, int(getattr(model, "num_prefix_tokens", 0)):].T  # [d, N]
-    if getattr(model, "output_fmt", "NCHW") == "NHWC" or hasattr(model, "layers"):
+    if output_fmt(model) == "NHWC":
         return feats[0].permute(2, 0, 1)  # [C, h, w]
     return feats[0]  # [C, h, w]
 
