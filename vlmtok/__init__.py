@@ -2,7 +2,9 @@
 
 >>> from vlmtok import load_image, create_encoder, list_encoders
 >>> img = load_image("examples/great_wave_off_kanagawa.jpg")
->>> vt = create_encoder("vit_small_patch14_dinov2").encode(img, size=224)   # tokens [256, 384], grid (16, 16)
+>>> vt = create_encoder("vit_small_patch14_dinov2").encode(img, size=224)  # doctest: +SKIP
+>>> vt.tokens.shape, vt.grid  # doctest: +SKIP
+(torch.Size([256, 384]), (16, 16))
 
 Names are imported lazily, so ``import vlmtok.speech`` does not pay for torch.
 """
