@@ -15,8 +15,8 @@ Two more scenes use the raw HTTP API (``RawGradio``) so the server's own answers
 
 Every request has a timeout and every loop a bound: the test ends even against a server that stopped answering.
 
->>> report = run_load("http://127.0.0.1:7860/", clients=8, runs=5)
->>> report.completed, report.p95_s, report.mismatched
+>>> report = run_load("http://127.0.0.1:7860/", clients=8, runs=5)  # doctest: +SKIP
+>>> report.completed, report.p95_s, report.mismatched  # doctest: +SKIP
 """
 from __future__ import annotations
 

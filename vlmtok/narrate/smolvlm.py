@@ -7,10 +7,10 @@ output equals the model's own ``generate(pixel_values=...)`` token for token (te
 question about the same artwork reuses the cached vision tokens (no second encode) and continues from the previous
 turn's attention cache, so only the new text is prefilled.
 
->>> narrator = SmolVLMNarrator()                                    # HuggingFaceTB/SmolVLM-256M-Instruct
->>> for part in narrator.stream(image, NarrationRequest(tier="short")):
+>>> narrator = SmolVLMNarrator()                                 # HuggingFaceTB/SmolVLM-256M-Instruct  # doctest: +SKIP
+>>> for part in narrator.stream(image, NarrationRequest(tier="short")):  # doctest: +SKIP
 ...     print(part if isinstance(part, str) else part.timings)     # text chunks, then the Narration
->>> narrator.describe(image, NarrationRequest(question="What is the woman holding?")).text
+>>> narrator.describe(image, NarrationRequest(question="What is the woman holding?")).text  # doctest: +SKIP
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ transformers, from the Hub or the local cache. Without the Hub only the local ca
 fails in milliseconds instead of waiting on a download. Without a model the English text is kept and the visitor is
 told so, in Vietnamese; text that did go through the model is labelled machine-translated.
 
->>> Translator().translate("A dark blue night sky.", "vi").machine_translated     # False offline, True with a model
+>>> result = Translator().translate("A dark blue night sky.", "vi")  # doctest: +SKIP
+>>> result.machine_translated     # False offline, True with a model  # doctest: +SKIP
 """
 from __future__ import annotations
 
