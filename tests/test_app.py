@@ -80,6 +80,7 @@ def test_compare_returns_pictures(client):
     assert artwork and Path(artwork).is_file()
 
 
+@pytest.mark.slow
 def test_pipeline_shows_real_shapes(client):
     steps = client.predict(handle_file(str(EXAMPLE)), "vit_small_patch14_dinov2", "224", "en", api_name="/pipeline")
     assert "16 x 16 = **256**" in steps and "[1, 3, 224, 224]" in steps

@@ -169,6 +169,21 @@ def test_local_hf_cache_file_is_preferred(monkeypatch, tmp_path):
     assert torch.all(enc.model.conv_stem.weight == 0.25)
 
 
+def test_smolvlm_vision_tower_goes_through_the_registry(picture, monkeypatch):
+    """``create_encoder("smolvlm-256m")`` reaches SmolVLM's builder; a tiny model stands in for the 256M one."""
+    from helpers import TINY, tiny_smolvlm
+
+    from vlmtok.encoders import smolvlm as smolvlm_encoder
+
+    monkeypatch.setattr(smolvlm_encoder, "random_smolvlm_shared", lambda model_id: tiny_smolvlm())
+    enc = create_encoder("smolvlm-256m", weights="random")
+    vt = enc.encode(picture)
+    assert enc.name == "smolvlm-256m" and vt.family == "vlm" and vt.grid == TINY.token_grid
+    assert vt.num_tokens == TINY.tokens_per_tile * len(vt.extra["tiles"]) and vt.weights_source == "random"
+    assert vt.extra["model_id"] == "tiny-idefics3"
+
+
+@pytest.mark.slow
 def test_smolvlm_vision_tower_is_in_the_registry(picture):
     """Random weights here (no Hub); the architecture is the real one: 64 tokens per 512 px tile."""
     enc = create_encoder("smolvlm-256m", weights="random")

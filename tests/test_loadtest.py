@@ -56,6 +56,7 @@ def app_url(tmp_path_factory):
         assert proc.poll() is None, "the app died under load"
 
 
+@pytest.mark.slow
 def test_eight_visitors_five_tours_each(app_url):
     report = lt.run_load(app_url, clients=8, runs=5, timeout_s=60)
     assert report.mismatched == 0, report.problems          # nobody got another visitor's description

@@ -327,6 +327,7 @@ def test_cli_errors_are_plain_words(tmp_path, capsys):
     assert "Known encoders:" in err and "Traceback" not in err and str(tmp_path) not in err
 
 
+@pytest.mark.slow
 def test_smolvlm_in_a_comparison_draws_its_global_view(tmp_path):
     """SmolVLM at a large size has several tiles; the pictures use its one-grid global view, never crash."""
     from vlmtok.cli import main

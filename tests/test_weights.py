@@ -252,6 +252,7 @@ def test_dinov2_pack_fits_other_model_shapes():
         load_offline_weights("mobilenetv2_100", timm.create_model("resnet18", pretrained=False))
 
 
+@pytest.mark.slow
 def test_dinov2_matches_the_onnx_backbone():
     """Numerical proof of the conversion, when onnxruntime is installed: same tokens as the ONNX file at 518 px."""
     ort = pytest.importorskip("onnxruntime")
