@@ -5,20 +5,20 @@ Run ``python app.py`` and open the address it prints. Layout and wiring only: ev
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import gradio as gr
 
+from vlmtok import settings
 from vlmtok.app import callbacks as ui
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices, t
 
 ASSETS = Path(__file__).resolve().parent / "vlmtok" / "app" / "assets"
-PUBLIC = os.environ.get("VLMTOK_PUBLIC") == "1" or bool(os.environ.get("SPACE_ID"))
-CONCURRENCY = int(os.environ.get("VLMTOK_CONCURRENCY", "2"))   # model calls at once (2 cores here; 1 GPU on a Space)
-QUEUE_SIZE = int(os.environ.get("VLMTOK_QUEUE_SIZE", "64"))     # visitors waiting before "too busy"
-MAX_FILE_SIZE = os.environ.get("VLMTOK_MAX_FILE_SIZE", "20mb")  # a phone photo is 2-8 MB
+PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
+CONCURRENCY = settings.concurrency()      # model calls at once (2 cores here; 1 GPU on a Space)
+QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
+MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 

@@ -6,13 +6,13 @@ under CI (env ``CI`` set), where a missing browser is a failure. axe-core comes 
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from vlmtok import settings
 from vlmtok.paths import cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,14 +54,14 @@ CONTRAST_JS = """(sel) => {
 def _chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
-        if os.environ.get("CI"):
+        if settings.ci():
             pytest.fail("Debian chromium is required in CI (apt-get install chromium)")
         pytest.skip("chromium is not installed (apt-get install chromium)")
     return path
 
 
 def _axe_js() -> Path:
-    env = os.environ.get("VLMTOK_AXE_JS")
+    env = settings.axe_js()
     if env and Path(env).is_file():
         return Path(env)
     prefix = cache_dir("npm")

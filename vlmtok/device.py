@@ -6,10 +6,11 @@ CUDA gets bfloat16; the CPU gets float32 (bfloat16 on CPUs without bf16 instruct
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
 import torch
+
+from vlmtok import settings
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Runtime:
 @functools.lru_cache(maxsize=1)
 def runtime() -> Runtime:
     """The process-wide device and dtype."""
-    forced = os.environ.get("VLMTOK_DEVICE", "").lower()
+    forced = settings.forced_device()
     if forced != "cpu" and torch.cuda.is_available():
         return Runtime(torch.device("cuda"), torch.bfloat16)
     return Runtime(torch.device("cpu"), torch.float32)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import socket
 from urllib.parse import urlparse
+
+from vlmtok import settings
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ PROBE_TIMEOUT_S = 2.0
 
 def hub_offline_forced() -> bool:
     """True when the user asked for offline mode (``HF_HUB_OFFLINE=1`` or ``VLMTOK_OFFLINE=1``)."""
-    return any(os.environ.get(k, "").lower() in ("1", "true", "yes") for k in ("HF_HUB_OFFLINE", "VLMTOK_OFFLINE"))
+    return settings.hf_hub_offline() or settings.offline_forced()
 
 
 @functools.lru_cache(maxsize=1)
@@ -26,7 +27,7 @@ def hub_available(timeout: float = PROBE_TIMEOUT_S) -> bool:
     """One TCP connection to the Hub's endpoint (``HF_ENDPOINT`` respected); False if offline is forced."""
     if hub_offline_forced():
         return False
-    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    url = urlparse(settings.hf_endpoint())
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((url.hostname, port), timeout=timeout):

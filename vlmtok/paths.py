@@ -7,14 +7,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from vlmtok import settings
+
 
 def cache_root() -> Path:
     """The root cache folder (created on first use)."""
-    env = os.environ.get("VLMTOK_CACHE")
+    env = settings.cache_root_override()
     if env:
         root = Path(env)
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = settings.xdg_cache_home() or os.path.join(os.path.expanduser("~"), ".cache")
         root = Path(base) / "vlmtok"
     root.mkdir(parents=True, exist_ok=True)
     return root

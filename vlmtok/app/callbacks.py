@@ -12,13 +12,13 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from vlmtok import settings
 from vlmtok.i18n import normalize_lang
 from vlmtok.app.strings import t
 
@@ -29,7 +29,7 @@ MAX_COMPARE_ENCODERS = 4
 DEFAULT_COMPARE = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientnet_lite0")
 COMPARE_SIZES = (224, 336, 448)
 SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
-REQUEST_TIMEOUT_S = float(os.environ.get("VLMTOK_REQUEST_TIMEOUT_S", "120"))  # a hung model call frees its slot
+REQUEST_TIMEOUT_S = settings.request_timeout_s()  # a hung model call frees its slot
 
 Progress = Callable[..., Any]  # gr.Progress or any callable(fraction, desc=...)
 

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from vlmtok import settings
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_EXAMPLE = ROOT / "examples" / "great_wave_off_kanagawa.jpg"
 STARTUP_TIMEOUT_S = 180.0
@@ -68,8 +70,8 @@ def running_app(env: dict[str, str] | None = None, log_path: str | os.PathLike |
         log_path: where the app's output goes (default: discarded).
     """
     port = free_port()
-    full_env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-                "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
+    full_env = settings.child_environment({"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+                                           "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})})
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=str(ROOT), env=full_env,

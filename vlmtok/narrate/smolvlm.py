@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import os
 import queue
 import re
 import threading
@@ -31,6 +30,7 @@ from typing import Any
 import torch
 from PIL import Image
 
+from vlmtok import settings
 from vlmtok.i18n import normalize_lang, pick
 from vlmtok.narrate import prompts
 from vlmtok.narrate.base import Narration, NarrationRequest
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_MODEL_ID", "SmolVLMNarrator", "SmolVLMUnavailable", "smolvlm_available", "tile_plan"]
 
-GENERATE_WORKERS = int(os.environ.get("VLMTOK_GENERATE_WORKERS", "1"))   # narrations generated at once
+GENERATE_WORKERS = settings.generate_workers()   # narrations generated at once
 MAX_TURNS = 4                  # turns of conversation kept per artwork (the first description + 3 follow-ups)
 KV_ARTWORKS = 2                # conversations whose attention cache is kept (~46 kB per token at 256M, float32)
 MAX_ARTWORKS = 32              # conversations kept (one per picture and detail level)
@@ -172,7 +172,7 @@ def _cache_kwarg(model: torch.nn.Module) -> str:
 
 def _zero_gpu(fn: Callable) -> Callable:
     """On Hugging Face ZeroGPU (``SPACES_ZERO_GPU`` set), let ``spaces.GPU`` attach a GPU to ``fn``; else no-op."""
-    if not os.environ.get("SPACES_ZERO_GPU"):
+    if not settings.zero_gpu():
         return fn
     try:
         import spaces

