@@ -12,6 +12,7 @@ import gradio as gr
 
 from vlmtok import settings
 from vlmtok.app import callbacks as ui
+from vlmtok.app import pack_view
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices, t
 
 ASSETS = Path(__file__).resolve().parent / "vlmtok" / "app" / "assets"
@@ -21,6 +22,7 @@ QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
+PACK, PACK_PROBLEM = pack_view.open_pack(pack_view.pack_folder())  # python app.py --pack PACK, or VLMTOK_PACK
 
 
 class ArtworkImage(gr.Image):
@@ -107,6 +109,40 @@ def relabel_views(lang):
             gr.update(label=t("encoder", lang)), gr.update(label=t("size", lang)), gr.update(value=t("explain", lang)))
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Tour pack: prepared narrations, played offline (vlmtok.app.pack_view)
+
+
+def _pack_out(r):
+    return r.caption, r.status, r.audio, r.about, r.state.get("id", "")
+
+
+def pack_pick(lang, tier, audience, evt: gr.SelectData):
+    return _pack_out(pack_view.select(PACK, evt.index, lang, tier, audience))
+
+
+def pack_open(artwork_id, lang, tier, audience):
+    return _pack_out(pack_view.open_artwork(PACK, artwork_id, lang, tier, audience))
+
+
+def pack_match(photo, lang, tier, audience):
+    return _pack_out(ui.guarded_call(pack_view.match_photo, PACK, photo, lang, tier, audience, lang=lang,
+                                     on_message=pack_view.message_result))
+
+
+def pack_ask(artwork_id, question, lang, audience):
+    for r in ui.guarded_stream(lambda: pack_view.ask(PACK, {"id": artwork_id}, question, lang, audience), lang):
+        yield r.caption, r.status
+
+
+def pack_relabel(lang):
+    m = lambda key: pack_view.t(f"pack.{key}", lang)  # noqa: E731
+    return (gr.update(label=m("gallery")), gr.update(label=m("photo")), gr.update(label=m("language")),
+            gr.update(label=m("length"), choices=pack_view.tier_choices(lang)),
+            gr.update(label=m("audience"), choices=pack_view.audience_choices(lang)), gr.update(label=m("audio")),
+            gr.update(label=m("question")), gr.update(value=m("ask")))
+
+
 SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
 SET_PRESET = "(p) => { document.documentElement.dataset.vtPreset = p; }"
 TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open'); window.vtFitCard?.(); }"
@@ -190,6 +226,34 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 with gr.Column(scale=2, min_width=280):
                     steps = gr.Markdown(label=t("steps", L))
 
+        with gr.Tab(pack_view.t("pack.tab", L), id="pack", visible=bool(PACK or PACK_PROBLEM)) as tab_pack:
+            gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L))
+            pack_id = gr.Textbox(visible=False)  # the open artwork
+            with gr.Row():
+                with gr.Column(scale=1, min_width=280):
+                    pack_gallery = gr.Gallery(pack_view.gallery(PACK), label=pack_view.t("pack.gallery", L),
+                                              columns=2, height="auto", allow_preview=False, object_fit="contain",
+                                              elem_id="vt-pack-gallery")
+                    pack_photo = ArtworkImage(label=pack_view.t("pack.photo", L), type="filepath",
+                                              sources=["webcam", "upload"], image_mode=None, height=240,
+                                              elem_id="vt-pack-photo")
+                    pack_lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=pack_view.t("pack.language", L),
+                                         elem_classes="vt-big")
+                    pack_tier = gr.Radio(pack_view.tier_choices(L), value="short",
+                                         label=pack_view.t("pack.length", L), elem_classes="vt-big")
+                    pack_audience = gr.Radio(pack_view.audience_choices(L), value="adult",
+                                             label=pack_view.t("pack.audience", L), elem_classes="vt-big")
+                with gr.Column(scale=2, min_width=280):
+                    pack_status = gr.HTML(ui.status_html(pack_view.t("pack.choose", L)), elem_id="vt-pack-status",
+                                          html_template='<div role="status" aria-live="polite">${value}</div>',
+                                          js_on_load=None)
+                    pack_caption = gr.HTML(ui.caption_html("", L), elem_id="vt-pack-caption", js_on_load=None)
+                    pack_audio = gr.Audio(label=pack_view.t("pack.audio", L), type="filepath", interactive=False,
+                                          elem_id="vt-pack-audio")
+                    pack_about = gr.Markdown(elem_classes="vt-credit")
+                    pack_question = gr.Textbox(label=pack_view.t("pack.question", L), max_length=400)
+                    pack_ask_btn = gr.Button(pack_view.t("pack.ask", L), elem_classes="vt-big")
+
     # ------------------------------------------------------------------------------------------------------------
     # Wiring
 
@@ -223,6 +287,19 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     demo.load(lambda: (gr.update(choices=ui.encoder_choices()),) * 2, outputs=[encoders, how_encoder],
               api_name="encoders")
 
+    pack_out = [pack_caption, pack_status, pack_audio, pack_about, pack_id]
+    pack_choice = [pack_lang, pack_tier, pack_audience]
+    pack_gallery.select(pack_pick, inputs=pack_choice, outputs=pack_out, api_name="pack_select")
+    pack_photo.change(pack_match, inputs=[pack_photo, *pack_choice], outputs=pack_out, api_name="pack_match", **MODEL)
+    gr.on([pack_lang.change, pack_tier.change, pack_audience.change], pack_open, inputs=[pack_id, *pack_choice],
+          outputs=pack_out, api_name="pack_open")
+    gr.on([pack_ask_btn.click, pack_question.submit], pack_ask,
+          inputs=[pack_id, pack_question, pack_lang, pack_audience], outputs=[pack_caption, pack_status],
+          api_name="pack_ask", **MODEL)
+    pack_lang.change(pack_relabel, inputs=pack_lang, api_name="pack_relabel",
+                     outputs=[pack_gallery, pack_photo, pack_lang, pack_tier, pack_audience, pack_audio,
+                              pack_question, pack_ask_btn])
+
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 
 
@@ -231,7 +308,8 @@ def launch_kwargs() -> dict:
     from vlmtok.paths import cache_dir
 
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not PUBLIC, css_paths=[ASSETS / "app.css"],
-                js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=[str(cache_dir("speech")), str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")])
+                js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=[str(cache_dir("speech")), str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")]
+                + pack_view.served_paths(PACK))
 
 
 if __name__ == "__main__":

@@ -143,6 +143,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_MAX_FILE_SIZE", "str", "20mb",
             "Largest upload Gradio accepts. Read at import of app.py.",
             ("app.py MAX_FILE_SIZE",)),
+    Setting("VLMTOK_PACK", "path", None,
+            "A tour pack folder (vlmtok pack build) for app.py's Tour pack view; python app.py --pack PACK wins "
+            "over it. Read at import of app.py.",
+            ("app.py PACK",)),
     Setting("VLMTOK_REQUEST_TIMEOUT_S", "float", 120.0,
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
@@ -295,6 +299,11 @@ def request_timeout_s() -> float:
     return get("VLMTOK_REQUEST_TIMEOUT_S")
 
 
+def pack_folder() -> str | None:
+    """``VLMTOK_PACK``: the tour pack the app plays, or None."""
+    return get("VLMTOK_PACK")
+
+
 def ci() -> bool:
     """``CI``: running under continuous integration."""
     return get("CI")
@@ -303,6 +312,11 @@ def ci() -> bool:
 def axe_js() -> str | None:
     """``VLMTOK_AXE_JS``: a local axe.min.js for the browser tests, or None."""
     return get("VLMTOK_AXE_JS")
+
+
+def forwarded_environment() -> dict[str, str]:
+    """The settings of this table that are set here, for workers on other processes or machines (Ray)."""
+    return {s.name: os.environ[s.name] for s in SETTINGS if s.name in os.environ}
 
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -2,8 +2,9 @@
 
 For each folder size (1,000 / 5,000 / 20,000 entries of ~1 KB) it reports the median write (``write_ms``), the
 first write of a fresh process (one listing of the folder, ``first_write_ms``), the mean write while the cap is
-hit and entries are evicted (``evicting_write_ms``, over enough writes that a sweep is inside the mean), and ``scan_ms``: one listing of the folder,
-which is what every write cost before writes became O(1) amortised (9.7 / 66 / 232 ms measured on main).
+hit and entries are evicted (``evicting_write_ms``, over enough writes that a sweep is inside the mean), and
+``scan_ms``: one listing of the folder, which is what every write cost before writes became O(1) amortised
+(9.7 / 66 / 232 ms measured on main).
 """
 from __future__ import annotations
 
