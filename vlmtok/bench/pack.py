@@ -103,7 +103,7 @@ def recognition(indexed: int, seeds: int) -> dict:
                 match = _match(recogniser, index, gallery_photo(pictures[name], kind, seed), times)
                 ok = match.id == name
                 hits += ok
-                true_scores.append(dict(match.candidates).get(name, 0))
+                true_scores.append(next((c.score for c in match.candidates if c.id == name), 0.0))
                 per_kind.setdefault(kind, []).append(ok)
     negatives = [gallery_photo(pictures[n], k, s) for n in outside for k in ("wall", "mixed", "jpeg")
                  for s in range(seeds)]
@@ -118,15 +118,15 @@ def recognition(indexed: int, seeds: int) -> dict:
     return {"indexed": len(inside), "photos": positives, "top1": round(hits / max(1, positives), 4),
             "top1_by_kind": {k: round(sum(v) / len(v), 3) for k, v in per_kind.items()},
             "negatives": len(negatives), "false_matches": false, "threshold": rec.THRESHOLD, "margin": rec.MARGIN,
-            "true_score_min": min(true_scores), "true_score_p5": _pct(true_scores, 5),
-            "false_score_max": max(false_scores), "false_score_p95": _pct(false_scores, 95),
+            "true_score_min": round(min(true_scores), 3), "true_score_p5": round(_pct(true_scores, 5), 3),
+            "false_score_max": round(max(false_scores), 3), "false_score_p95": round(_pct(false_scores, 95), 3),
             "ms_per_photo": round(statistics.median(times), 1), "index_ms_per_artwork": round(index_ms, 1),
             "weights": recogniser.weights_source}
 
 
 def _match(recogniser, index, photo, times: list[float]):
     t0 = time.perf_counter()
-    match = index.match(recogniser.photo_features(photo))
+    match = recogniser.match(index, photo)
     times.append((time.perf_counter() - t0) * 1e3)
     return match
 

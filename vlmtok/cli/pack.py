@@ -123,6 +123,5 @@ def _match(args: argparse.Namespace) -> int:
     except PackError as err:
         print(f"Cannot read the pack: {err}", file=sys.stderr)
         return 2
-    print(json.dumps({**match.to_dict(), "closest": match.candidates[0][0] if match.candidates else None,
-                      "ms": match.ms}, ensure_ascii=False))
+    print(json.dumps({**match.to_dict(), "ms": match.ms}, ensure_ascii=False))
     return 0

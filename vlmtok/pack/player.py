@@ -71,9 +71,7 @@ class TourPack:
     def match(self, photo: Image.Image) -> Match:
         """The artwork ``photo`` shows (``id`` None when none in the pack does)."""
         t0 = time.perf_counter()
-        index = self.index
-        rec = self.manifest.recognition
-        match = index.match(self._recogniser.photo_features(photo), threshold=int(rec.threshold),
-                            margin=int(rec.margin))
+        index, rule = self.index, self.manifest.recognition
+        match = self._recogniser.match(index, photo, threshold=float(rule.threshold), margin=float(rule.margin))
         match.ms = round((time.perf_counter() - t0) * 1e3, 1)
         return match

@@ -84,7 +84,8 @@ def picture_work(picture: Image.Image, sha256: str, recogniser: Recogniser, lang
     features = recogniser.features(picture)
     tokens = pca_picture(vt, scale=TOKEN_PICTURE_SCALE, alpha=0.75, lang=lang)
     return PictureResult(sha256=sha256, weights=recogniser.weights_source, size=picture.size,
-                         picture=_jpeg(picture, PICTURE_PX), thumbnail=_jpeg(picture, THUMB_PX), tokens_picture=_png(tokens), features=features,
+                         picture=_jpeg(picture, PICTURE_PX), thumbnail=_jpeg(picture, THUMB_PX),
+                         tokens_picture=_png(tokens), features=features,
                          ms=(time.perf_counter() - t0) * 1e3)
 
 
