@@ -12,7 +12,8 @@ import gradio as gr
 
 from vlmtok import settings
 from vlmtok.app import callbacks as ui
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices, t
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices
+from vlmtok.i18n import t
 
 ASSETS = Path(__file__).resolve().parent / "vlmtok" / "app" / "assets"
 PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
@@ -84,27 +85,28 @@ def tapped(compared, lang, evt: gr.SelectData):
 
 def relabel(lang):
     """The Tour's words in the chosen language."""
-    return (gr.update(value=f"# {t('title', lang)}\n{t('intro', lang)}"),
-            gr.update(label=t("image", lang)), gr.update(label=t("language", lang)),
-            gr.update(label=t("length", lang), choices=choices(TIER_KEYS, lang)),
-            gr.update(label=t("audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
-            gr.update(label=t("label_text", lang)), gr.update(value=t("describe", lang)),
-            gr.update(label=t("edit_box", lang)), gr.update(value=t("speak", lang)),
-            gr.update(label=t("audio", lang)), gr.update(label=t("speed", lang)),
-            gr.update(label=t("question", lang), placeholder=t("question_hint", lang)),
-            gr.update(value=t("ask", lang)), gr.update(label=t("text_size", lang)),
-            gr.update(label=t("preset", lang), choices=choices(PRESET_KEYS, lang)),
-            gr.update(value=t("fullscreen", lang)))
+    return (gr.update(value=f"# {t('app.title', lang)}\n{t('app.intro', lang)}"),
+            gr.update(label=t("app.image", lang)), gr.update(label=t("app.language", lang)),
+            gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
+            gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
+            gr.update(label=t("app.label_text", lang)), gr.update(value=t("app.describe", lang)),
+            gr.update(label=t("app.edit_box", lang)), gr.update(value=t("app.speak", lang)),
+            gr.update(label=t("app.audio", lang)), gr.update(label=t("app.speed", lang)),
+            gr.update(label=t("app.question", lang), placeholder=t("app.question_hint", lang)),
+            gr.update(value=t("app.ask", lang)), gr.update(label=t("app.text_size", lang)),
+            gr.update(label=t("app.preset", lang), choices=choices(PRESET_KEYS, lang)),
+            gr.update(value=t("app.fullscreen", lang)))
 
 
 def relabel_views(lang):
     """The tab names and the Compare and How-it-works controls in the chosen language."""
-    return (gr.update(label=t("tab_tour", lang)), gr.update(label=t("tab_compare", lang)),
-            gr.update(label=t("tab_how", lang)), gr.update(label=t("encoders", lang)),
-            gr.update(label=t("sizes", lang)), gr.update(value=t("compare", lang)),
-            gr.update(label=t("pictures", lang)), gr.update(value=t("tap_hint", lang)),
-            gr.update(label=t("tap_hint", lang)), gr.update(label=t("similarity", lang)),
-            gr.update(label=t("encoder", lang)), gr.update(label=t("size", lang)), gr.update(value=t("explain", lang)))
+    return (gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
+            gr.update(label=t("app.tab_how", lang)), gr.update(label=t("app.encoders", lang)),
+            gr.update(label=t("app.sizes", lang)), gr.update(value=t("app.compare", lang)),
+            gr.update(label=t("app.pictures", lang)), gr.update(value=t("app.tap_hint", lang)),
+            gr.update(label=t("app.tap_hint", lang)), gr.update(label=t("app.similarity", lang)),
+            gr.update(label=t("app.encoder", lang)), gr.update(label=t("app.size", lang)),
+            gr.update(value=t("app.explain", lang)))
 
 
 SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
@@ -118,77 +120,80 @@ TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open')
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
     session = gr.State({})
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
-    intro = gr.Markdown(f"# {t('title', L)}\n{t('intro', L)}")
+    intro = gr.Markdown(f"# {t('app.title', L)}\n{t('app.intro', L)}")
     with gr.Tabs():
-        with gr.Tab(t("tab_tour", L), id="tour") as tab_tour:
+        with gr.Tab(t("app.tab_tour", L), id="tour") as tab_tour:
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
-                    image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
+                    image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                          image_mode=None, height=320, elem_id="vt-image")
                     credit = gr.Markdown(elem_classes="vt-credit")
-                    gr.Examples(ui.example_paths(), inputs=[image], label=t("examples", L), examples_per_page=10,
+                    gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L), examples_per_page=10,
                                 example_labels=ui.example_titles())
-                    lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("language", L), elem_classes="vt-big")
-                    tier = gr.Radio(choices(TIER_KEYS, L), value="short", label=t("length", L), elem_classes="vt-big")
-                    audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("audience", L),
+                    lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("app.language", L), elem_classes="vt-big")
+                    tier = gr.Radio(choices(TIER_KEYS, L), value="short", label=t("app.length", L),
+                                    elem_classes="vt-big")
+                    audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("app.audience", L),
                                         elem_classes="vt-big")
-                    label_text = gr.Textbox("", label=t("label_text", L), lines=1, max_length=400)
-                    describe_btn = gr.Button(t("describe", L), variant="primary", elem_classes="vt-big")
+                    label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
+                    describe_btn = gr.Button(t("app.describe", L), variant="primary", elem_classes="vt-big")
                 with gr.Column(scale=2, min_width=280):
-                    status = gr.HTML(ui.status_html(t("ready", L)), elem_id="vt-status",
+                    status = gr.HTML(ui.status_html(t("app.ready", L)), elem_id="vt-status",
                                      html_template='<div role="status" aria-live="polite">${value}</div>',
                                      js_on_load=None)
                     with gr.Row(elem_id="vt-card-controls"):
-                        card_btn = gr.Button(t("fullscreen", L), elem_classes="vt-big", min_width=120)
-                        size = gr.Slider(24, 64, value=32, step=4, label=t("text_size", L), min_width=120)
-                        preset = gr.Radio(choices(PRESET_KEYS, L), value="dark", label=t("preset", L),
+                        card_btn = gr.Button(t("app.fullscreen", L), elem_classes="vt-big", min_width=120)
+                        size = gr.Slider(24, 64, value=32, step=4, label=t("app.text_size", L), min_width=120)
+                        preset = gr.Radio(choices(PRESET_KEYS, L), value="dark", label=t("app.preset", L),
                                           elem_classes="vt-big", min_width=120)
                     caption = gr.HTML(ui.caption_html("", L), elem_id="vt-caption", js_on_load=None)
-                    audio = gr.Audio(label=t("audio", L), type="filepath", interactive=False, elem_id="vt-audio",
+                    audio = gr.Audio(label=t("app.audio", L), type="filepath", interactive=False, elem_id="vt-audio",
                                      waveform_options=gr.WaveformOptions(show_recording_waveform=False))
-                    rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("speed", L))
-                    approved = gr.Textbox(label=t("edit_box", L), lines=4, interactive=True, max_length=ui.MAX_SPEAK_CHARS)
-                    speak_btn = gr.Button(t("speak", L), elem_classes="vt-big")
-                    question = gr.Textbox(label=t("question", L), placeholder=t("question_hint", L), max_length=400)
-                    ask_btn = gr.Button(t("ask", L), elem_classes="vt-big")
+                    rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L))
+                    approved = gr.Textbox(label=t("app.edit_box", L), lines=4, interactive=True,
+                                          max_length=ui.MAX_SPEAK_CHARS)
+                    speak_btn = gr.Button(t("app.speak", L), elem_classes="vt-big")
+                    question = gr.Textbox(label=t("app.question", L), placeholder=t("app.question_hint", L),
+                                          max_length=400)
+                    ask_btn = gr.Button(t("app.ask", L), elem_classes="vt-big")
             api_describe = gr.Button(visible=False)
 
-        with gr.Tab(t("tab_compare", L), id="compare") as tab_compare:
+        with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
-                    cmp_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload", "webcam"],
+                    cmp_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                              image_mode=None, height=280, elem_id="vt-cmp-image")
-                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("examples", L),
+                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
                                 example_labels=ui.example_titles())
                     encoders = gr.CheckboxGroup(list(ui.DEFAULT_COMPARE), value=list(ui.DEFAULT_COMPARE),
-                                                label=t("encoders", L))
-                    sizes = gr.CheckboxGroup([str(s) for s in ui.COMPARE_SIZES], value=["224"], label=t("sizes", L))
-                    compare_btn = gr.Button(t("compare", L), variant="primary", elem_classes="vt-big")
+                                                label=t("app.encoders", L))
+                    sizes = gr.CheckboxGroup([str(s) for s in ui.COMPARE_SIZES], value=["224"], label=t("app.sizes", L))
+                    compare_btn = gr.Button(t("app.compare", L), variant="primary", elem_classes="vt-big")
                 with gr.Column(scale=2, min_width=280):
                     cmp_status = gr.HTML(elem_id="vt-cmp-status", js_on_load=None,
                                          html_template='<div role="status" aria-live="polite">${value}</div>')
-                    pictures = gr.Gallery(label=t("pictures", L), columns=4, height="auto", object_fit="contain",
+                    pictures = gr.Gallery(label=t("app.pictures", L), columns=4, height="auto", object_fit="contain",
                                           elem_classes="vt-compare-gallery")
-                    ledger = gr.Markdown(label=t("ledger", L))
-                    tap_hint = gr.Markdown(t("tap_hint", L))
-                    tap_image = gr.Image(label=t("tap_hint", L), interactive=False, type="pil", height=320,
+                    ledger = gr.Markdown(label=t("app.ledger", L))
+                    tap_hint = gr.Markdown(t("app.tap_hint", L))
+                    tap_image = gr.Image(label=t("app.tap_hint", L), interactive=False, type="pil", height=320,
                                          elem_id="vt-tap-image")
-                    sim_pictures = gr.Gallery(label=t("similarity", L), columns=4, height="auto",
+                    sim_pictures = gr.Gallery(label=t("app.similarity", L), columns=4, height="auto",
                                               elem_classes="vt-sim-gallery")
 
-        with gr.Tab(t("tab_how", L), id="how") as tab_how:
+        with gr.Tab(t("app.tab_how", L), id="how") as tab_how:
             with gr.Row():
                 with gr.Column(scale=1, min_width=280):
-                    how_image = ArtworkImage(label=t("image", L), type="filepath", sources=["upload"],
+                    how_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload"],
                                              image_mode=None, height=280)
-                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("examples", L),
+                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
                                 example_labels=ui.example_titles())
                     how_encoder = gr.Dropdown(list(ui.DEFAULT_COMPARE), value=ui.DEFAULT_COMPARE[0],
-                                              label=t("encoder", L))
-                    how_size = gr.Dropdown([str(s) for s in ui.COMPARE_SIZES], value="224", label=t("size", L))
-                    how_btn = gr.Button(t("explain", L), variant="primary", elem_classes="vt-big")
+                                              label=t("app.encoder", L))
+                    how_size = gr.Dropdown([str(s) for s in ui.COMPARE_SIZES], value="224", label=t("app.size", L))
+                    how_btn = gr.Button(t("app.explain", L), variant="primary", elem_classes="vt-big")
                 with gr.Column(scale=2, min_width=280):
-                    steps = gr.Markdown(label=t("steps", L))
+                    steps = gr.Markdown(label=t("app.steps", L))
 
     # ------------------------------------------------------------------------------------------------------------
     # Wiring

@@ -47,7 +47,8 @@ from typing import IO, Union
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, JpegImagePlugin
 
-from vlmtok.i18n import pick
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import DEFAULT_LANGUAGE, catalogue
 
 log = logging.getLogger(__name__)
 
@@ -106,78 +107,8 @@ _REFUSED_MAGIC: tuple[bytes, ...] = (
 # Errors a guide reads
 # ---------------------------------------------------------------------------------------------------------------
 
-_MESSAGES: dict[str, dict[str, str]] = {
-    "empty": {
-        "en": "No picture was received: the file is empty. Please choose a photo of the artwork and try again.",
-        "vi": "Chưa nhận được ảnh: tệp trống. Vui lòng chọn một ảnh chụp tác phẩm rồi thử lại.",
-    },
-    "not_found": {
-        "en": "We could not find that file. Please choose the photo again.",
-        "vi": "Không tìm thấy tệp này. Vui lòng chọn lại ảnh.",
-    },
-    "unreadable": {
-        "en": "We could not open that file. Please choose the photo again, or use a different one.",
-        "vi": "Không mở được tệp này. Vui lòng chọn lại ảnh hoặc dùng một ảnh khác.",
-    },
-    "file_too_large": {
-        "en": "This file is too big (more than {limit_mb} MB). Please use a smaller copy of the photo.",
-        "vi": "Tệp này quá lớn (hơn {limit_mb} MB). Vui lòng dùng một bản ảnh nhỏ hơn.",
-    },
-    "not_image": {
-        "en": "This file is not a picture we can read. Please choose a photo saved as JPEG, PNG, WebP, GIF, "
-              "BMP or TIFF.",
-        "vi": "Tệp này không phải là ảnh mà chúng tôi đọc được. Vui lòng chọn ảnh dạng JPEG, PNG, WebP, GIF, "
-              "BMP hoặc TIFF.",
-    },
-    "unsupported_format": {
-        "en": "This file type is not supported. Please save the picture as JPEG or PNG and try again.",
-        "vi": "Loại tệp này không được hỗ trợ. Vui lòng lưu ảnh dưới dạng JPEG hoặc PNG rồi thử lại.",
-    },
-    "unsupported_format:pdf": {
-        "en": "This is a PDF document, not a picture. Please save the page as a JPEG or PNG picture "
-              "(or take a screenshot) and try again.",
-        "vi": "Đây là tài liệu PDF, không phải ảnh. Vui lòng lưu trang đó thành ảnh JPEG hoặc PNG "
-              "(hoặc chụp màn hình) rồi thử lại.",
-    },
-    "unsupported_format:svg": {
-        "en": "This is an SVG drawing, which we cannot open. Please export it as a PNG or JPEG picture and "
-              "try again.",
-        "vi": "Đây là hình vẽ SVG, chúng tôi không mở được. Vui lòng xuất hình thành ảnh PNG hoặc JPEG rồi "
-              "thử lại.",
-    },
-    "unsupported_format:html": {
-        "en": "This is a web page, not a picture. Please save the picture itself from the page "
-              "(for example with Save image as) and try again.",
-        "vi": "Đây là một trang web, không phải ảnh. Vui lòng lưu chính bức ảnh trên trang đó "
-              "(ví dụ bằng Lưu hình ảnh thành) rồi thử lại.",
-    },
-    "corrupt": {
-        "en": "This picture is damaged or incomplete, so it cannot be opened. Please upload it again or choose "
-              "another photo.",
-        "vi": "Ảnh này bị hỏng hoặc không đầy đủ nên không mở được. Vui lòng tải lên lại hoặc chọn ảnh khác.",
-    },
-    "too_many_pixels": {
-        "en": "This picture has too many pixels (the limit is {limit_mp} megapixels). Please use a smaller copy "
-              "of the photo.",
-        "vi": "Ảnh này có quá nhiều điểm ảnh (giới hạn là {limit_mp} megapixel). Vui lòng dùng một bản ảnh "
-              "nhỏ hơn.",
-    },
-    "too_small": {
-        "en": "This picture is too small ({width} x {height} pixels). Please use a photo at least {min_side} "
-              "pixels on each side.",
-        "vi": "Ảnh này quá nhỏ ({width} x {height} điểm ảnh). Vui lòng dùng ảnh có mỗi cạnh ít nhất {min_side} "
-              "điểm ảnh.",
-    },
-    "aspect_ratio": {
-        "en": "This picture is too long and thin ({width} x {height} pixels). Please crop it so the long side "
-              "is at most {max_ratio} times the short side.",
-        "vi": "Ảnh này quá dài và hẹp ({width} x {height} điểm ảnh). Vui lòng cắt ảnh sao cho cạnh dài không "
-              "quá {max_ratio} lần cạnh ngắn.",
-    },
-}
 
-
-class ImageInputError(ValueError):
+class ImageInputError(VisitorError, ValueError):
     """A picture that cannot be used, with a message for the person who supplied it.
 
     Attributes:
@@ -185,6 +116,7 @@ class ImageInputError(ValueError):
             "unsupported_format", "corrupt", "too_many_pixels", "too_small" or "aspect_ratio".
         detected: for "unsupported_format", what the content looked like ("pdf", "svg", "html"), else None.
         details: the numbers the message quotes (sizes, limits); never a path.
+        key: the message's catalogue key, ``images.<reason>`` (``images.unsupported_format.<detected>``).
 
     ``str(err)`` is the English ``user_message``, so logging the error is as safe as showing it.
 
@@ -193,23 +125,13 @@ class ImageInputError(ValueError):
     """
 
     def __init__(self, reason: str, *, detected: str | None = None, **details: object) -> None:
-        key = f"{reason}:{detected}" if detected else reason
-        if key not in _MESSAGES:
-            raise KeyError(f"unknown image error {key!r}; known: {sorted(_MESSAGES)}")
-        self.reason = reason
+        key = f"images.{reason}.{detected}" if detected else f"images.{reason}"
+        if key not in catalogue(DEFAULT_LANGUAGE):
+            known = sorted(k for k in catalogue(DEFAULT_LANGUAGE) if k.startswith("images."))
+            raise KeyError(f"unknown image error {key!r}; known: {known}")
+        super().__init__(reason, key=key, **details)
         self.detected = detected
-        self.details = details
-        self._key = key
-        super().__init__(self.user_message)
-
-    @property
-    def user_message(self) -> str:
-        """The English message."""
-        return self.user_message_for("en")
-
-    def user_message_for(self, lang: str | None) -> str:
-        """The message in ``lang`` ("en", "vi"; anything else gives English)."""
-        return pick(_MESSAGES[self._key], lang, **self.details)
+        self.args = (self.user_message,)
 
     def __reduce__(self):  # keep reason and details across pickling (worker processes)
         return (_rebuild_error, (self.reason, self.detected, self.details))

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from vlmtok import settings
-from vlmtok.i18n import normalize_lang
-from vlmtok.app.strings import t
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def credit_line(image_path: str | None, lang: str = "en") -> str:
     if not entry:
         return ""
     licence = entry.get("license", "").split(";")[0]
-    return t("credit", lang, title=entry["title"], artist=entry["artist"], license=licence)
+    return t("app.credit", lang, title=entry["title"], artist=entry["artist"], license=licence)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def caption_html(text: str, lang: str = "en", byline: str = "", sentences: Seque
     lang = normalize_lang(lang)
     body = _sentence_spans(sentences, starts) if sentences and len(starts) == len(sentences) else html.escape(text)
     head = f'<p class="vt-byline">{html.escape(byline)}</p>' if byline and not text.startswith(byline) else ""
-    placeholder = "" if text else f'<p class="vt-placeholder">{html.escape(t("placeholder", lang))}</p>'
+    placeholder = "" if text else f'<p class="vt-placeholder">{html.escape(t("app.placeholder", lang))}</p>'
     return (f'<div class="vt-caption-body" lang="{lang}" data-playback-rate="{float(playback_rate):.3f}" '
             f'aria-busy="{str(busy).lower()}">{head}{placeholder}<p class="vt-text">{body}</p></div>')
 
@@ -143,7 +143,7 @@ def _step(progress: Progress | None, fraction: float, message: str) -> None:
 def _narrator(lang: str, progress: Progress | None):
     from vlmtok.narrate import get_narrator
 
-    _step(progress, 0.05, t("loading", lang))
+    _step(progress, 0.05, t("app.loading", lang))
     narrator, reason = get_narrator("auto")
     if reason:
         log.info("narrator %s: %s", getattr(narrator, "name", "?"), reason)
@@ -165,12 +165,12 @@ def _load(image_path: str | None):
     return load_image(image_path)
 
 
-def _failure(exc: BaseException, lang: str, key: str = "failed") -> TourResult:
+def _failure(exc: BaseException, lang: str, key: str = "app.failed") -> TourResult:
     """A plain message for the visitor; the details go to the log only."""
     from vlmtok.guard import guard_message
-    from vlmtok.images import ImageInputError
 
-    if isinstance(exc, ImageInputError):
+    if isinstance(exc, VisitorError):  # a picture we cannot use, a model that is not on this device ...
+        log.info("tour step refused: %s: %s", type(exc).__name__, exc)
         message = exc.user_message_for(lang)
     elif (message := guard_message(exc, lang)) is None:  # out of memory: "busy, please retry", memory freed
         log.error("tour step failed: %s", exc, exc_info=exc)
@@ -224,7 +224,7 @@ def _byline(narration) -> str:
     """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such)."""
     label = narration.narrator_label
     if narration.machine_translated:
-        label = f"{label} · {t('machine_translated', narration.language)}"
+        label = f"{label} · {t('app.machine_translated', narration.language)}"
     return label
 
 
@@ -237,13 +237,13 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
     """
     lang = normalize_lang(lang)
     if not image_path:
-        message = t("no_image", lang)
+        message = t("app.no_image", lang)
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     try:
         image = _load(image_path)
         narrator = _narrator(lang, progress)
-        working = t("answering" if question else "describing", lang)
+        working = t("app.answering" if question else "app.describing", lang)
         _step(progress, 0.2, working)
         yield TourResult("", caption_html("", lang, busy=True), status_html(working))
         request = _request(lang, tier, audience, label_text, question)
@@ -262,7 +262,8 @@ def _stream_narration(narrator, image, request, image_path: str, working: str) -
     parts = cached_stream(narrator, image, request)  # the same artwork, asked the same way, is written once
     for part in parts:
         if isinstance(part, Narration):
-            done = " ".join(filter(None, [t("answered" if request.question else "described", lang), part.notice]))
+            done = " ".join(filter(None, [t("app.answered" if request.question else "app.described", lang),
+                                          part.notice]))
             session = _session(part, lang, image_path, request.conversation)
             yield TourResult(part.text, caption_html(part.text, part.language, session["byline"]), status_html(done),
                              byline=session["byline"], session=session)
@@ -293,21 +294,21 @@ def speak_text(text: str, lang: str = "en", rate: float = 1.0, session: dict[str
     byline = session.get("byline", "")
     text = (text or "").strip()
     if not text:
-        message = t("no_text", lang)
+        message = t("app.no_text", lang)
         return TourResult(message, caption_html(message, lang), status_html(message), ok=False, session=session)
     if len(text) > MAX_SPEAK_CHARS:
-        message = t("too_long", lang, limit=MAX_SPEAK_CHARS)
+        message = t("app.too_long", lang, limit=MAX_SPEAK_CHARS)
         return TourResult(text, caption_html(text, lang, byline), status_html(message), ok=False, session=session)
     session["text"] = text
     voice_lang = session.get("text_lang") or lang   # English kept for a Vietnamese visitor is read in English
     speech = _speak(text, voice_lang, rate)
     if speech is None or speech.audio_path is None:
-        notice = t("audio_unavailable", lang)  # speech's own notice says the same: one plain sentence is enough
+        notice = t("app.audio_unavailable", lang)  # speech's own notice says the same: one plain sentence is enough
         return TourResult(text, caption_html(text, voice_lang, byline), status_html(notice), byline=byline,
                           session=session)
     sentences, starts = _sentences(speech, text)
     caption = caption_html(text, voice_lang, byline, sentences, starts, speech.playback_rate)
-    ready = " ".join(filter(None, [t("audio_ready", lang), t(f"voice_{speech.engine}", lang), speech.notice,
+    ready = " ".join(filter(None, [t("app.audio_ready", lang), t(f"app.voice_{speech.engine}", lang), speech.notice,
                                    session.get("notice")]))
     return TourResult(text, caption, status_html(ready), audio=str(speech.audio_path), byline=byline,
                       session=session)
@@ -341,7 +342,7 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
     this visitor's conversation (``session["conversation"]``)."""
     lang = normalize_lang(lang)
     if not (question or "").strip():
-        message = t("no_question", lang)
+        message = t("app.no_question", lang)
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
@@ -386,9 +387,9 @@ def _runs(image_path: str, encoders: Sequence[str], sizes: Sequence[int], progre
 def _check_compare(image_path, encoders, lang) -> tuple[list[str], str | None]:
     encoders = list(encoders or [])
     if not image_path:
-        return encoders, t("no_image", lang)
+        return encoders, t("app.no_image", lang)
     if not encoders:
-        return encoders, t("no_encoder", lang)
+        return encoders, t("app.no_encoder", lang)
     return encoders[:MAX_COMPARE_ENCODERS], None
 
 
@@ -404,13 +405,14 @@ def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int
         from vlmtok.visualize.sheet import Comparison
 
         image, runs = _runs(image_path, encoders, sizes or [224], progress)
-        _step(progress, 0.7, t("comparing", lang))
+        _step(progress, 0.7, t("app.comparing", lang))
         pictures = [pic for run in runs for pic in _pictures_for(run, lang)]
-        notice = t("too_many_encoders", lang, n=MAX_COMPARE_ENCODERS) if asked > MAX_COMPARE_ENCODERS else ""
+        notice = t("app.too_many_encoders", lang, n=MAX_COMPARE_ENCODERS) if asked > MAX_COMPARE_ENCODERS else ""
         ledger = ledger_markdown(Comparison(runs, image.size, "").ledger(), lang)
-        return CompareResult(pictures, ledger, status_html(f"{t('compared', lang)} {notice}".strip()), artwork=image)
+        status = status_html(f"{t('app.compared', lang)} {notice}".strip())
+        return CompareResult(pictures, ledger, status, artwork=image)
     except Exception as exc:
-        return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
+        return CompareResult([], "", _failure(exc, lang, key="app.compare_failed").status)
 
 
 def _pictures_for(run, lang: str) -> list[tuple[Any, str]]:
@@ -421,18 +423,19 @@ def _pictures_for(run, lang: str) -> list[tuple[Any, str]]:
     out = []
     for vt, comp in zip(run.scales, run.compressed):
         tag = f"{vt.encoder} @ {vt.input_size[0]}x{vt.input_size[1]}px"
-        out += [(viz.patch_grid(vt, lang=lang), t("cap_grid", lang, tag=tag, n=vt.num_tokens)),
-                (viz.pca_picture(vt, lang=lang), t("cap_pca", lang, tag=tag))]
+        out += [(viz.patch_grid(vt, lang=lang), t("app.cap_grid", lang, tag=tag, n=vt.num_tokens)),
+                (viz.pca_picture(vt, lang=lang), t("app.cap_pca", lang, tag=tag))]
         if vt.family in ("vit", "hybrid") and not vt.stages:
-            out.append((viz.rollout_picture(create_encoder(vt.encoder), vt, lang=lang), t("cap_attention", lang, tag=tag)))
+            out.append((viz.rollout_picture(create_encoder(vt.encoder), vt, lang=lang),
+                        t("app.cap_attention", lang, tag=tag)))
         if comp is not None:
             out.append((viz.compression_picture(vt, comp, scale=1.0, lang=lang),
-                        t("cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens)))
+                        t("app.cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens)))
     return out
 
 
 LEDGER_COLUMNS = ("encoder", "input_size", "grid", "patch_px", "tokens", "tokens_after", "dim", "forward_ms",
-                  "weights_source")  # headings: ui_strings "col_<name>"
+                  "weights_source")  # headings: catalogue keys "app.col_<name>"
 
 
 def ledger_markdown(ledger, lang: str = "en") -> str:
@@ -440,10 +443,10 @@ def ledger_markdown(ledger, lang: str = "en") -> str:
     def cell(v: Any) -> str:
         return " x ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
 
-    head = "| " + " | ".join(t(f"col_{k}", lang) for k in LEDGER_COLUMNS) + " |"
+    head = "| " + " | ".join(t(f"app.col_{k}", lang) for k in LEDGER_COLUMNS) + " |"
     rule = "|" + "---|" * len(LEDGER_COLUMNS)
     rows = ["| " + " | ".join(cell(r.get(k)) for k in LEDGER_COLUMNS) + " |" for r in ledger.rows]
-    vlm = [f"- **{v['model']}** ({v['detail']}): {t('image_tokens', lang, n=v['image_tokens'])} {v['why']}"
+    vlm = [f"- **{v['model']}** ({v['detail']}): {t('app.image_tokens', lang, n=v['image_tokens'])} {v['why']}"
            for v in ledger.vlm_rows]
     return "\n".join([head, rule, *rows, "", *vlm])
 
@@ -454,16 +457,16 @@ def similarity(image_path: str | None, encoders: Sequence[str], sizes: Sequence[
     lang = normalize_lang(lang)
     encoders, problem = _check_compare(image_path, encoders, lang)
     if problem or xy is None:
-        return CompareResult([], "", status_html(problem or t("tap_hint", lang)))
+        return CompareResult([], "", status_html(problem or t("app.tap_hint", lang)))
     try:
         from vlmtok.visualize import similarity_picture
 
         image, runs = _runs(image_path, encoders, list(sizes or [224])[:1], None, merge=None)
         maps = [(similarity_picture(run.scales[0], (float(xy[0]), float(xy[1])), from_size=image.size, lang=lang),
-                 f"{run.name}: {t('similarity', lang)}") for run in runs]
-        return CompareResult([], "", status_html(t("compared", lang)), similarity=maps)
+                 f"{run.name}: {t('app.similarity', lang)}") for run in runs]
+        return CompareResult([], "", status_html(t("app.compared", lang)), similarity=maps)
     except Exception as exc:
-        return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
+        return CompareResult([], "", _failure(exc, lang, key="app.compare_failed").status)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -475,7 +478,7 @@ def pipeline_steps(image_path: str | None, encoder: str, size: int | str = 224, 
     and SmolVLM's tiles -> patches -> pixel shuffle -> tokens, each with the shapes computed for this picture."""
     lang = normalize_lang(lang)
     if not image_path:
-        return t("no_image", lang)
+        return t("app.no_image", lang)
     try:
         from vlmtok.encoders import create_encoder
 
@@ -484,7 +487,7 @@ def pipeline_steps(image_path: str | None, encoder: str, size: int | str = 224, 
         vt = enc.encode(image, int(size))
         return "\n".join(_encoder_steps(enc, vt, lang) + [""] + _smolvlm_steps(image, lang))
     except Exception as exc:
-        return _failure(exc, lang, "steps_failed").text
+        return _failure(exc, lang, key="app.steps_failed").text
 
 
 def _encoder_steps(enc, vt, lang: str = "en") -> list[str]:
@@ -502,9 +505,9 @@ def _encoder_steps(enc, vt, lang: str = "en") -> list[str]:
                  n=vt.num_tokens, d=vt.dim, mean=", ".join(f"{m:.3f}" for m in vt.mean),
                  std=", ".join(f"{s:.3f}" for s in vt.std), m=projected.num_image_tokens,
                  d_llm=projected.embeds.shape[1], shape=list(projected.embeds.shape),
-                 cls=t("step_cls", lang, d=vt.dim) if vt.cls is not None else "")
-    keys = ["step_title", "step_resize", "step_patches" if vit else "step_cells",
-            "step_embed" if vit else "step_convs", "step_pos", "step_projector", "step_prompt"]
+                 cls=t("app.step_cls", lang, d=vt.dim) if vt.cls is not None else "")
+    keys = ["app.step_title", "app.step_resize", "app.step_patches" if vit else "app.step_cells",
+            "app.step_embed" if vit else "app.step_convs", "app.step_pos", "app.step_projector", "app.step_prompt"]
     steps = [t(k, lang, **facts) for k in keys]
     warning = budget_warning(vt.num_tokens)
     return steps + ([f"> {warning}"] if warning else [])
@@ -516,12 +519,12 @@ def _smolvlm_steps(image, lang: str = "en") -> list[str]:
     geo = geometry_of()
     ph, pw = geo.patch_grid
     th, tw = geo.token_grid
-    lines = [t("step_smolvlm", lang)]
+    lines = [t("app.step_smolvlm", lang)]
     for detail in ("low", "normal", "high"):
         plan = tile_plan(image.size, detail)
-        tiles = (t("step_tiles", lang, rows=plan.rows, cols=plan.cols) if plan.rows
-                 else t("step_global_only", lang))
-        lines.append(t("step_detail", lang, detail=detail, tiles=tiles, n=plan.tiles, px=geo.tile_px, ph=ph, pw=pw,
+        tiles = (t("app.step_tiles", lang, rows=plan.rows, cols=plan.cols) if plan.rows
+                 else t("app.step_global_only", lang))
+        lines.append(t("app.step_detail", lang, detail=detail, tiles=tiles, n=plan.tiles, px=geo.tile_px, ph=ph, pw=pw,
                        patches=ph * pw, s=geo.scale_factor, th=th, tw=tw, per=plan.tokens_per_tile,
                        total=plan.tokens))
     return lines

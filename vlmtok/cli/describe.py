@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from vlmtok.i18n import LANGUAGES, pick
+from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +18,6 @@ TIERS = ("alt", "short", "long")          # as vlmtok.narrate.base.TIERS (not im
 AUDIENCES = ("adult", "child")
 NARRATOR_NAMES = ("auto", "smolvlm", "offline")
 DETAILS = ("auto", "low", "normal", "high")
-
-HEADER = {"en": "Narrator: {name} ({reason})", "vi": "Trình mô tả: {name} ({reason})"}
-NOTICE = {"en": "Note: {notice}", "vi": "Lưu ý: {notice}"}
-MACHINE_TRANSLATED = {"en": "Machine-translated:", "vi": "Bản dịch máy:"}
-FAILED = {"en": "The {name} narrator could not describe this picture. Try --narrator offline, or run "
-                "'python -m vlmtok prefetch' once while online.",
-          "vi": "Trình mô tả {name} không mô tả được bức tranh này. Hãy thử --narrator offline, hoặc chạy "
-                "'python -m vlmtok prefetch' một lần khi có mạng."}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     kw = {"model_id": args.model} if args.model and args.narrator != "offline" else {}
     narrator, reason = get_narrator(args.narrator, lang=args.lang, **kw)
-    print(pick(HEADER, args.lang, name=narrator.name, reason=reason), flush=True)
+    print(t("cli.describe_header", args.lang, name=narrator.name, reason=reason), flush=True)
     request = NarrationRequest(lang=args.lang, tier=args.tier, audience=args.audience, label_text=args.label,
                                question=args.ask, detail=args.detail)
     narration = _print_stream(narrator, image, request, args.lang)
@@ -103,15 +95,16 @@ def _print_stream(narrator, image, request, lang: str):
         log.debug("narrator %s failed", narrator.name, exc_info=True)
         message = getattr(err, "user_message_for", None)
         print("")
-        print(message(lang) if callable(message) else pick(FAILED, lang, name=narrator.name), file=sys.stderr)
+        print(message(lang) if callable(message) else t("cli.describe_failed", lang, name=narrator.name),
+              file=sys.stderr)
         return None
     print()
     if narration is None:
         return None
     if narration.text.strip() != "".join(streamed).strip():
         if narration.machine_translated:
-            print(pick(MACHINE_TRANSLATED, lang))
+            print(t("cli.describe_machine_translated", lang))
         print(narration.text)
     if narration.notice:
-        print(pick(NOTICE, lang, notice=narration.notice))
+        print(t("cli.describe_notice", lang, notice=narration.notice))
     return narration

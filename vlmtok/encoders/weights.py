@@ -30,7 +30,7 @@ from typing import Callable, Iterable
 import torch
 
 from vlmtok import settings
-from vlmtok.i18n import pick
+from vlmtok.errors import VisitorError
 from vlmtok.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -57,40 +57,23 @@ StateDict = dict[str, torch.Tensor]
 
 # ------------------------------------------------------------------------------------------------ errors
 
-_MESSAGES = {
-    "fetch": {
-        "en": "The offline image model could not be downloaded. Check the internet connection and try again, "
-              "or ask the person who set up this device to run the prefetch step.",
-        "vi": "Không tải được mô hình ảnh ngoại tuyến. Hãy kiểm tra kết nối mạng rồi thử lại, "
-              "hoặc nhờ người cài đặt thiết bị chạy bước tải trước (prefetch).",
-    },
-    "broken": {
-        "en": "The downloaded image model is damaged or not what was expected. Please try again later.",
-        "vi": "Mô hình ảnh vừa tải bị hỏng hoặc không đúng như mong đợi. Vui lòng thử lại sau.",
-    },
-    "busy": {
-        "en": "The image model is still being prepared by another task. Please wait a minute and try again.",
-        "vi": "Mô hình ảnh vẫn đang được một tác vụ khác chuẩn bị. Vui lòng đợi một phút rồi thử lại.",
-    },
-}
-
-
-class OfflinePackError(RuntimeError):
+class OfflinePackError(VisitorError, RuntimeError):
     """An offline weight pack could not be fetched, read or converted.
 
     ``str(err)`` is the technical detail for logs; ``user_message_for(lang)`` is what a person reads.
+
+    Args:
+        detail: the technical detail.
+        kind: "fetch" (pip could not download it), "broken" (not what was expected) or "busy" (another process is
+            preparing it); anything else is "fetch". The message is the catalogue's ``encoders.pack_<kind>``.
     """
 
+    KINDS = ("fetch", "broken", "busy")
+    message_key = "encoders.pack_fetch"
+
     def __init__(self, detail: str, kind: str = "fetch") -> None:
-        super().__init__(detail)
-        self.kind = kind if kind in _MESSAGES else "fetch"
-
-    @property
-    def user_message(self) -> str:
-        return self.user_message_for("en")
-
-    def user_message_for(self, lang: str | None) -> str:
-        return pick(_MESSAGES[self.kind], lang)
+        self.kind = kind if kind in self.KINDS else "fetch"
+        super().__init__(detail, key=f"encoders.pack_{self.kind}")
 
 
 # ------------------------------------------------------------------------------------------------ wheels

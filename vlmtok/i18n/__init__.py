@@ -76,6 +76,3 @@ def pick(messages: Mapping[str, str], lang: str | None, **fmt: object) -> str:
         text = messages[DEFAULT_LANGUAGE]
     return text.format(**fmt) if fmt else text
 
-
-# Kept for callers that read the names as a constant (the app's language picker).
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "vi": "Tiếng Việt"}

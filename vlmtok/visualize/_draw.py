@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from vlmtok.i18n import pick
+from vlmtok import i18n
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,6 @@ GRID_COLOUR = (255, 214, 0)      # a saturated yellow: visible on dark and light
 BANNER_COLOUR = (176, 0, 32)     # dark red with white text: contrast ratio above 7:1
 BANNER_TEXT = (255, 255, 255)
 ALERT_COLOUR = (176, 0, 32)
-
-RANDOM_BANNER = {
-    "en": "random weights: geometry only, colours mean nothing",
-    "vi": "trọng số ngẫu nhiên: chỉ có hình học, màu sắc không mang ý nghĩa",
-}
 
 # Viridis sampled at 9 evenly spaced points (perceptually uniform, readable by colour-blind visitors).
 _VIRIDIS = np.array([
@@ -138,7 +133,7 @@ def caption_layout(width: int, lines: Sequence[str], *, random_weights: bool, la
     size = size or max(13, min(22, width // 24))
     fnt, bold = font(size), font(size, bold=True)
     pad, line_h = max(4, size // 3), int(size * 1.35)
-    banner = _wrap(pick(RANDOM_BANNER, lang), fnt, width - 2 * pad) if random_weights else []
+    banner = _wrap(random_banner(lang), fnt, width - 2 * pad) if random_weights else []
     wrapped = [(w, i) for i, line in enumerate(lines) for w in _wrap(line, bold if i == 0 else fnt, width - 2 * pad)]
     height = ((len(banner) * line_h + 2 * pad) if banner else 0) + len(wrapped) * line_h + (2 * pad if wrapped else 0)
     return Caption(banner, wrapped, alert, size, height)
@@ -227,8 +222,9 @@ def fmt_count(n: float | None) -> str:
     return f"{n:.0f}"
 
 
-def pick_banner(lang: str = "en") -> str:
-    return pick(RANDOM_BANNER, lang)
+def random_banner(lang: str | None = "en") -> str:
+    """The red banner's words: random weights, so the colours mean nothing."""
+    return i18n.t("visualize.random_banner", lang)
 
 
 def hstack(images, gap: int = 8, background=PAPER) -> Image.Image:

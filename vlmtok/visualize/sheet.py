@@ -196,7 +196,7 @@ def _encoder_row(run: EncoderRun, tile_px: int, lang: str) -> Image.Image:
     draw = ImageDraw.Draw(out)
     if random_weights:
         fnt = _draw.font(FONT_PX)
-        _draw.draw_banner(draw, (0, 0, out.width, banner_h - 2), [_draw.pick_banner(lang)], fnt, 6, 20)
+        _draw.draw_banner(draw, (0, 0, out.width, banner_h - 2), [_draw.random_banner(lang)], fnt, 6, 20)
     out.paste(info, (0, banner_h))
     out.paste(body, (INFO_PX + GAP, banner_h))
     draw.line([(0, out.height - 1), (out.width, out.height - 1)], fill=(200, 200, 200), width=1)
