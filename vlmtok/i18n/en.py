@@ -19,6 +19,10 @@ MESSAGES: dict[str, str] = {
     # --- narrate: reasons, notices, offline wording (vlmtok.narrate)
 
     # --- speech (vlmtok.speech)
+    # notices for the visitor
+    "speech.unavailable": "Audio is unavailable; the text is shown above.",
+    "speech.offline_voice": "The online voice could not be reached, so an offline voice is reading.",
+    "speech.other_voice": "The chosen voice is not available, so another voice is reading.",
 
     # --- guard: busy, timeouts (vlmtok.guard)
 

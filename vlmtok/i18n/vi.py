@@ -19,6 +19,10 @@ MESSAGES: dict[str, str] = {
     # --- narrate: reasons, notices, offline wording (vlmtok.narrate)
 
     # --- speech (vlmtok.speech)
+    # notices for the visitor
+    "speech.unavailable": "Hiện không phát được âm thanh; nội dung được hiển thị ở trên.",
+    "speech.offline_voice": "Không kết nối được giọng đọc trực tuyến, nên một giọng đọc ngoại tuyến đang đọc.",
+    "speech.other_voice": "Giọng đọc đã chọn không dùng được, nên một giọng đọc khác đang đọc.",
 
     # --- guard: busy, timeouts (vlmtok.guard)
 
