@@ -5,7 +5,8 @@ by content hash, model and tiling); the chat prompt is tokenised with one ``<ima
 the text embeddings get the vision tokens written at those positions; ``generate`` runs on ``inputs_embeds``. Greedy
 output equals the model's own ``generate(pixel_values=...)`` token for token (tests/test_smolvlm.py). A follow-up
 question about the same artwork reuses the cached vision tokens (no second encode) and continues from the previous
-turn's attention cache, so only the new text is prefilled.
+turn's attention cache, so only the new text is prefilled. SmolVLM writes English; another language comes from the
+translation stage every narrator gets (``BaseNarrator``).
 
 >>> narrator = SmolVLMNarrator()                                 # HuggingFaceTB/SmolVLM-256M-Instruct  # doctest: +SKIP
 >>> for part in narrator.stream(image, NarrationRequest(tier="short")):  # doctest: +SKIP
@@ -24,16 +25,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from PIL import Image
 
 from vlmtok import settings
-from vlmtok.i18n import normalize_lang, pick
+from vlmtok.i18n import normalize_lang, t
 from vlmtok.narrate import prompts
-from vlmtok.narrate.base import Narration, NarrationRequest
+from vlmtok.narrate.base import BaseNarrator, Narration, NarrationRequest
 from vlmtok.smolvlm import (
     DEFAULT_MODEL_ID,
     LoadedSmolVLM,
@@ -50,7 +51,8 @@ from vlmtok.smolvlm import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_MODEL_ID", "SmolVLMNarrator", "SmolVLMUnavailable", "smolvlm_available", "tile_plan"]
+__all__ = ["DEFAULT_MODEL_ID", "SmolVLMNarrator", "SmolVLMUnavailable", "available", "smolvlm_available",
+           "tile_plan"]
 
 GENERATE_WORKERS = settings.generate_workers()   # narrations generated at once
 MAX_TURNS = 4                  # turns of conversation kept per artwork (the first description + 3 follow-ups)
@@ -63,9 +65,14 @@ _CHAT_TEMPLATE = ("<|im_start|>{% for message in messages %}{{message['role'] | 
                   "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}<end_of_utterance>\n"
                   "{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}")
 _MARKUP = re.compile(r"<(?:image|fake_token_around_image|global-img|end_of_utterance|row_\d+_col_\d+|\|[^|>]*\|)>")
-_LABELS = {"en": "AI description, {model}", "vi": "Mô tả do AI viết, {model}"}
-_NO_TRANSLATION = {"en": "No translation model is available; the description is shown in English.",
-                   "vi": "Chưa có mô hình dịch; mô tả được hiển thị bằng tiếng Anh."}
+
+
+def available(model_id: str | None = None, **_: Any) -> tuple[bool, str]:
+    """The narrator registry's check: ``(ok, why)`` for ``model_id`` (default SmolVLM-256M), without loading it.
+
+    It takes the options ``get_narrator`` was given (``model_id=``, ...) and uses only the model id.
+    """
+    return smolvlm_available(model_id) if model_id else smolvlm_available()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -202,8 +209,8 @@ def _conversation_key(image_hash: str, detail: str, request: NarrationRequest) -
     return (f"{image_hash}:{request.conversation}" if request.conversation else image_hash, detail)
 
 
-class SmolVLMNarrator:
-    """Narrates artworks with SmolVLM from vlmtok's cached vision tokens.
+class SmolVLMNarrator(BaseNarrator):
+    """Narrates artworks with SmolVLM from vlmtok's cached vision tokens (in English; ``BaseNarrator`` translates).
 
     Args:
         model_id: any Idefics3/SmolVLM checkpoint id (default SmolVLM-256M-Instruct), loaded lazily on first use.
@@ -213,6 +220,7 @@ class SmolVLMNarrator:
     """
 
     name = "smolvlm"
+    languages = ("en",)
 
     def __init__(self, model_id: str = DEFAULT_MODEL_ID, *, loaded: LoadedSmolVLM | None = None,
                  detail: str | None = None, generation: dict[str, Any] | None = None):
@@ -232,6 +240,10 @@ class SmolVLMNarrator:
         if self._loaded is None:
             self._loaded = load_smolvlm(self.model_id)
         return self._loaded
+
+    def warm_up(self) -> None:
+        """Load the model now (once per process), so ``get_narrator("auto")`` can fall back if it cannot load."""
+        self.loaded  # noqa: B018
 
     @property
     def tower(self) -> SmolVLMVisionTower:
@@ -281,24 +293,15 @@ class SmolVLMNarrator:
 
     # -- narration ------------------------------------------------------------------------------------------------
 
-    def describe(self, image: Image.Image, request: NarrationRequest,
-                 cancel: threading.Event | None = None) -> Narration:
-        """The whole narration (collects ``stream``)."""
-        final = None
-        for part in self.stream(image, request, cancel):
-            final = part
-        if not isinstance(final, Narration):
-            raise RuntimeError("the narration stream ended without a Narration")  # noqa: TRY004
-        return final
+    def write(self, image: Image.Image, request: NarrationRequest,
+              cancel: threading.Event | None = None) -> Iterator[str | Narration]:
+        """Yield English text chunks as they are written, then the final (English) ``Narration``.
 
-    def stream(self, image: Image.Image, request: NarrationRequest,
-               cancel: threading.Event | None = None) -> Iterator[str | Narration]:
-        """Yield English text chunks as they are written, then the final ``Narration``.
-
-        Setting ``cancel`` (or closing the generator) stops generation within one token; the Narration then carries
-        the text so far. Timings (ms): ``preprocess_ms``, ``encode_ms`` (0 when the tokens were cached),
-        ``prefill_ms`` (to the first new token), ``decode_ms``, ``decode_tokens_per_s``, ``total_ms``, plus
-        ``prompt_tokens``, ``image_tokens``, ``new_tokens``, ``cached_image``.
+        ``stream`` and ``describe`` (from ``BaseNarrator``) run this and translate the final narration when the
+        visitor reads another language. Setting ``cancel`` (or closing the generator) stops generation within one
+        token; the Narration then carries the text so far. Timings (ms): ``preprocess_ms``, ``encode_ms`` (0 when
+        the tokens were cached), ``prefill_ms`` (to the first new token), ``decode_ms``, ``decode_tokens_per_s``,
+        ``total_ms``, plus ``prompt_tokens``, ``image_tokens``, ``new_tokens``, ``cached_image``.
         """
         t0 = time.perf_counter()
         detail = self.detail(request)
@@ -410,14 +413,12 @@ class SmolVLMNarrator:
             self._kv.clear()
 
     def _narration(self, english: str, request: NarrationRequest, timings: dict[str, float]) -> Narration:
-        """The English narration, then translated (and labelled) when the visitor reads another language."""
-        lang = normalize_lang(request.lang)
-        narration = Narration(
+        """The English narration, its byline in the visitor's language."""
+        return Narration(
             text=_fit_tier(english, request.tier), language="en", tier=request.tier, narrator=self.name,
-            narrator_label=pick(_LABELS, lang, model=self.label_model), model_id=self.model_id,
-            weights_source=self.loaded.weights_source, audience=request.audience, question=request.question,
-            timings=timings)
-        return narration if lang == "en" else _translated(narration, lang)
+            narrator_label=t("narrate.smolvlm.label", normalize_lang(request.lang), model=self.label_model),
+            model_id=self.model_id, weights_source=self.loaded.weights_source, audience=request.audience,
+            question=request.question, timings=timings)
 
 
 def _fit_tier(text: str, tier: str) -> str:
@@ -429,20 +430,9 @@ def _max_new_tokens(tier: str) -> int:
     return prompts.max_new_tokens(tier)
 
 
-def _translated(narration: Narration, lang: str) -> Narration:
-    """Machine-translated and labelled by ``vlmtok.narrate.translate``; without a model, English with a notice."""
-    from vlmtok.narrate.translate import translate_narration  # transformers' Marian stack: loaded on first use
-
-    try:
-        return translate_narration(narration, lang)
-    except Exception as exc:  # noqa: BLE001 - a broken translation model must not lose the English text
-        log.warning("Translation to %s failed (%s); keeping English", lang, exc)
-        return replace(narration, notice=pick(_NO_TRANSLATION, lang))
-
-
 def _timings(t0: float, t_gen: float, tokens: SmolVLMImageTokens, input_ids: torch.Tensor,
              streamer: _ChunkStreamer) -> dict[str, float]:
-    """Milliseconds and counts for one narration (see ``SmolVLMNarrator.stream``)."""
+    """Milliseconds and counts for one narration (see ``SmolVLMNarrator.write``)."""
     end, times, n = time.perf_counter(), streamer.times, len(streamer.ids)
     prefill = (times[0] - t_gen) * 1e3 if times else (end - t_gen) * 1e3
     decode = (times[-1] - times[0]) * 1e3 if n > 1 else 0.0

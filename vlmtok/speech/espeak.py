@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from vlmtok.speech.audio import pcm_duration, pcm_to_wav
-from vlmtok.speech.base import EngineError, EngineUnavailable, Plan, Synthesis, register_engine
+from vlmtok.speech.base import EngineError, EngineUnavailable, Plan, Synthesis, register_voice
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +217,4 @@ def _sentence_times(text: str, events: list[tuple[int, int]], sample_rate: int) 
     return sentences, starts
 
 
-@register_engine("espeak")
-def _make_espeak() -> EspeakEngine:
-    return EspeakEngine()
+register_voice("espeak", EspeakEngine, priority=10, offline=True)

@@ -30,7 +30,7 @@ import requests
 from vlmtok import settings
 from vlmtok.speech.audio import mp3_duration
 from vlmtok.speech.base import (EngineError, EngineUnavailable, Plan, Synthesis, join_mp3_sentences,
-                                register_engine, split_sentences)
+                                register_voice, split_sentences)
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +227,4 @@ def _decode(content: bytes) -> bytes:
     return audio
 
 
-@register_engine("gtts")
-def _make_gtts() -> GttsEngine:
-    return GttsEngine()
+register_voice("gtts", GttsEngine, priority=30, offline=False)
