@@ -11,7 +11,8 @@ A new backend is one module (a ``BaseNarrator`` with ``write``, and an availabil
 >>> narrator, reason = get_narrator("auto")  # doctest: +SKIP
 >>> narrator.describe(image, NarrationRequest(lang="vi", tier="short")).text  # doctest: +SKIP
 """
-from vlmtok.narrate.base import AUDIENCES, TIERS, BaseNarrator, Narration, NarrationRequest, Narrator
+from vlmtok.narrate.backend import BaseNarrator
+from vlmtok.narrate.base import AUDIENCES, TIERS, Narration, NarrationRequest, Narrator
 from vlmtok.narrate.registry import AUTO, NARRATORS, get_narrator, list_narrators, register_narrator
 
 __all__ = ["get_narrator", "list_narrators", "register_narrator", "NARRATORS", "AUTO", "BaseNarrator", "Narration",

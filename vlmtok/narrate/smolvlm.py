@@ -34,7 +34,8 @@ from PIL import Image
 from vlmtok import settings
 from vlmtok.i18n import normalize_lang, t
 from vlmtok.narrate import prompts
-from vlmtok.narrate.base import BaseNarrator, Narration, NarrationRequest
+from vlmtok.narrate.backend import BaseNarrator
+from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.smolvlm import (
     DEFAULT_MODEL_ID,
     LoadedSmolVLM,

@@ -9,6 +9,7 @@ or Vietnamese itself (no translation stage).
 - ``wording``: ``ImageFacts`` -> sentences per language, tier and audience (templates: ``narrate.offline.*``).
 - ``answer``: follow-up questions answered from the same facts.
 
+>>> from vlmtok.images import load_image
 >>> narr = OfflineNarrator().describe(load_image("examples/van_gogh_starry_night.jpg"), NarrationRequest(lang="vi"))
 >>> narr.text.split(":")[0]
 'Mô tả ngoại tuyến'
@@ -22,7 +23,8 @@ from typing import Iterator
 
 from PIL import Image
 
-from vlmtok.narrate.base import BaseNarrator, Narration, NarrationRequest
+from vlmtok.narrate.backend import BaseNarrator
+from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.narrate.offline import measure as _measure
 from vlmtok.narrate.offline.answer import Answerer
 from vlmtok.narrate.offline.measure import ImageFacts, PaletteColour
