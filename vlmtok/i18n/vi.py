@@ -3,6 +3,10 @@
 Keys are dotted by the part of vlmtok that uses them. Values are ``str.format`` templates.
 """
 
+# Facts about the language itself (not messages): its espeak-ng voice, its gTTS code, and how many of its words
+# say what one English word says (Vietnamese counts syllables), for the prompts' length targets.
+LANGUAGE: dict[str, object] = {"espeak_voice": "vi", "gtts_lang": "vi", "words_per_word": 1.4}
+
 MESSAGES: dict[str, str] = {
     "language.name": "Tiếng Việt",
 
