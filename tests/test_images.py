@@ -144,8 +144,8 @@ def test_exif_parser_failure_falls_back_to_no_rotation(monkeypatch):
     def broken(self):
         raise SyntaxError("corrupt EXIF")
 
-    monkeypatch.setattr(Image.Image, "getexif", broken)
-    assert_upright_marks(load_image(data))  # not rotated by 180, and no failure
+    monkeypatch.setattr(Image.Image, "getexif", broken)     # in this process: watch the pipeline the worker runs
+    assert_upright_marks(images.decode_bytes(data))  # not rotated by 180, and no failure
 
 
 # ----------------------------------------------------------------------------------------------- bit depths
@@ -323,8 +323,8 @@ def test_big_jpeg_is_draft_decoded_and_downscaled(big_jpeg, monkeypatch):
         decoded_sizes.append(self.size)
         return original_load(self)
 
-    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)
-    out = load_image(big_jpeg)
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)   # in this process: the pipeline the worker runs
+    out = images.decode_bytes(big_jpeg.read_bytes())
     assert_clean(out)
     assert out.size == (1536, 2048)  # rotated by orientation 6, longest side = working size
     w, h = decoded_sizes[0]
@@ -395,9 +395,10 @@ def test_open_is_restricted_to_the_allowlist(monkeypatch):
         seen.append(formats)
         return real_open(fp, mode, formats)
 
-    monkeypatch.setattr(Image, "open", spy)
-    load_image(encode(Image.new("RGB", (32, 32)), "PNG"))
-    assert seen == [list(SUPPORTED_FORMATS)]
+    monkeypatch.setattr(Image, "open", spy)                # in this process: the pipeline the worker runs
+    images.decode_bytes(encode(Image.new("RGB", (32, 32)), "PNG"))
+    assert seen == [["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"]]     # HEIF and AVIF only for their containers
+    assert set(images.open_formats()) <= set(SUPPORTED_FORMATS)
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF"])
@@ -602,6 +603,8 @@ ALL_ERRORS = [
     ImageInputError("corrupt"), ImageInputError("too_many_pixels", limit_mp=50),
     ImageInputError("too_small", width=8, height=9, min_side=16),
     ImageInputError("aspect_ratio", width=20000, height=200, max_ratio="10"),
+    ImageInputError("undecodable"), ImageInputError("unsupported_format", detected="heic"),
+    ImageInputError("unsupported_format", detected="avif"),
 ]
 
 

@@ -25,4 +25,16 @@ MESSAGES: dict[str, str] = {
     # --- visualize: words drawn into pictures (vlmtok.visualize)
 
     # --- cli (vlmtok.cli)
+
+    # --- robust: storage, picture decoding, a busy server (vlmtok.paths, vlmtok.images, vlmtok.app.http)
+    "robust.cache_temporary": "Storage note: saved descriptions and audio last only until the app restarts (its "
+                              "cache folder cannot be used).",
+    "robust.cache_off": "Storage note: nothing can be saved on this machine, so each description and its audio are "
+                        "made afresh.",
+    "robust.queue_full": "Too many visitors are waiting right now. Please try again in a moment.",
+    "robust.image_undecodable": "We could not read this picture. Please try another photo, or save it again as JPEG "
+                                "and upload that.",
+    "robust.image_heic": "This is a HEIC photo, which cannot be opened here. Please share it as JPEG and try again.",
+    "robust.image_avif": "This is an AVIF picture, which cannot be opened here. Please share it as JPEG and try "
+                         "again.",
 }

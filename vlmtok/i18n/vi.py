@@ -25,4 +25,14 @@ MESSAGES: dict[str, str] = {
     # --- visualize: words drawn into pictures (vlmtok.visualize)
 
     # --- cli (vlmtok.cli)
+
+    # --- robust: storage, picture decoding, a busy server (vlmtok.paths, vlmtok.images, vlmtok.app.http)
+    "robust.cache_temporary": "Lưu ý: mô tả và âm thanh đã lưu chỉ được giữ đến khi ứng dụng khởi động lại (không "
+                              "dùng được thư mục bộ nhớ đệm).",
+    "robust.cache_off": "Lưu ý: máy này không lưu được gì, nên mỗi mô tả và âm thanh đều được tạo lại từ đầu.",
+    "robust.queue_full": "Hiện có quá nhiều khách đang chờ. Xin hãy thử lại sau giây lát.",
+    "robust.image_undecodable": "Chúng tôi không đọc được ảnh này. Vui lòng thử một ảnh khác, hoặc lưu lại ảnh dưới "
+                                "dạng JPEG rồi tải lên.",
+    "robust.image_heic": "Đây là ảnh HEIC, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
+    "robust.image_avif": "Đây là ảnh AVIF, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
 }
