@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import atexit
+import errno
 import logging
 import os
 import shutil
@@ -89,6 +90,8 @@ def unusable_reason(folder: Path) -> str | None:
     except (FileExistsError, NotADirectoryError):
         return "a file is in the way where a folder should be"
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return "the disk is full"
         return (exc.strerror or type(exc).__name__).lower()
     if free < MIN_FREE_BYTES:
         return f"the disk is full ({free // (1024 * 1024)} MB free)"
