@@ -232,17 +232,17 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 
 
-def queue_full() -> bool:
-    """Gradio's own count of waiting events against its limit (read by the server's busy check)."""
+def queue_room() -> int | None:
+    """Free places in Gradio's queue, by its own count (None: unlimited); the server's busy check reads it."""
     queue = demo._queue
-    return queue.max_size is not None and len(queue) >= queue.max_size
+    return None if queue.max_size is None else queue.max_size - len(queue)
 
 
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not PUBLIC, css_paths=[ASSETS / "app.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
-                app_kwargs=http.app_kwargs(busy=queue_full))
+                app_kwargs=http.app_kwargs(room=queue_room))
 
 
 if __name__ == "__main__":

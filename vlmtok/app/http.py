@@ -10,9 +10,11 @@
   first bytes prove (``sniff``: JPEG, PNG, GIF, WebP, AVIF, WAV, MP3), inline; anything else, such as an HTML page
   uploaded as ``.jpg``, goes out as ``application/octet-stream`` with ``Content-Disposition: attachment`` and a
   ``sandbox`` policy, so it can never run as a page of this origin.
-- **A full queue** is answered before Gradio reads the request: ``busy()`` (the queue's own count) is asked for
-  every ``queue/join``, and when it says full the visitor gets HTTP 503 at once with a plain sentence in the
-  language of their browser (``Accept-Language``), and ``Retry-After``.
+- **A full queue** is answered before Gradio reads the request. ``room()`` (the queue's free places, from Gradio's
+  own count) is asked for every ``queue/join``, less the joins let through but not yet answered: in a burst they
+  all arrive before any is queued, and Gradio would read, parse and check each one first, behind every other
+  request the burst brought. The excess gets HTTP 503 at once, with a plain sentence in the language of the
+  visitor's browser (``Accept-Language``) and ``Retry-After``; Gradio's own check stays behind it.
 
 ``served_folders()`` and ``storage_notice()`` say where audio is served from and, on the page, when the cache
 folder could not be used (see ``vlmtok.paths``).
@@ -26,6 +28,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -70,6 +73,7 @@ _FILE_ROUTE = re.compile(r"/file[=/](?P<path>.+)$")
 _JOIN_ROUTE = re.compile(r"/queue/join/?$")
 _SNIFF_BYTES = 32
 MAX_DATA_URL_BYTES = 64 * 1024 * 1024
+REFUSAL_LOG_S = 10.0
 
 
 def sniff(head: bytes) -> str | None:
@@ -132,37 +136,61 @@ class Hardened:
 
     Args:
         app: the ASGI app (Gradio's FastAPI app).
-        busy: answers True while the queue is full (``queue/join`` is then refused before Gradio reads it).
+        room: free places in the queue now (None: no limit); a ``queue/join`` beyond them is refused here.
     """
 
-    def __init__(self, app: Callable[..., Awaitable[None]], busy: Callable[[], bool] | None = None) -> None:
+    def __init__(self, app: Callable[..., Awaitable[None]], room: Callable[[], int | None] | None = None) -> None:
         self.app = app
-        self.busy = busy
+        self.room = room
+        self.joining = 0                      # joins let through, not answered yet (one event loop: no lock)
+        self.refused, self._logged, self._logged_count = 0, -REFUSAL_LOG_S, 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if scope.get("method") == "POST" and _JOIN_ROUTE.search(path) and self._full():
+        join = scope.get("method") == "POST" and bool(_JOIN_ROUTE.search(path))
+        if join and self._full():
+            self._refused()
             await _busy(send, _lang(scope))
             return
         file_route = bool(_FILE_ROUTE.search(path))
         kind = served_type(path) if file_route else None
+        counted = [join]
+        self.joining += join
 
         async def hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
+                self._answered(counted)       # queued by now (or refused by Gradio): its own count has it
                 message = {**message, "headers": _headers(list(message.get("headers") or ()), file_route, kind)}
             await send(message)
 
-        await self.app(scope, receive, hardened)
+        try:
+            await self.app(scope, receive, hardened)
+        finally:
+            self._answered(counted)
+
+    def _refused(self) -> None:
+        """Count refusals; say so in the log at most every ``REFUSAL_LOG_S`` seconds (a flood is one line)."""
+        self.refused += 1
+        now = time.monotonic()
+        if now - self._logged >= REFUSAL_LOG_S:
+            log.warning("queue full: %d visitors told at once to try again", self.refused - self._logged_count)
+            self._logged, self._logged_count = now, self.refused
+
+    def _answered(self, counted: list[bool]) -> None:
+        if counted[0]:
+            counted[0] = False
+            self.joining -= 1
 
     def _full(self) -> bool:
         try:
-            return bool(self.busy and self.busy())
+            room = self.room() if self.room else None
         except Exception:  # a broken check must never refuse everyone
             log.debug("queue check failed", exc_info=True)
             return False
+        return room is not None and self.joining >= room
 
 
 async def _busy(send: Send, lang: str) -> None:
@@ -174,11 +202,11 @@ async def _busy(send: Send, lang: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def app_kwargs(busy: Callable[[], bool] | None = None) -> dict[str, Any]:
+def app_kwargs(room: Callable[[], int | None] | None = None) -> dict[str, Any]:
     """Keyword arguments for the FastAPI app Gradio builds (``launch(app_kwargs=...)``): ``Hardened`` around it."""
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(Hardened, busy=busy)]}
+    return {"middleware": [Middleware(Hardened, room=room)]}
 
 
 # ----------------------------------------------------------------------------------------------------------------
