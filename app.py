@@ -277,22 +277,23 @@ def api_about(lang: Lang = "en") -> api.About:
     return _call(api.about, lang)
 
 
-def _endpoint(fn):
-    """``fn`` with its annotations resolved (a stream's items for a generator), as ``gr.api`` reads them."""
+def _endpoint(fn, name: str):
+    """``fn`` as ``gr.api`` reads it: annotations resolved (a stream's items for a generator), named as its
+    endpoint (an MCP client sees the tool "describe")."""
     sig = inspect.signature(fn, eval_str=True)
     returns = sig.return_annotation
     if get_origin(returns) is Iterator:
         returns = get_args(returns)[0]
     fn.__signature__ = sig.replace(return_annotation=returns)
+    fn.__name__ = name
     return fn
 
 
 def public_api() -> None:
     """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names."""
     for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about):
-        heavy = fn not in (api_speak, api_about)
-        gr.api(_endpoint(fn), api_name=fn.__name__.removeprefix("api_"), api_description=None,
-               concurrency_id="model" if heavy else None)
+        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about)
+        gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)
 
 
 SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
