@@ -147,16 +147,44 @@ def test_the_app_narrates_through_a_served_model_and_stands_in_when_it_is_gone(t
 
     env = {"VLMTOK_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1",
            "VLMTOK_OPENAI_TIMEOUT_S": "2"}
-    with ChatServer() as server:
-        with running_app(env, tmp_path / "app.log", args=["--narrator", "openai", "--base-url", server.base_url]
-                         ) as (url, _s, _p):
-            client = Client(url, verbose=False)
-            served = client.predict(handle_file(str(EXAMPLE)), speak=False, api_name="/describe")
-            server.close()                                               # the GPU box goes away
-            fallback = client.predict(handle_file(str(EXAMPLE)), tier="alt", speak=False, api_name="/describe")
+    server = ChatServer()
+    args = ["--narrator", "openai", "--base-url", server.base_url]
+    with server, running_app(env, tmp_path / "app.log", args=args) as (url, _s, _p):
+        client = Client(url, verbose=False)
+        served = client.predict(handle_file(str(EXAMPLE)), speak=False, api_name="/describe")
+        server.close()                                                   # the GPU box goes away
+        fallback = client.predict(handle_file(str(EXAMPLE)), tier="alt", speak=False, api_name="/describe")
     n = served["narration"]
     assert (n["narrator"], n["weights_source"], n["server"]) == ("openai", "served", server_name(server.base_url))
     assert n["detail"] == "normal" and "the picture was sent as pixels" in n["label"]
     assert served["text"] == "A great wave curls over three small boats. Mount Fuji stands far behind."
     assert fallback["narration"]["narrator"] == "offline"
     assert "could not be reached" in fallback["narration"]["notice"]
+
+
+def test_the_tour_says_how_long_before_it_starts(tmp_path, monkeypatch):
+    """The page's status line: "being timed" the first time, the measured time the next (a new picture)."""
+    from PIL import Image
+
+    from vlmtok.app import callbacks as ui
+    from vlmtok.narrate.backend import BaseNarrator
+
+    class Slow(BaseNarrator):
+        name, model_id = "smolvlm", "HuggingFaceTB/SmolVLM-256M-Instruct"
+
+        def detail(self, request):
+            return "low"
+
+        def write(self, image, request, cancel=None):
+            yield "A wave."
+            yield Narration(text="A wave.", language="en", tier=request.tier, narrator=self.name,
+                            narrator_label="AI description", model_id=self.model_id, weights_source="local-cache",
+                            timings={"total_ms": 31_000.0})
+
+    monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path))
+    monkeypatch.setattr(ui, "_narrator", lambda lang, progress: Slow())
+    for i, expected in enumerate(["it is being timed now", "about 31 s (low detail, measured)"]):
+        path = tmp_path / f"picture-{i}.png"
+        Image.new("RGB", (64, 48), (40 * i, 90, 160)).save(path)
+        statuses = [r.status for r in ui.describe_stream(str(path), "en", "short")]
+        assert expected in statuses[0] and "Description ready" in statuses[-1], statuses

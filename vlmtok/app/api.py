@@ -25,7 +25,7 @@ from typing import Any, TypedDict, TypeVar
 
 from vlmtok import settings
 from vlmtok.errors import VisitorError
-from vlmtok.i18n import LANGUAGES, normalize_lang, t
+from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +247,18 @@ def _parts(chosen: Any, picture: Any, request: Any) -> Iterator[Any]:
         yield part
 
 
+def _last(parts: Iterator[Any]) -> Any:
+    """The final ``Narration`` of a stream (the chunks before it are dropped)."""
+    from vlmtok.narrate import Narration
+
+    final = None
+    for final in parts:  # noqa: B007 - only the last part is wanted
+        pass
+    if not isinstance(final, Narration):
+        raise RuntimeError("the narration stream ended without a Narration")
+    return final
+
+
 def _finish(chosen: Any, picture: Any, request: Any, narration: Any, speak: bool, rate: float) -> Description:
     lang = request.lang
     return Description(text=narration.text, language=narration.language, tier=request.tier,
@@ -263,10 +275,7 @@ def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = 
     def step() -> Description:
         picture = _load(image, lang)
         chosen, _reason = narrator()
-        final = None
-        for final in _parts(chosen, picture, request):
-            pass
-        return _finish(chosen, picture, request, final, speak, rate)
+        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, rate)
 
     return _guarded(step, lang)
 
@@ -282,10 +291,7 @@ def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", la
     def step() -> Description:
         picture = _load(image, lang)
         chosen, _reason = narrator()
-        final = None
-        for final in _parts(chosen, picture, request):
-            pass
-        return _finish(chosen, picture, request, final, speak, 1.0)
+        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, 1.0)
 
     return _guarded(step, lang)
 
@@ -497,4 +503,4 @@ def about(lang: str = "en") -> About:
 
 __all__ = ["ApiError", "About", "Comparison", "Description", "EncoderRun", "Picture", "Pipeline", "Provenance",
            "Similarity", "Speech", "TourUpdate", "about", "ask", "compare", "describe", "narrator", "pipeline",
-           "provenance", "similarity", "speak", "tour", "normalize_lang"]
+           "provenance", "similarity", "speak", "tour"]

@@ -33,15 +33,22 @@ def _store() -> DiskCache:
 
 
 def hardware() -> str:
-    """This machine as a timing depends on it: "cuda:NVIDIA A10G", or "cpu:x86_64:2 cores:2 threads"."""
+    """This machine as a timing depends on it: "cuda:NVIDIA A10G", "cpu:x86_64:2 cores:2 threads", or "zerogpu"
+    (whose GPU is lent per call: CUDA is never touched outside one, so it is not asked its name)."""
     import platform
 
     import torch
 
+    from vlmtok import settings
     from vlmtok.device import runtime
 
+    if settings.zero_gpu():
+        return "zerogpu"
     if runtime().is_cuda:
-        return f"cuda:{torch.cuda.get_device_name(0)}"
+        try:
+            return f"cuda:{torch.cuda.get_device_name(0)}"
+        except Exception:  # noqa: BLE001
+            return "cuda"
     return f"cpu:{platform.machine()}:{os.cpu_count()} cores:{torch.get_num_threads()} threads"
 
 

@@ -34,8 +34,9 @@ class NarratorEntry:
     """One registered backend.
 
     ``builder(**options)`` makes the narrator; ``available(**options)`` says ``(ok, why)`` without loading anything
-    big (None: always available; ``(False, "")``: not set up here, so "auto" passes it by without a reason). Either may be a ``"module:attribute"`` string. ``priority``: "auto" tries higher
-    first. ``label``: the display name reasons are worded with ("SmolVLM").
+    big (None: always available; ``(False, "")``: not set up here, so "auto" passes it by without a reason).
+    Either may be a ``"module:attribute"`` string. ``priority``: "auto" tries higher first. ``label``: the display
+    name reasons are worded with ("SmolVLM").
     """
 
     name: str
