@@ -1,15 +1,28 @@
 """vlmtok: describe an artwork in large text and speech, and see how vision encoders tokenise it.
 
-Run ``python app.py`` and open the address it prints. Layout and wiring only: every callback is a thin call into
-``vlmtok.app.callbacks``, which returns plain values; models load on first use, not at import.
+Run ``python app.py`` (``--help`` lists the options) and open the address it prints. Layout and wiring only: every
+callback is a thin call into ``vlmtok.app.callbacks``, which returns plain values; models load on first use, not at
+import. The public API (``public_api``: ``/describe``, ``/tour``, ...) is ``vlmtok.app.api``; UI events are hidden
+from it.
 """
 from __future__ import annotations
 
+import inspect
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal, get_args, get_origin
+
+if __name__ == "__main__":  # options first: --help answers at once, and the settings read below see the options
+    from vlmtok.app.options import parse_options
+
+    OPTIONS = parse_options()
 
 import gradio as gr
+from gradio import FileData
 
 from vlmtok import settings
+from vlmtok.app import api
 from vlmtok.app import callbacks as ui
 from vlmtok.app import http
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices
@@ -66,11 +79,6 @@ def speak_approved(text, lang, rate, session):
     return r.caption, r.status, r.audio, r.session
 
 
-def describe_api(image, lang, tier, audience="adult", label_text="", rate=1.0, progress=gr.Progress()):
-    r = ui.guarded_call(ui.describe, image, lang, tier, audience, label_text, rate, progress=progress, lang=lang)
-    return r.text, r.audio, r.caption, r.status
-
-
 def compare(image, encoders, sizes, lang, progress=gr.Progress()):
     r = ui.guarded_call(ui.compare, image, encoders, sizes, lang, progress=progress, lang=lang,
                         on_message=ui.compare_message)
@@ -112,6 +120,186 @@ def relabel_views(lang):
             gr.update(value=t("app.explain", lang)))
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# The public API: what a caller wants, named and described; a caller's mistake raises (gradio_client: AppError)
+
+Lang = Literal["en", "vi"]
+Tier = Literal["alt", "short", "long"]
+Audience = Literal["adult", "child"]
+Detail = Literal["auto", "low", "normal", "high"]
+
+
+def _upload(image) -> str | None:
+    """An uploaded file's path here (Gradio checked it lies in its upload folder); any other value is no picture."""
+    if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
+        return image.get("path")
+    return None
+
+
+def _wire(value):
+    """A result as Gradio sends it: PIL pictures become PNG files, paths become files, the rest stays JSON."""
+    from gradio import processing_utils
+    from PIL import Image
+
+    if isinstance(value, Image.Image):
+        path = processing_utils.save_pil_to_cache(value, cache_dir=demo.GRADIO_CACHE, format="png")
+        return {"path": path, "mime_type": "image/png", "meta": {"_type": "gradio.FileData"}}
+    if isinstance(value, Path):
+        return {"path": str(value), "meta": {"_type": "gradio.FileData"}}
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    return value
+
+
+def _call(fn, *args):
+    try:
+        return _wire(fn(*args))
+    except api.ApiError as exc:
+        raise gr.Error(exc.message, print_exception=False) from None
+
+
+def _stream(fn, *args):
+    try:
+        for item in fn(*args):
+            yield _wire(item)
+    except api.ApiError as exc:
+        raise gr.Error(exc.message, print_exception=False) from None
+
+
+def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
+                 label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
+                 speak: bool = True) -> api.Description:
+    """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
+    tokens, translation, timings) and its speech.
+
+    Args:
+        image: a photo of the artwork (JPEG, PNG, WebP, ...).
+        lang: the visitor's language.
+        tier: alt text (~30 words), short (~60) or long (~150).
+        audience: wording for adults or for children.
+        label_text: the museum label (title, artist, date): the only source of such facts.
+        rate: speech speed, 0.75 to 1.5.
+        detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
+        speak: also speak the text (false: text only).
+    """
+    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak)
+
+
+def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
+             label_text: str = "", detail: Detail = "auto") -> Iterator[api.TourUpdate]:
+    """Stream a description: the expected time first, then the text as it is written, then the finished text
+    with its provenance (done = true). Speak it with /speak.
+
+    Args:
+        image: a photo of the artwork.
+        lang: the visitor's language.
+        tier: alt, short or long.
+        audience: adult or child.
+        label_text: the museum label (title, artist, date).
+        detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
+    """
+    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail)
+
+
+def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
+            conversation: str = "", speak: bool = False) -> api.Description:
+    """Answer a visitor's question about the artwork, from what is visible (and the label).
+
+    Args:
+        image: the same photo as the description.
+        question: the visitor's question.
+        lang: the visitor's language.
+        audience: adult or child.
+        label_text: the museum label.
+        conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
+        speak: also speak the answer.
+    """
+    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak)
+
+
+def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
+    """Speak a text (a description, maybe corrected by the guide): an audio file and each sentence's start time.
+
+    Args:
+        text: what to say (at most 3000 characters).
+        lang: the language the text is in.
+        rate: speed, 0.75 to 1.5.
+    """
+    return _call(api.speak, text, lang, rate)
+
+
+def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en") -> api.Comparison:
+    """How vision encoders cut the picture into tokens: patch grids, PCA colours and merge groups per encoder and
+    size, and the token ledger (what each choice costs, and SmolVLM's tiles).
+
+    Args:
+        image: a photo of the artwork.
+        encoders: 1 to 4 encoder names (see /about), e.g. ["vit_small_patch14_dinov2", "mobilenetv2_100"].
+        sizes: input sizes in pixels: 224, 336 or 448.
+        lang: the language of the captions.
+    """
+    return _call(api.compare, _upload(image), encoders, sizes, lang)
+
+
+def api_similarity(image: FileData, encoders: list[str], x: float, y: float, size: int = 224,
+                   lang: Lang = "en") -> api.Similarity:
+    """How similar every token is to the token under one point of the picture, one map per encoder.
+
+    Args:
+        image: a photo of the artwork.
+        encoders: 1 to 4 encoder names.
+        x: the point's x, in pixels of the picture.
+        y: the point's y, in pixels of the picture.
+        size: input size: 224, 336 or 448.
+        lang: the language of the captions.
+    """
+    return _call(api.similarity, _upload(image), encoders, x, y, size, lang)
+
+
+def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", size: int = 224,
+                 lang: Lang = "en") -> api.Pipeline:
+    """Every step from pixels to the language model's input, with the shapes computed for this picture.
+
+    Args:
+        image: a photo of the artwork.
+        encoder: an encoder name.
+        size: input size: 224, 336 or 448.
+        lang: the language of the steps.
+    """
+    return _call(api.pipeline, _upload(image), encoder, size, lang)
+
+
+def api_about(lang: Lang = "en") -> api.About:
+    """Which narrator this server uses and why, the hardware, how long a short description takes here at each
+    detail (measured), the languages and the encoders.
+
+    Args:
+        lang: the language of the reason.
+    """
+    return _call(api.about, lang)
+
+
+def _endpoint(fn, name: str):
+    """``fn`` as ``gr.api`` reads it: annotations resolved (a stream's items for a generator), named as its
+    endpoint (an MCP client sees the tool "describe")."""
+    sig = inspect.signature(fn, eval_str=True)
+    returns = sig.return_annotation
+    if get_origin(returns) is Iterator:
+        returns = get_args(returns)[0]
+    fn.__signature__ = sig.replace(return_annotation=returns)
+    fn.__name__ = name
+    return fn
+
+
+def public_api() -> None:
+    """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names."""
+    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about):
+        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about)
+        gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)
+
+
 SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
 SET_PRESET = "(p) => { document.documentElement.dataset.vtPreset = p; }"
 TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open'); window.vtFitCard?.(); }"
@@ -121,6 +309,7 @@ TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open')
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
+    public_api()
     session = gr.State({})
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
     intro = gr.Markdown(f"# {t('app.title', L)}\n{t('app.intro', L)}")
@@ -160,7 +349,6 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     question = gr.Textbox(label=t("app.question", L), placeholder=t("app.question_hint", L),
                                           max_length=400)
                     ask_btn = gr.Button(t("app.ask", L), elem_classes="vt-big")
-            api_describe = gr.Button(visible=False)
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row():
@@ -205,34 +393,37 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     tour_outputs = [caption, status, approved, session]
     speak_io = dict(inputs=[approved, lang, rate, session], outputs=[caption, status, audio, session])
     gr.on([describe_btn.click, image.change], tour, inputs=[image, lang, tier, audience, label_text, session],
-          outputs=tour_outputs, api_name="tour", **MODEL).then(speak_approved, **speak_io, api_name="speak_after_tour")
-    image.change(lambda path, lg: ui.credit_line(path, lg), inputs=[image, lang], outputs=credit, api_name="credit")
-    speak_btn.click(speak_approved, **speak_io, api_name="speak")
-    rate.release(speak_approved, **speak_io, api_name="speak_at_rate")
+          outputs=tour_outputs, api_name="tour", **MODEL, api_visibility="private").then(
+        speak_approved, **speak_io, api_name="speak_after_tour", api_visibility="private")
+    image.change(lambda path, lg: ui.credit_line(path, lg), inputs=[image, lang], outputs=credit, api_name="credit",
+                 api_visibility="private")
+    speak_btn.click(speak_approved, **speak_io, api_name="speak", api_visibility="private")
+    rate.release(speak_approved, **speak_io, api_name="speak_at_rate", api_visibility="private")
     gr.on([ask_btn.click, question.submit], follow_up, inputs=[image, question, lang, audience, label_text, session],
-          outputs=tour_outputs, api_name="ask", **MODEL).then(speak_approved, **speak_io, api_name="speak_after_ask")
-    api_describe.click(describe_api, inputs=[image, lang, tier, audience, label_text, rate],
-                       outputs=[approved, audio, caption, status], api_name="describe", **MODEL)
-    lang.change(relabel, inputs=lang, api_name="relabel",
+          outputs=tour_outputs, api_name="ask", **MODEL, api_visibility="private").then(
+        speak_approved, **speak_io, api_name="speak_after_ask", api_visibility="private")
+    lang.change(relabel, inputs=lang, api_name="relabel", api_visibility="private",
                 outputs=[intro, image, lang, tier, audience, label_text, describe_btn, approved, speak_btn, audio,
                          rate, question, ask_btn, size, preset, card_btn])
-    lang.change(relabel_views, inputs=lang, api_name="relabel_views",
+    lang.change(relabel_views, inputs=lang, api_name="relabel_views", api_visibility="private",
                 outputs=[tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
                          sim_pictures, how_encoder, how_size, how_btn])
-    card_btn.click(None, js=TOGGLE_CARD)
-    size.change(None, inputs=size, js=SET_SIZE)
-    preset.change(None, inputs=preset, js=SET_PRESET)
+    card_btn.click(None, js=TOGGLE_CARD, api_visibility="private")
+    size.change(None, inputs=size, js=SET_SIZE, api_visibility="private")
+    preset.change(None, inputs=preset, js=SET_PRESET, api_visibility="private")
 
     compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang],
-                      outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL)
+                      outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
+                      api_visibility="private")
     tap_image.select(tapped, inputs=[compared, lang], outputs=[sim_pictures, cmp_status],
-                     api_name="similarity", **MODEL)
+                     api_name="similarity", **MODEL, api_visibility="private")
     how_btn.click(ui.pipeline_steps, inputs=[how_image, how_encoder, how_size, lang], outputs=steps,
-                  api_name="pipeline", **MODEL)
+                  api_name="pipeline", **MODEL, api_visibility="private")
     demo.load(lambda: (gr.update(choices=ui.encoder_choices()),) * 2, outputs=[encoders, how_encoder],
-              api_name="encoders")
-    demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage")
-    lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage")
+              api_name="encoders", api_visibility="private")
+    demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage", api_visibility="private")
+    lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage",
+                api_visibility="private")
 
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 
@@ -245,10 +436,12 @@ def queue_room() -> int | None:
 
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
-    return dict(max_file_size=MAX_FILE_SIZE, show_error=not PUBLIC, css_paths=[ASSETS / "app.css"],
+    return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
                 app_kwargs=http.app_kwargs(room=queue_room))
 
 
 if __name__ == "__main__":
-    demo.launch(**launch_kwargs())
+    from vlmtok.app.options import launch_options
+
+    demo.launch(**launch_kwargs(), **launch_options(OPTIONS))

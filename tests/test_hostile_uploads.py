@@ -23,6 +23,7 @@ import pytest
 
 pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image
 
 from vlmtok.bench.app import running_app
@@ -162,7 +163,8 @@ def _assert_alive(app) -> None:
 def _good_tour(client, tmp_path: Path) -> None:
     good = tmp_path / "good.png"
     good.write_bytes(_png((96, 64), GOOD_RGB))
-    text, audio, _caption, _status = client.predict(handle_file(str(good)), "en", "short", api_name="/describe")
+    result = client.predict(handle_file(str(good)), "en", "short", api_name="/describe")
+    text, audio = result["text"], result["speech"]["audio"]
     assert "teal" in text and audio and Path(audio).stat().st_size > 1000, text
 
 
@@ -177,10 +179,9 @@ def test_bad_file_gets_plain_message_and_server_lives(kind, app, client, listene
     path = tmp_path / name
     path.write_bytes(data)
     for lang in ("en", "vi"):
-        text, audio, caption, status = client.predict(handle_file(str(path)), lang, "short", api_name="/describe")
-        assert audio is None, (kind, text)
-        _assert_plain(text, caption, status)
-        assert "Offline description" not in text and "Mô tả ngoại tuyến" not in text
+        with pytest.raises(AppError) as refused:      # the caller's mistake: an error with a plain message
+            client.predict(handle_file(str(path)), lang, "short", api_name="/describe")
+        _assert_plain(str(refused.value))
     _assert_alive(app)
     _good_tour(client, tmp_path)                 # a good picture right after is described normally
 
@@ -190,10 +191,15 @@ def test_odd_but_valid_files(kind, app, client, tmp_path):
     name, data = odd_but_valid()[kind]
     path = tmp_path / name
     path.write_bytes(data)
-    text, audio, caption, status = client.predict(handle_file(str(path)), "en", "short", api_name="/describe")
-    _assert_plain(text, caption, status)
-    if kind != "truncated_jpeg":                 # real pictures: described, with audio
-        assert text.startswith("Offline description") and audio, text
+    try:
+        result = client.predict(handle_file(str(path)), "en", "short", api_name="/describe")
+    except AppError as refused:                  # a truncated JPEG may be refused, in plain words
+        assert kind == "truncated_jpeg", (kind, refused)
+        _assert_plain(str(refused))
+    else:
+        _assert_plain(result["text"], result["narration"]["label"])
+        if kind != "truncated_jpeg":             # real pictures: described, with audio
+            assert result["text"].startswith("Offline description") and result["speech"]["audio"], result
     _assert_alive(app)
     _good_tour(client, tmp_path)
 
@@ -207,9 +213,11 @@ def test_raw_http_never_5xx(app, raw, listener):
             continue
         fd = {"path": up.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}}
         out = raw.call("describe", describe_data(fd), timeout_s=60)
-        assert out["http"] == 200 and out["success"], (kind, out)     # a plain message, not a server error
-        text, _audio, caption, status = out["output"]["data"]
-        _assert_plain(text, caption, status)
+        assert out["http"] == 200, (kind, out)                        # a plain message, not a server error
+        if out["success"]:
+            _assert_plain(out["output"]["data"][0]["text"])
+        else:
+            _assert_plain(out["output"]["error"])
     _assert_alive(app)
 
 
@@ -230,7 +238,8 @@ def test_svg_external_references_are_never_fetched(listener, client, raw, tmp_pa
     url, hits = listener
     svg = tmp_path / "drawing.svg"
     svg.write_bytes(_svg(url))
-    client.predict(handle_file(str(svg)), "en", "short", api_name="/describe")
+    with pytest.raises(AppError):                 # refused in plain words, never fetched
+        client.predict(handle_file(str(svg)), "en", "short", api_name="/describe")
     up = raw.upload(_svg(url), "drawing.svg")
     raw.http.get(raw.file_url(up.json()[0]))     # even fetching the stored file must not make the server fetch
     raw.call("describe", describe_data({"path": up.json()[0], "orig_name": "d.svg",
@@ -263,9 +272,10 @@ def test_hostile_file_names_are_harmless(name, app, raw):
     out = raw.call("describe", describe_data({"path": str(stored), "orig_name": name,
                                               "meta": {"_type": "gradio.FileData"}}))
     assert out["success"], out
-    text, _audio, caption, status = out["output"]["data"]
+    result = out["output"]["data"][0]
+    text = result["text"]
     assert "teal" in text
-    for part in (text, caption, status):
+    for part in (text, result["narration"]["label"]):
         assert "<script" not in part and "onerror" not in part
     _assert_alive(app)
 

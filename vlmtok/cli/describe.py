@@ -1,5 +1,6 @@
 """``python -m vlmtok describe IMAGE [--lang en|vi] [--tier alt|short|long] [--audience adult|child]
-[--label TEXT] [--narrator auto|smolvlm|offline] [--ask "..."]``: print a narration of an artwork.
+[--label TEXT] [--narrator auto|smolvlm|openai|offline] [--base-url URL --model NAME] [--ask "..."]``: print a
+narration of an artwork. ``--base-url`` (with ``--narrator openai``, implied) asks a served model.
 
 The first line names the narrator and why it was chosen; the text follows as it is written; a notice (for
 example "shown in English") comes last. Bad input prints a plain message and exits with 2.
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 TIERS = ("alt", "short", "long")          # as vlmtok.narrate.base.TIERS (not imported: keeps --help instant)
 AUDIENCES = ("adult", "child")
-NARRATOR_NAMES = ("auto", "smolvlm", "offline")
+NARRATOR_NAMES = ("auto", "smolvlm", "openai", "offline")
 DETAILS = ("auto", "low", "normal", "high")
 
 
@@ -28,8 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audience", default="adult", choices=AUDIENCES, help="wording for adults or children")
     parser.add_argument("--label", help="the museum label (title, artist, date): the only source of such facts")
     parser.add_argument("--narrator", default="auto", choices=NARRATOR_NAMES,
-                        help="auto: SmolVLM when available, else the offline narrator (colours and layout)")
-    parser.add_argument("--model", help="SmolVLM checkpoint id or alias (default: SmolVLM-256M-Instruct)")
+                        help="auto: a served model when one is set and answers, else SmolVLM when available, else "
+                             "the offline narrator (colours and layout); openai: a served model (--base-url)")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="an OpenAI-compatible server, up to /v1 (vLLM: http://gpu-box:8000/v1); implies "
+                             "--narrator openai (default: VLMTOK_OPENAI_BASE_URL)")
+    parser.add_argument("--model", help="SmolVLM checkpoint id or alias (default: SmolVLM-256M-Instruct); with "
+                                        "--narrator openai, the model name on the server")
     parser.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tile budget")
     parser.add_argument("--ask", help="a question about the artwork, answered instead of a description")
     parser.add_argument("--speak", metavar="AUDIO", help="also speak the text into this file (gTTS, else offline)")
@@ -45,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
     except ImageInputError as err:
         print(err.user_message_for(args.lang), file=sys.stderr)
         return 2
-    kw = {"model_id": args.model} if args.model and args.narrator != "offline" else {}
-    narrator, reason = get_narrator(args.narrator, lang=args.lang, **kw)
+    name = "openai" if args.base_url and args.narrator == "auto" else args.narrator
+    kw = {"model_id": args.model} if args.model and name != "offline" else {}
+    if name == "openai" and args.base_url:
+        kw["base_url"] = args.base_url
+    narrator, reason = get_narrator(name, lang=args.lang, **kw)
     print(t("cli.describe_header", args.lang, name=narrator.name, reason=reason), flush=True)
     request = NarrationRequest(lang=args.lang, tier=args.tier, audience=args.audience, label_text=args.label,
                                question=args.ask, detail=args.detail)

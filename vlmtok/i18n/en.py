@@ -368,4 +368,26 @@ MESSAGES: dict[str, str] = {
     "images.unsupported_format.heic": "This is a HEIC photo, which cannot be opened here. Please share it as JPEG and try again.",
     "images.unsupported_format.avif": "This is an AVIF picture, which cannot be opened here. Please share it as JPEG and try "
                          "again.",
+
+    # --- served narrator (vlmtok.narrate.openai)
+    "narrate.openai.label": "AI description, served by {model} at {server}; the picture was sent as pixels",
+    "narrate.openai.down": "The narration server at {server} could not be reached, so the offline description "
+                           "answers instead.",
+    "narrate.openai.slow": "The narration server at {server} did not answer in time, so the offline description "
+                           "answers instead.",
+    "narrate.openai.garbage": "The narration server at {server} sent an answer that could not be read, so the "
+                              "offline description answers instead.",
+
+    # --- expected time before a narration starts (vlmtok.app.eta)
+    "eta.expected": "Expected time on this hardware: about {seconds} s ({detail} detail, measured).",
+    "eta.first": "First {detail}-detail description on this hardware: it is being timed now.",
+    "eta.detail_low": "low",
+    "eta.detail_normal": "normal",
+    "eta.detail_high": "high",
+
+    # --- the public API (vlmtok.app.api)
+    "api.bad_choice": "{name} must be one of: {choices}.",
+    "api.bad_point": "The point ({x}, {y}) is outside the picture ({width} x {height} pixels).",
+    "api.unknown_encoder": "Unknown encoder {name}. Known encoders: {known}.",
+    "api.too_many_encoders": "Choose between 1 and {n} encoders.",
 }

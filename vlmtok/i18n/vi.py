@@ -363,4 +363,25 @@ MESSAGES: dict[str, str] = {
                                 "dạng JPEG rồi tải lên.",
     "images.unsupported_format.heic": "Đây là ảnh HEIC, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
     "images.unsupported_format.avif": "Đây là ảnh AVIF, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
+
+    # --- served narrator (vlmtok.narrate.openai)
+    "narrate.openai.label": "Mô tả do AI viết, {model} chạy trên máy chủ {server}; bức ảnh được gửi đi dưới dạng "
+                            "điểm ảnh",
+    "narrate.openai.down": "Không kết nối được máy chủ mô tả {server}, nên dùng mô tả ngoại tuyến thay thế.",
+    "narrate.openai.slow": "Máy chủ mô tả {server} không trả lời kịp, nên dùng mô tả ngoại tuyến thay thế.",
+    "narrate.openai.garbage": "Máy chủ mô tả {server} gửi câu trả lời không đọc được, nên dùng mô tả ngoại tuyến "
+                              "thay thế.",
+
+    # --- expected time before a narration starts (vlmtok.app.eta)
+    "eta.expected": "Thời gian dự kiến trên máy này: khoảng {seconds} giây (độ chi tiết {detail}, đã đo).",
+    "eta.first": "Lần mô tả đầu tiên với độ chi tiết {detail} trên máy này: đang đo thời gian.",
+    "eta.detail_low": "thấp",
+    "eta.detail_normal": "vừa",
+    "eta.detail_high": "cao",
+
+    # --- the public API (vlmtok.app.api)
+    "api.bad_choice": "{name} phải là một trong: {choices}.",
+    "api.bad_point": "Điểm ({x}, {y}) nằm ngoài bức ảnh ({width} x {height} điểm ảnh).",
+    "api.unknown_encoder": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
+    "api.too_many_encoders": "Hãy chọn từ 1 đến {n} bộ mã hoá.",
 }

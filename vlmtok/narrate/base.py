@@ -38,10 +38,10 @@ class Narration:
     text: str
     language: str
     tier: str
-    narrator: str                          # registry name: "smolvlm", "offline"
+    narrator: str                          # registry name: "smolvlm", "openai", "offline"
     narrator_label: str                    # stated first in the UI, in ``language``: "AI description, SmolVLM-256M"
     model_id: str | None                   # e.g. "HuggingFaceTB/SmolVLM-256M-Instruct"; None for the offline narrator
-    weights_source: str                    # "hub", "local-cache", "offline-pack", "random", "none"
+    weights_source: str                    # "hub", "local-cache", "offline-pack", "random", "served", "none"
     machine_translated: bool = False
     audience: str = "adult"
     question: str | None = None

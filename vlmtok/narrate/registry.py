@@ -34,8 +34,9 @@ class NarratorEntry:
     """One registered backend.
 
     ``builder(**options)`` makes the narrator; ``available(**options)`` says ``(ok, why)`` without loading anything
-    big (None: always available). Either may be a ``"module:attribute"`` string. ``priority``: "auto" tries higher
-    first. ``label``: the display name reasons are worded with ("SmolVLM").
+    big (None: always available; ``(False, "")``: not set up here, so "auto" passes it by without a reason).
+    Either may be a ``"module:attribute"`` string. ``priority``: "auto" tries higher first. ``label``: the display
+    name reasons are worded with ("SmolVLM").
     """
 
     name: str
@@ -106,8 +107,8 @@ def _start(entry: NarratorEntry, lang: str, **kw: Any) -> tuple[Narrator | None,
     ok, why = _check(entry, **kw)
     if ok is None:
         return None, t("narrate.reason.no_module", lang, name=name)
-    if not ok:
-        return None, t("narrate.reason.unavailable", lang, name=name, why=why)
+    if not ok:  # a check with no reason says "not set up here" (no server address): auto passes it by silently
+        return None, t("narrate.reason.unavailable", lang, name=name, why=why) if why else ""
     try:
         narrator = _create(entry.name, **kw)
         warm_up = getattr(narrator, "warm_up", None)
@@ -127,7 +128,8 @@ def _auto(lang: str, **kw: Any) -> tuple[Narrator, str]:
         narrator, reason = _start(entry, lang, **kw)
         if narrator is not None:
             return narrator, reason
-        reasons.append(reason)
+        if reason:
+            reasons.append(reason)
     if len(reasons) > 1:
         log.info("no narrator backend is available: %s", "; ".join(reasons))
     return _create(FALLBACK), reasons[0] if reasons else t("narrate.reason.no_backend", lang)
