@@ -352,4 +352,13 @@ MESSAGES: dict[str, str] = {
     "cli.tokens_count": "Choose between 1 and 4 encoders.",
     "cli.tokens_unknown": "Unknown encoder {name}. Known encoders: {known}.",
     "cli.tokens_merge": "The merge ratio must be at least 0 and below 1, for example 0.5.",
+
+    # --- smolvlm on a shared GPU (vlmtok.smolvlm.zerogpu)
+    "smolvlm.gpu.quota": "Free GPU time is used up for now. Please try again later.",
+    "smolvlm.gpu.quota_wait": "Free GPU time is used up for now. Please try again in {wait}.",
+    "smolvlm.gpu.busy": "No GPU is free right now. Please try again in a minute.",
+    "smolvlm.wait.under_minute": "less than a minute",
+    "smolvlm.wait.minute": "about a minute",
+    "smolvlm.wait.minutes": "about {n} minutes",
+    "smolvlm.wait.hours": "about {n} hours",
 }

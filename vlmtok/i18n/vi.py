@@ -349,4 +349,13 @@ MESSAGES: dict[str, str] = {
     "cli.tokens_count": "Hãy chọn từ 1 đến 4 bộ mã hoá.",
     "cli.tokens_unknown": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
     "cli.tokens_merge": "Tỉ lệ gộp phải từ 0 đến dưới 1, ví dụ 0.5.",
+
+    # --- smolvlm on a shared GPU (vlmtok.smolvlm.zerogpu)
+    "smolvlm.gpu.quota": "Thời gian dùng GPU miễn phí đã hết. Vui lòng thử lại sau.",
+    "smolvlm.gpu.quota_wait": "Thời gian dùng GPU miễn phí đã hết. Vui lòng thử lại sau {wait}.",
+    "smolvlm.gpu.busy": "Hiện không có GPU nào rảnh. Vui lòng thử lại sau một phút.",
+    "smolvlm.wait.under_minute": "chưa đầy một phút",
+    "smolvlm.wait.minute": "khoảng một phút",
+    "smolvlm.wait.minutes": "khoảng {n} phút",
+    "smolvlm.wait.hours": "khoảng {n} giờ",
 }
