@@ -20,13 +20,15 @@ log = logging.getLogger(__name__)
 
 def linear_bytes(module: torch.nn.Module) -> int:
     """Bytes of the weights of ``module``'s linear layers (float or int8 packed)."""
+    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
+
     total = 0
     for m in module.modules():
-        if isinstance(m, torch.nn.Linear):
-            total += m.weight.numel() * m.weight.element_size()
-        elif hasattr(m, "_packed_params"):                 # a dynamically quantised Linear
+        if isinstance(m, Int8Linear):
             w = m.weight()
             total += w.numel() * w.element_size()
+        elif isinstance(m, torch.nn.Linear):
+            total += m.weight.numel() * m.weight.element_size()
     return total
 
 
@@ -37,12 +39,15 @@ def is_int8(model: torch.nn.Module) -> bool:
 def quantize_language_model(model: torch.nn.Module) -> dict[str, float]:
     """Quantise the language model's linear layers and the head of ``model`` to int8, in place (once).
 
-    Returns ``{"before_mb", "after_mb"}`` of those layers. CPU only: on another device nothing changes.
+    Returns ``{"before_mb", "after_mb"}`` of those layers. For a float32 model on the CPU only: any other is left
+    as it is (and ``{}`` returned).
     """
     if is_int8(model):
         return {}
-    if next(model.parameters()).device.type != "cpu":
-        log.warning("int8 weights are for the CPU; the model stays as it is on %s", next(model.parameters()).device)
+    first = next(model.parameters())
+    if first.device.type != "cpu" or first.dtype != torch.float32:
+        log.warning("int8 weights are for a float32 model on the CPU; the model stays as it is (%s, %s)",
+                    first.device, first.dtype)
         return {}
     from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
 
