@@ -5,6 +5,11 @@ Run ``python app.py`` and open the address it prints. Layout and wiring only: ev
 """
 from __future__ import annotations
 
+try:  # ZeroGPU: `spaces` must be imported before anything initialises CUDA (elsewhere it changes nothing)
+    import spaces  # noqa: F401
+except ImportError:
+    pass
+
 import tempfile
 from pathlib import Path
 
@@ -22,6 +27,11 @@ QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
+
+if settings.zero_gpu():  # ZeroGPU's pattern: SmolVLM loads at start-up and moves to cuda here, at module level
+    from vlmtok.narrate.smolvlm import preload
+
+    preload()
 
 
 class ArtworkImage(gr.Image):

@@ -75,6 +75,24 @@ def available(model_id: str | None = None, **_: Any) -> tuple[bool, str]:
     return smolvlm_available(model_id) if model_id else smolvlm_available()
 
 
+def preload() -> SmolVLMNarrator | None:
+    """On a ZeroGPU Space, load SmolVLM now (``app.py`` calls this at module level, ZeroGPU's pattern: the weights
+    load on the CPU at start-up and are moved to ``cuda`` there, before any GPU worker forks) and register it for
+    the GPU job. Anywhere else it does nothing: models load on first use. A model that cannot load is logged and
+    left to ``get_narrator("auto")``'s fallback."""
+    if not zerogpu.on_zero_gpu():
+        return None
+    from vlmtok.narrate import get_narrator
+
+    narrator, _ = get_narrator("smolvlm")
+    try:
+        narrator.warm_up()
+    except Exception:  # noqa: BLE001 - the app still starts; "auto" falls back to the offline narrator
+        log.exception("SmolVLM could not be loaded at start-up on ZeroGPU")
+        return None
+    return narrator
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Prompt text
 
