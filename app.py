@@ -7,6 +7,11 @@ from it.
 """
 from __future__ import annotations
 
+try:  # ZeroGPU: `spaces` must be imported before anything initialises CUDA (elsewhere it changes nothing)
+    import spaces  # noqa: F401
+except ImportError:
+    pass
+
 import inspect
 import tempfile
 from collections.abc import Iterator
@@ -35,6 +40,11 @@ QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
+
+if settings.zero_gpu():  # ZeroGPU's pattern: SmolVLM loads at start-up and moves to cuda here, at module level
+    from vlmtok.narrate.smolvlm import preload
+
+    preload()
 
 
 class ArtworkImage(gr.Image):

@@ -390,4 +390,13 @@ MESSAGES: dict[str, str] = {
     "api.bad_point": "The point ({x}, {y}) is outside the picture ({width} x {height} pixels).",
     "api.unknown_encoder": "Unknown encoder {name}. Known encoders: {known}.",
     "api.too_many_encoders": "Choose between 1 and {n} encoders.",
+
+    # --- smolvlm on a shared GPU (vlmtok.smolvlm.zerogpu)
+    "smolvlm.gpu.quota": "Free GPU time is used up for now. Please try again later.",
+    "smolvlm.gpu.quota_wait": "Free GPU time is used up for now. Please try again in {wait}.",
+    "smolvlm.gpu.busy": "No GPU is free right now. Please try again in a minute.",
+    "smolvlm.wait.under_minute": "less than a minute",
+    "smolvlm.wait.minute": "about a minute",
+    "smolvlm.wait.minutes": "about {n} minutes",
+    "smolvlm.wait.hours": "about {n} hours",
 }

@@ -384,4 +384,13 @@ MESSAGES: dict[str, str] = {
     "api.bad_point": "Điểm ({x}, {y}) nằm ngoài bức ảnh ({width} x {height} điểm ảnh).",
     "api.unknown_encoder": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
     "api.too_many_encoders": "Hãy chọn từ 1 đến {n} bộ mã hoá.",
+
+    # --- smolvlm on a shared GPU (vlmtok.smolvlm.zerogpu)
+    "smolvlm.gpu.quota": "Thời gian dùng GPU miễn phí đã hết. Vui lòng thử lại sau.",
+    "smolvlm.gpu.quota_wait": "Thời gian dùng GPU miễn phí đã hết. Vui lòng thử lại sau {wait}.",
+    "smolvlm.gpu.busy": "Hiện không có GPU nào rảnh. Vui lòng thử lại sau một phút.",
+    "smolvlm.wait.under_minute": "chưa đầy một phút",
+    "smolvlm.wait.minute": "khoảng một phút",
+    "smolvlm.wait.minutes": "khoảng {n} phút",
+    "smolvlm.wait.hours": "khoảng {n} giờ",
 }
