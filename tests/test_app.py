@@ -76,13 +76,16 @@ def test_compare_returns_pictures(client):
     for item in pictures:
         path = Path(item["image"] if isinstance(item["image"], str) else item["image"]["path"])
         assert path.stat().st_size > 1000
-    assert "|" in ledger and "49" in ledger          # 7 x 7 cells of a stride-32 CNN at 224 px
+    assert "<table>" in ledger and "49 tokens" in ledger          # 7 x 7 cells of a stride-32 CNN at 224 px
     assert artwork and Path(artwork).is_file()
 
 
 @pytest.mark.slow
 def test_pipeline_shows_real_shapes(client):
-    steps = client.predict(handle_file(str(EXAMPLE)), "vit_small_patch14_dinov2", "224", "en", api_name="/pipeline")
-    assert "16 x 16 = **256**" in steps and "[1, 3, 224, 224]" in steps
-    assert "[258, 576]" in steps                      # <IMG_TOKEN> + 256 + <IMG_END> in d_llm = 576
-    assert "1024 patches" in steps and "64 tokens" in steps
+    steps, status = client.predict(handle_file(str(EXAMPLE)), "vit_small_patch14_dinov2", "224", "en",
+                                   api_name="/pipeline")
+    assert "16 × 16 = 256" in steps and "[1, 3, 224, 224]" in steps
+    assert "[256, 384] → [256, 576]" in steps          # the projector to d_llm = 576
+    assert steps.count("<img ") == 7 and "How it works is ready" in status
+    steps, _ = client.predict(handle_file(str(EXAMPLE)), "smolvlm-256m", "224", "en", api_name="/pipeline")
+    assert "1024 patches" in steps and "64 tokens per image" in steps
