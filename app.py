@@ -1,7 +1,8 @@
 """vlmtok: describe an artwork in large text and speech, and see how vision encoders tokenise it.
 
 Run ``python app.py`` and open the address it prints. Layout and wiring only: every callback is a thin call into
-``vlmtok.app.callbacks``, which returns plain values; models load on first use, not at import.
+``vlmtok.app.callbacks`` (the Tour) or ``vlmtok.app.compare`` (Compare, How it works), which return plain values;
+models load on first use, not at import.
 """
 from __future__ import annotations
 
@@ -257,7 +258,8 @@ def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the speech cache the audio is served from."""
     from vlmtok.paths import cache_dir
 
-    return dict(max_file_size=MAX_FILE_SIZE, show_error=not PUBLIC, css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
+    return dict(max_file_size=MAX_FILE_SIZE, show_error=not PUBLIC,
+                css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=[str(cache_dir("speech")), str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")])
 
 

@@ -184,7 +184,7 @@ def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int
         image, runs = _runs(image_path, names, sizes, lang, progress)
         _step(progress, 0.85, t("app.comparing", lang))
         pictures = [pic for run in runs for pic in pictures_for(run, image, lang)]
-        ledger = ledger_html(Comparison(runs, image.size, "").ledger(), runs, lang)
+        ledger = ledger_html(Comparison(runs, image.size, "").ledger(), lang)
         return CompareResult(pictures, ledger, status_html(f"{t('app.compared', lang)} {notice}".strip()),
                              artwork=image)
     except Exception as exc:
@@ -274,7 +274,7 @@ def _ms(ms: float | None) -> str:
     return f"{ms:.0f}" if ms >= 10 else f"{ms:.1f}"
 
 
-def ledger_html(ledger, runs=(), lang: str = "en") -> str:
+def ledger_html(ledger, lang: str = "en") -> str:
     """The token ledger (``vlmtok.ledger.Ledger``) as an HTML table, SmolVLM's cost and the words explained below.
 
     Each cell carries its column's name (``data-label``) so that on a phone each row reads as a card.
@@ -346,25 +346,22 @@ def _fusion_pictures(runs, point, size, lang: str) -> list[tuple[Any, str]]:
 
 def _lens_html(runs, point, size, lang: str) -> str:
     """SmolVLM's image token under the tap, and its nearest words in the language model's input embeddings."""
+    run = next((r for r in runs if r.family == "vlm"), None)
+    if run is None:
+        return ""
+    from vlmtok.encoders import create_encoder
+    from vlmtok.smolvlm.lens import nearest_words
     from vlmtok.visualize import tap_to_cell
 
-    for run in runs:
-        vt = run.scales[0]
-        if run.family != "vlm":
-            continue
-        from vlmtok.encoders import create_encoder
-        from vlmtok.smolvlm.lens import nearest_words
-
-        enc = create_encoder(run.name)
-        cell = tap_to_cell(vt, point, size)
-        index = cell[0] * vt.grid[1] + cell[1] + (vt.num_tokens - vt.grid[0] * vt.grid[1])  # the global view's
-        words = nearest_words(enc.loaded, vt.tokens[index:index + 1], k=8)[0]
-        items = "".join(f"<li><code>{html.escape(w)}</code> <span>{c:.2f}</span></li>" for w, c in words)
-        warning = "" if vt.meaningful else f'<p class="vt-lens-warning">{html.escape(t("compare.lens_random", lang))}</p>'
-        title = t("compare.lens_title", lang, name=plain_name(run.name), row=cell[0] + 1, col=cell[1] + 1)
-        return (f'<div class="vt-lens" lang="{lang}"><h3>{html.escape(title)}</h3>{warning}'
-                f'<p>{html.escape(t("compare.lens_how", lang))}</p><ol class="vt-lens-words">{items}</ol></div>')
-    return ""
+    vt = run.scales[0]
+    cell = tap_to_cell(vt, point, size)
+    index = vt.num_tokens - vt.grid[0] * vt.grid[1] + cell[0] * vt.grid[1] + cell[1]   # in the global view
+    words = nearest_words(create_encoder(run.name).loaded, vt.tokens[index:index + 1], k=8)[0]
+    items = "".join(f"<li><code>{html.escape(w)}</code> <span>{c:.2f}</span></li>" for w, c in words)
+    warning = "" if vt.meaningful else f'<p class="vt-lens-warning">{html.escape(t("compare.lens_random", lang))}</p>'
+    title = t("compare.lens_title", lang, name=plain_name(run.name), row=cell[0] + 1, col=cell[1] + 1)
+    return (f'<div class="vt-lens" lang="{lang}"><h3>{html.escape(title)}</h3>{warning}'
+            f'<p>{html.escape(t("compare.lens_how", lang))}</p><ol class="vt-lens-words">{items}</ol></div>')
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -427,9 +424,9 @@ def steps_html(steps, title: str, lang: str = "en") -> str:
     items = []
     for i, s in enumerate(steps, 1):
         heading = html.escape(t("how.step_heading", lang, i=i, title=s.title))
-        items.append(f'<li><h3>{heading}</h3><p class="vt-plain">{html.escape(s.plain)}</p>'
-                     f'<p class="vt-symbols"><span>{html.escape(t("how.symbols_label", lang))}</span> '
-                     f'<code>{html.escape(s.symbols)}</code></p>'
+        items.append(f'<li><h3>{heading}</h3><div class="vt-plain">{html.escape(s.plain)}</div>'
+                     f'<div class="vt-symbols"><span>{html.escape(t("how.symbols_label", lang))}</span> '
+                     f'<code>{html.escape(s.symbols)}</code></div>'
                      f'<img src="{_png_data_uri(s.picture)}" alt="{html.escape(s.alt)}" width="{s.picture.width}" '
                      f'height="{s.picture.height}"></li>')
     return f'<div class="vt-how" lang="{lang}"><h2>{html.escape(title)}</h2><ol>{"".join(items)}</ol></div>'
