@@ -57,16 +57,19 @@ def test_broken_upload_gets_a_plain_message(client, tmp_path):
 def test_tour_streams_and_escapes_markup(client):
     job = client.submit(handle_file(str(EXAMPLE)), "en", "short", "adult", "<b>Label</b>", api_name="/tour")
     updates = list(job)
-    caption, status, text = job.result()          # the session state stays on the server
+    thread, status, text = job.result()           # the session state stays on the server
     assert any("Describing" in u[1] for u in updates) and len(updates) >= 2
-    assert "Description ready" in status and text.startswith("Offline description")
-    assert "<b>" not in caption and 'aria-busy="false"' in caption
+    assert "Description ready" in status and 'class="vt-byline"' in thread and "Offline description" in thread
+    assert text and not text.startswith("Offline description")   # the edit box holds the words, not the byline
+    assert "<b>" not in thread and "&lt;b&gt;" in thread and 'aria-busy="false"' in thread
+    assert "gradio_api/file=" in thread                          # its audio, ready to play
 
 
 def test_follow_up_question(client):
-    caption, status, text = client.predict(handle_file(str(EXAMPLE)), "what colour is the sky?", "en", "adult", "",
-                                           api_name="/ask")
-    assert text.strip() and "Answer ready" in status
+    thread, status, text, box = client.predict(handle_file(str(EXAMPLE)), "what colour is the sky?", "en", "adult",
+                                               "", api_name="/ask")
+    assert text.strip() and "Answer ready" in status and "what colour is the sky?" in thread
+    assert box == ""                                             # answered: the question box is ready for the next
 
 
 def test_compare_returns_pictures(client):

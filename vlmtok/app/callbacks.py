@@ -433,13 +433,13 @@ def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None
     """Before a description joins the model queue: ``(view, go)``.
 
     ``reason``: "picture" (a new picture: a new conversation; a cleared picture clears it quietly), "describe"
-    (the Describe button), "options" (language, length or audience changed: describe again only when the picture
-    has a description). A full queue, or no picture, gives a spoken message and ``go`` False. ``view`` is None
+    (the Describe button), "options" (language, length or audience changed: describe again, so what is on screen
+    is redrawn in them, only when something is on screen). A full queue, or no picture, gives a spoken message and ``go`` False. ``view`` is None
     when nothing on the page changes.
     """
     lang = normalize_lang(lang)
     session = tour_session(session)
-    if reason == "options" and not (image_path and tour.latest(session["thread"], ("description",))):
+    if reason == "options" and not (image_path and session["thread"]):   # nothing on screen to redo
         return None, False
     if not image_path:
         if reason == "picture":

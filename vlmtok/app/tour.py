@@ -160,7 +160,7 @@ def _turn_html(item: dict[str, Any], ui_lang: str) -> str:
     question = ""
     if kind == "answer" and item.get("question"):
         question = (f'<p class="vt-question" lang="{ui_lang}"><span class="vt-who">'
-                    f'{html.escape(t("tour.question", ui_lang))}</span> '
+                    f'{html.escape(t("tour.question", ui_lang))}</span>'
                     f'<span lang="{normalize_lang(item.get("question_lang") or ui_lang)}">'
                     f'{html.escape(item["question"])}</span></p>')
     byline = f'<p class="vt-byline">{_spans(head, 0)}</p>' if head else ""

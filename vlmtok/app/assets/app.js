@@ -206,6 +206,13 @@
     if (tooLarge(e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0])) { e.stopImmediatePropagation(); e.preventDefault(); }
   }, true);
 
+  document.addEventListener('error', (e) => {                // a file that is no picture shows no broken icon
+    if (e.target instanceof HTMLImageElement && e.target.closest('#vt-image')) e.target.classList.add('vt-broken');
+  }, true);
+  document.addEventListener('load', (e) => {
+    if (e.target instanceof HTMLImageElement) e.target.classList.remove('vt-broken');
+  }, true);
+
   // ----- keep the page in step with what the server drew ---------------------------------------------------------
   let lastReady = null;
   function onThread() {
