@@ -161,6 +161,7 @@
 
   // ----- the strip's buttons and the thread's Replay buttons (re-drawn by the server: delegated) ---------------
   document.addEventListener('click', (e) => {
+    if (e.target.closest && e.target.closest('.label-wrap')) setTimeout(repair, 0);
     const button = e.target.closest && e.target.closest('[data-vt-action]');
     if (!button) return;
     const action = button.dataset.vtAction;
@@ -281,6 +282,10 @@
       const words = (b.innerText || '').trim();
       if (words && b.getAttribute('aria-label') !== words && b.querySelector('[data-testid="upload-text"]')) b.setAttribute('aria-label', words);
     });
+    $$('.gr-accordion > button.label-wrap').forEach((b) => {   // a disclosure says whether it is open (4.1.2)
+      const open = String(b.classList.contains('open'));
+      if (b.getAttribute('aria-expanded') !== open) b.setAttribute('aria-expanded', open);
+    });
     const strip = $('#vt-strip .vt-strip');
     const lang = strip && strip.getAttribute('lang');
     if (lang && html.lang !== lang) html.lang = lang;                        // screen readers switch voice (3.1.1)
@@ -295,9 +300,10 @@
     const panel = $('#vt-options');
     if (!panel || panel.dataset.vtWatched) return;
     panel.dataset.vtWatched = '1';
-    const header = $('button', panel);
-    if (header && store.get('options', 'closed') === 'open' && header.getAttribute('aria-expanded') !== 'true') header.click();
-    if (header) header.addEventListener('click', () => setTimeout(() => store.set('options', header.getAttribute('aria-expanded') === 'true' ? 'open' : 'closed'), 0));
+    const header = $('button.label-wrap', panel);
+    if (!header) return;
+    if (store.get('options', 'closed') === 'open' && !header.classList.contains('open')) header.click();
+    header.addEventListener('click', () => setTimeout(() => store.set('options', header.classList.contains('open') ? 'open' : 'closed'), 0));
   }
 
   // The conversation box fills the first screen down to the question row (a phone scrolls the page instead).
