@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from test_browser import ARTIFACTS, CHROMIUM_ARGS, WCAG_TAGS, _axe_js, _chromium
+from test_browser import ARTIFACTS, CHROMIUM_ARGS, WCAG_TAGS, _axe_js, _choose_language, _chromium
 
 pytestmark = pytest.mark.browser
 
@@ -182,7 +182,8 @@ def test_the_comparison_reads_in_vietnamese(browser, app_url):
     page = browser.new_page(viewport={"width": 768, "height": 1300})
     try:
         page.goto(app_url)
-        page.get_by_label("Tiếng Việt").check()
+        page.wait_for_function("document.getElementById('vt-audio-el') && document.documentElement.lang")
+        _choose_language(page, "vi")                                   # in the options panel, as a teacher does
         page.get_by_role("tab", name="So sánh bộ mã hoá").wait_for(timeout=30_000)
         page.get_by_role("tab", name="So sánh bộ mã hoá").click()
         panel = page.get_by_role("tabpanel")

@@ -180,9 +180,10 @@ def _tour(url: str, folder: Path, rgb=(0, 128, 128)) -> tuple[str, str]:
     picture = folder / f"p{rgb[0]}-{rgb[1]}-{rgb[2]}.png"
     Image.new("RGB", (96, 64), rgb).save(picture)
     client = Client(url, verbose=False, download_files=str(folder / "dl"))
-    text, audio, _caption, status = client.predict(handle_file(str(picture)), "en", "short", api_name="/describe")
-    assert text.startswith("Offline description") and audio and Path(audio).stat().st_size > 1000, (text, status)
-    return text, client.predict("en", api_name="/storage")
+    result = client.predict(handle_file(str(picture)), "en", "short", api_name="/describe")
+    text, speech = result["text"], result["speech"]
+    assert text.startswith("Offline description") and speech and Path(speech["audio"]).stat().st_size > 1000, result
+    return text, client.predict("en", api_name="/about")["storage"]
 
 
 def _started(env: dict[str, str], root: Path):

@@ -154,6 +154,7 @@ class About(TypedDict):
     languages: list[str]
     encoders: list[str]
     offline: bool
+    storage: str                          # the page's storage note when caches are not where asked; "" when well
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -484,6 +485,7 @@ def about(lang: str = "en") -> About:
 
     def step() -> About:
         from vlmtok.app import eta
+        from vlmtok.app.http import storage_notice
         from vlmtok.encoders import encoder_specs
         from vlmtok.hub import hub_offline_forced
         from vlmtok.narrate import NarrationRequest, get_narrator
@@ -496,7 +498,7 @@ def about(lang: str = "en") -> About:
         return About(narrator=chosen.name, reason=reason, model_id=getattr(chosen, "model_id", None),
                      server=getattr(chosen, "server", None), hardware=eta.where(chosen), expected_s=times,
                      languages=list(LANGUAGES), encoders=[s.name for s in encoder_specs()],
-                     offline=hub_offline_forced())
+                     offline=hub_offline_forced(), storage=storage_notice(lang))
 
     return _guarded(step, lang)
 
