@@ -8,7 +8,6 @@ from it.
 from __future__ import annotations
 
 import inspect
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, get_args, get_origin
@@ -24,6 +23,7 @@ from gradio import FileData
 from vlmtok import settings
 from vlmtok.app import api
 from vlmtok.app import callbacks as ui
+from vlmtok.app import http
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices
 from vlmtok.i18n import t
 
@@ -39,12 +39,15 @@ MODEL = dict(concurrency_id="model")  # every event that runs a model shares one
 class ArtworkImage(gr.Image):
     """An image input that hands the uploaded file to ``vlmtok.images.load_image`` unopened.
 
-    Gradio's own preprocessing would open every upload with Pillow (any format, no pixel cap) and fail with a
-    technical error on a broken file; the safe loader refuses it with a plain message instead.
+    Gradio's own preprocessing would open every upload with Pillow in the server (any format, no pixel cap) and fail
+    with a technical error on a broken file; the safe loader decodes it in its worker and refuses it plainly instead.
+    A picture sent inline (a ``data:`` URL) is written to a file unopened, for the same loader.
     """
 
     def preprocess(self, payload):
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+        if payload is not None and (payload.url or "").startswith("data:"):
+            return http.save_data_url(payload.url, self.GRADIO_CACHE)
+        if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)
 
@@ -269,7 +272,7 @@ def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", siz
 
 def api_about(lang: Lang = "en") -> api.About:
     """Which narrator this server uses and why, the hardware, how long a short description takes here at each
-    detail (measured), the languages and the encoders.
+    detail (measured), the languages, the encoders, and a storage notice when caches cannot be kept.
 
     Args:
         lang: the language of the reason.
@@ -329,6 +332,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     status = gr.HTML(ui.status_html(t("app.ready", L)), elem_id="vt-status",
                                      html_template='<div role="status" aria-live="polite">${value}</div>',
                                      js_on_load=None)
+                    storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
                     with gr.Row(elem_id="vt-card-controls"):
                         card_btn = gr.Button(t("app.fullscreen", L), elem_classes="vt-big", min_width=120)
                         size = gr.Slider(24, 64, value=32, step=4, label=t("app.text_size", L), min_width=120)
@@ -416,16 +420,23 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                   api_name="pipeline", **MODEL, api_visibility="private")
     demo.load(lambda: (gr.update(choices=ui.encoder_choices()),) * 2, outputs=[encoders, how_encoder],
               api_name="encoders", api_visibility="private")
+    demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage", api_visibility="private")
+    lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage", api_visibility="private")
 
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 
 
-def launch_kwargs() -> dict:
-    """What ``launch()`` needs besides the layout: assets, limits, the speech cache the audio is served from."""
-    from vlmtok.paths import cache_dir
+def queue_room() -> int | None:
+    """Free places in Gradio's queue, by its own count (None: unlimited); the server's busy check reads it."""
+    queue = demo._queue
+    return None if queue.max_size is None else queue.max_size - len(queue)
 
+
+def launch_kwargs() -> dict:
+    """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css"],
-                js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=[str(cache_dir("speech")), str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")])
+                js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
+                app_kwargs=http.app_kwargs(room=queue_room))
 
 
 if __name__ == "__main__":

@@ -51,6 +51,11 @@ CONTRAST_JS = """(sel) => {
 }"""
 
 
+CSP_WATCH = """window.vtCspViolations = [];
+document.addEventListener('securitypolicyviolation',
+  (e) => window.vtCspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+
+
 def _chromium() -> str:
     path = shutil.which("chromium")
     if path is None:
@@ -88,7 +93,9 @@ def described(browser, app_url):
     """A page whose Tour has described (and spoken) an example: the state every check below starts from."""
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(app_url)
+    page.add_init_script(CSP_WATCH)
+    response = page.goto(app_url)
+    page.csp = response.headers.get("content-security-policy", "")
     page.locator("#vt-image input[type=file]").set_input_files(str(EXAMPLE))
     page.locator("#vt-caption .vt-s").first.wait_for(timeout=DESCRIBE_TIMEOUT_MS)
     page.wait_for_function("document.querySelector('#vt-audio audio')?.getAttribute('src')",
@@ -105,6 +112,12 @@ def test_tour_describes_and_speaks(described):
     assert "Audio ready" in page.locator("#vt-status [role=status]").inner_text()
     assert page.locator("#vt-audio audio").get_attribute("src")
     assert page.locator("#vt-caption [aria-busy=false]").count() == 1
+
+
+def test_page_passes_its_own_content_security_policy(described):
+    """The policy is sent, and the page, a description and its speech ran without one violation of it."""
+    assert "default-src 'self'" in described.csp and "object-src 'none'" in described.csp, described.csp
+    assert described.evaluate("window.vtCspViolations") == []
 
 
 def test_caption_card_size_contrast_and_measure(described):
@@ -168,6 +181,7 @@ def test_compare_three_encoders_and_how_it_works(described):
     page.get_by_role("tab", name="How it works").click()
     page.screenshot(path=str(ARTIFACTS / "how-it-works.png"), full_page=True)
     page.get_by_role("tab", name="Tour").click()
+    assert page.evaluate("window.vtCspViolations") == []          # the Compare pictures loaded under the policy
 
 
 def test_choosing_vietnamese_relabels_every_view(browser, app_url):

@@ -11,8 +11,10 @@ import io
 import os
 import random
 import re
+import signal
 import struct
 import threading
+import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -276,6 +278,64 @@ def test_hostile_file_names_are_harmless(name, app, raw):
     for part in (text, result["narration"]["label"]):
         assert "<script" not in part and "onerror" not in part
     _assert_alive(app)
+
+
+@pytest.mark.parametrize("name, data, served", [
+    ("page.jpg", HTML, None), ("drawing.png", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script>"
+                                             b"</svg>", None),
+    ("photo.jpg", _jpeg_noise((32, 32)), "image/jpeg"), ("photo.bin", _png((32, 32), GOOD_RGB), "image/png"),
+])
+def test_uploads_are_served_only_as_what_their_bytes_are(name, data, served, raw):
+    up = raw.upload(data, name)
+    for headers in ({}, {"Range": "bytes=0-15"}):                 # the audio player asks for ranges
+        resp = raw.http.get(raw.file_url(up.json()[0]), headers=headers)
+        assert resp.status_code in (200, 206) and resp.headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in resp.headers["content-security-policy"]
+        if served is None:                                        # never as the image its name claims
+            assert resp.headers["content-type"] == "application/octet-stream", resp.headers
+            assert resp.headers["content-disposition"].startswith("attachment")
+        else:
+            assert resp.headers["content-type"] == served and resp.headers["content-disposition"] == "inline"
+
+
+@pytest.mark.parametrize("path", ["/", "/config", "/gradio_api/info", "/favicon.ico", "/no-such-page",
+                                  "/gradio_api/file=/etc/passwd", "/theme.css", "/gradio_api/queue/status"])
+def test_every_response_says_nosniff(path, raw):
+    resp = raw.http.get(raw.url + path)
+    assert resp.headers.get("x-content-type-options") == "nosniff", (path, resp.status_code)
+    assert "content-security-policy" in resp.headers
+
+
+def test_decoder_killed_mid_decode_and_the_server_answers(app, client, tmp_path):
+    from decoding import decoder_pids, heavy_png
+
+    _good_tour(client, tmp_path)                                  # the decoder workers are up
+    heavy = tmp_path / "heavy.png"
+    heavy.write_bytes(heavy_png())
+    job = client.submit(handle_file(str(heavy)), "en", "short", api_name="/describe")
+    busy = _decoding_now(app["pid"])
+    assert busy, "no decoder worker started decoding"
+    os.kill(busy, signal.SIGKILL)
+    with pytest.raises(AppError, match="could not read this picture") as refused:
+        job.result(timeout=60)
+    _assert_plain(str(refused.value))
+    _assert_alive(app)
+    _good_tour(client, tmp_path)                                  # a fresh worker decodes the next picture
+    assert busy not in decoder_pids(app["pid"])
+
+
+def _decoding_now(parent: int, timeout_s: float = 30.0) -> int | None:
+    """The decoder worker that has used a fifth of a second of CPU since it was first seen here (it is decoding)."""
+    from decoding import cpu_ticks, decoder_pids
+
+    seen: dict[int, int] = {}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for pid in decoder_pids(parent):
+            if cpu_ticks(pid) - seen.setdefault(pid, cpu_ticks(pid)) >= 20:
+                return pid
+        time.sleep(0.02)
+    return None
 
 
 def test_every_bad_file_was_an_expected_refusal(app):

@@ -24,9 +24,6 @@ ENGLISH = i18n.catalogue(i18n.DEFAULT_LANGUAGE)
 
 # Inline {"en": ..., "vi": ...} tables that may stay, each with its reason. A path ending in "/" covers a folder.
 ALLOWED_TABLES = {
-    # Another change converts these two to catalogue keys ("narrate" and "speech" sections); drop them with it.
-    "vlmtok/narrate/": "being converted to catalogue keys in a separate change",
-    "vlmtok/speech/": "being converted to catalogue keys in a separate change",
     "vlmtok/bench/speech.py": "the benchmark's sample sentences, one per language: data to synthesise, not words of "
                               "the interface",
 }
@@ -278,3 +275,18 @@ def test_guarded_visitor_error_shows_its_own_message():
 
     g = guard.guarded(refuse, timeout_s=5, lang="vi")
     assert g.kind == "failed" and g.message == ImageInputError("empty").user_message_for("vi")
+
+
+def test_every_language_says_how_it_is_spoken():
+    """A language's voices and word counts come from its catalogue, so a new language is one file."""
+    from vlmtok.narrate.prompts import LANG_WORD_FACTOR
+    from vlmtok.speech.espeak import VOICES
+    from vlmtok.speech.google import LANGS
+
+    for lang in i18n.LANGUAGES:
+        facts = i18n.language_facts(lang)
+        assert set(facts) == set(i18n.language_facts("en")), lang
+        assert VOICES[lang] == facts["espeak_voice"] and LANGS[lang] == facts["gtts_lang"]
+        assert LANG_WORD_FACTOR[lang] == facts["words_per_word"] > 0
+    with pytest.raises(ValueError):
+        i18n.language_facts("fr")

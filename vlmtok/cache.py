@@ -8,8 +8,10 @@ Entries are plain files named ``<sha256 key><suffix>`` in ``vlmtok.paths.cache_d
 - **Bounded:** when the folder grows past ``max_bytes``, the least recently used entries go first. "Used" is
   the file's modification time, which a hit refreshes (``os.utime``), because access times are unreliable on
   ``relatime`` / ``noatime`` mounts.
-- **Never in the way:** a full disk, a read-only folder or a folder that cannot be created is logged and the
-  cache steps aside (``get_*`` return None, ``put_*`` return None). The app keeps working without it.
+- **Never in the way:** a full disk, a read-only folder or a folder that cannot be created is logged (once per
+  cache and kind of error) and the cache steps aside (``get_*`` return None, ``put_*`` return None). The app keeps
+  working without it. A folder that vanished while the app runs is looked up again (``vlmtok.paths``) on the next
+  write, so a cleaned or re-mounted cache starts filling again.
 
 >>> cache = DiskCache("speech", max_bytes=50_000_000)
 >>> key = cache.key("Hello.", "en", "espeak", "en-us", 175)
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from vlmtok.paths import cache_dir
+from vlmtok.paths import CacheUnavailable, cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +111,28 @@ class DiskCache:
     def __init__(self, name: str, max_bytes: int = 512 * 1024 * 1024, root: str | Path | None = None) -> None:
         self.name = name
         self.max_bytes = int(max_bytes)
-        self.root: Path | None = None
+        self._explicit = Path(root) if root is not None else None
+        self._warned: set[int | None] = set()
+        self.root: Path | None = self._locate()
+
+    def _locate(self) -> Path | None:
+        """The folder: the explicit ``root``, else ``cache_dir(name)``; None when it cannot be had."""
         try:
-            self.root = Path(root) if root is not None else cache_dir(name)
-            self.root.mkdir(parents=True, exist_ok=True)
+            if self._explicit is None:
+                return cache_dir(self.name)
+            self._explicit.mkdir(parents=True, exist_ok=True)
+            return self._explicit
+        except CacheUnavailable as exc:      # vlmtok.paths has already said so, once
+            log.debug("cache %r is off: %s", self.name, exc)
         except OSError as exc:
-            log.warning("cache %r is unusable (%s); carrying on without it", name, exc)
-            self.root = None
+            self._warn(exc, "is unusable")
+        return None
+
+    def _warn(self, exc: OSError, what: str) -> None:
+        """One warning per cache and kind of error (a full disk must not log on every tour); debug after that."""
+        level = logging.DEBUG if exc.errno in self._warned else logging.WARNING
+        self._warned.add(exc.errno)
+        log.log(level, "cache %r %s (%s); carrying on without it", self.name, what, exc.strerror or exc)
 
     @property
     def enabled(self) -> bool:
@@ -168,10 +185,28 @@ class DiskCache:
             return None
         try:
             _atomic_write(path, data)
+        except FileNotFoundError as exc:     # the folder vanished (cleaned, unmounted): look for it once more
+            path = self._relocated(key, data, suffix, exc)
+            if path is None:
+                return None
         except OSError as exc:
-            log.warning("cache %r could not store an entry (%s); carrying on uncached", self.name, exc)
+            self._warn(exc, "could not store an entry")
             return None
         self._evict(keep=path)
+        return path
+
+    def _relocated(self, key: str, data: bytes, suffix: str, exc: OSError) -> Path | None:
+        """Find the folder again (``vlmtok.paths`` re-checks a vanished one) and write there, once."""
+        log.info("cache %r: its folder vanished (%s); looking for it again", self.name, exc.strerror)
+        self.root = self._locate()
+        path = self._path(key, suffix)
+        if path is None:
+            return None
+        try:
+            _atomic_write(path, data)
+        except OSError as again:
+            self._warn(again, "could not store an entry")
+            return None
         return path
 
     def put_file(self, key: str, src_path: str | Path, suffix: str = "") -> Path | None:

@@ -25,6 +25,8 @@ writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those
 - ``vlmtok.bench`` starts ``app.py`` with ``child_environment(...)``: this process's environment plus
   ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ``GRADIO_ANALYTICS_ENABLED`` and, per benchmark, ``VLMTOK_CACHE``,
   ``VLMTOK_QUEUE_SIZE``, ``VLMTOK_CONCURRENCY``, ``VLMTOK_SPEECH_CACHE_MB``, ``GRADIO_TEMP_DIR``.
+- ``vlmtok.decoder`` starts its workers with ``child_environment(...)`` plus ``OMP_NUM_THREADS=1`` and
+  ``OPENBLAS_NUM_THREADS=1`` (one picture at a time needs no thread pool, and its memory limit counts every thread).
 - ``tests/conftest.py`` sets ``HF_HUB_OFFLINE=1`` and ``VLMTOK_DEVICE=cpu`` unless set; ``scripts/gpu_bench.sh``
   exports ``VLMTOK_DEVICE=cuda HF_HUB_OFFLINE=1 VLMTOK_OFFLINE=1``.
 
@@ -170,6 +172,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
             ("vlmtok/app/callbacks.py REQUEST_TIMEOUT_S",)),
+    # picture decoding (vlmtok.decoder)
+    Setting("VLMTOK_DECODERS", "int", 2,
+            "Picture decoder worker processes (uploads are decoded there, never in the server). Read when the first "
+            "picture is decoded.",
+            ("vlmtok/decoder.py pool()",)),
+    Setting("VLMTOK_DECODER_MEMORY_MB", "int", 1024,
+            "Address space one decoder worker may use (RLIMIT_AS), in megabytes. Read when a worker starts.",
+            ("vlmtok/decoder.py Limits.from_settings()",)),
+    Setting("VLMTOK_DECODER_CPU_S", "float", 10.0,
+            "CPU seconds one picture may take to decode (RLIMIT_CPU); the worker is killed past it and the visitor "
+            "told. Read when a worker starts.",
+            ("vlmtok/decoder.py Limits.from_settings()",)),
     # tests
     Setting("CI", "present", False,
             "Tests: a missing chromium fails the browser tests instead of skipping them.",
@@ -360,6 +374,21 @@ def openai_timeout_s() -> float:
 def request_timeout_s() -> float:
     """``VLMTOK_REQUEST_TIMEOUT_S``: seconds one model call may take."""
     return get("VLMTOK_REQUEST_TIMEOUT_S")
+
+
+def decoders() -> int:
+    """``VLMTOK_DECODERS``: picture decoder worker processes."""
+    return get("VLMTOK_DECODERS")
+
+
+def decoder_memory_mb() -> int:
+    """``VLMTOK_DECODER_MEMORY_MB``: address space of one decoder worker."""
+    return get("VLMTOK_DECODER_MEMORY_MB")
+
+
+def decoder_cpu_s() -> float:
+    """``VLMTOK_DECODER_CPU_S``: CPU seconds per decoded picture."""
+    return get("VLMTOK_DECODER_CPU_S")
 
 
 def ci() -> bool:

@@ -154,6 +154,7 @@ class About(TypedDict):
     languages: list[str]
     encoders: list[str]
     offline: bool
+    storage: str                          # "" when the caches work; else what is not kept (and for how long)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -490,11 +491,13 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pip
 
 
 def about(lang: str = "en") -> About:
-    """Which narrator this server uses and why, on what hardware, and how long a description takes here."""
+    """Which narrator this server uses and why, on what hardware, how long a description takes here, and whether
+    its caches work."""
     lang = _lang(lang)
 
     def step() -> About:
         from vlmtok.app import eta
+        from vlmtok.app.http import storage_notice
         from vlmtok.encoders import encoder_specs
         from vlmtok.hub import hub_offline_forced
         from vlmtok.narrate import NarrationRequest, get_narrator
@@ -507,7 +510,7 @@ def about(lang: str = "en") -> About:
         return About(narrator=chosen.name, reason=reason, model_id=getattr(chosen, "model_id", None),
                      server=getattr(chosen, "server", None), hardware=eta.where(chosen), expected_s=times,
                      languages=list(LANGUAGES), encoders=[s.name for s in encoder_specs()],
-                     offline=hub_offline_forced())
+                     offline=hub_offline_forced(), storage=storage_notice(lang))
 
     return _guarded(step, lang)
 

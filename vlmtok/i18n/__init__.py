@@ -55,6 +55,18 @@ def t(key: str, lang: str | None = None, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+@functools.lru_cache(maxsize=None)
+def language_facts(lang: str) -> Mapping[str, object]:
+    """The facts a catalogue gives about its language: ``espeak_voice``, ``gtts_lang``, ``words_per_word``.
+
+    >>> language_facts("vi")["espeak_voice"]
+    'vi'
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"Unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
+    return importlib.import_module(f"vlmtok.i18n.{lang}").LANGUAGE
+
+
 def language_names() -> dict[str, str]:
     """Each language's own name for itself, for a language picker: ``{"en": "English", "vi": "Tiếng Việt"}``."""
     return {code: catalogue(code)["language.name"] for code in LANGUAGES}

@@ -3,6 +3,10 @@
 Keys are dotted by the part of vlmtok that uses them. Values are ``str.format`` templates.
 """
 
+# Facts about the language itself (not messages): its espeak-ng voice, its gTTS code, and how many of its words
+# say what one English word says (Vietnamese counts syllables), for the prompts' length targets.
+LANGUAGE: dict[str, object] = {"espeak_voice": "en-us", "gtts_lang": "en", "words_per_word": 1.0}
+
 MESSAGES: dict[str, str] = {
     "language.name": "English",
 
@@ -352,6 +356,18 @@ MESSAGES: dict[str, str] = {
     "cli.tokens_count": "Choose between 1 and 4 encoders.",
     "cli.tokens_unknown": "Unknown encoder {name}. Known encoders: {known}.",
     "cli.tokens_merge": "The merge ratio must be at least 0 and below 1, for example 0.5.",
+
+    # --- robust: storage, picture decoding, a busy server (vlmtok.paths, vlmtok.images, vlmtok.app.http)
+    "robust.cache_temporary": "Storage note: saved descriptions and audio last only until the app restarts (its "
+                              "cache folder cannot be used).",
+    "robust.cache_off": "Storage note: nothing can be saved on this machine, so each description and its audio are "
+                        "made afresh.",
+    "robust.queue_full": "Too many visitors are waiting right now. Please try again in a moment.",
+    "images.undecodable": "We could not read this picture. Please try another photo, or save it again as JPEG "
+                                "and upload that.",
+    "images.unsupported_format.heic": "This is a HEIC photo, which cannot be opened here. Please share it as JPEG and try again.",
+    "images.unsupported_format.avif": "This is an AVIF picture, which cannot be opened here. Please share it as JPEG and try "
+                         "again.",
 
     # --- served narrator (vlmtok.narrate.openai)
     "narrate.openai.label": "AI description, served by {model} at {server}; the picture was sent as pixels",

@@ -3,6 +3,10 @@
 Keys are dotted by the part of vlmtok that uses them. Values are ``str.format`` templates.
 """
 
+# Facts about the language itself (not messages): its espeak-ng voice, its gTTS code, and how many of its words
+# say what one English word says (Vietnamese counts syllables), for the prompts' length targets.
+LANGUAGE: dict[str, object] = {"espeak_voice": "vi", "gtts_lang": "vi", "words_per_word": 1.4}
+
 MESSAGES: dict[str, str] = {
     "language.name": "Tiếng Việt",
 
@@ -349,6 +353,16 @@ MESSAGES: dict[str, str] = {
     "cli.tokens_count": "Hãy chọn từ 1 đến 4 bộ mã hoá.",
     "cli.tokens_unknown": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
     "cli.tokens_merge": "Tỉ lệ gộp phải từ 0 đến dưới 1, ví dụ 0.5.",
+
+    # --- robust: storage, picture decoding, a busy server (vlmtok.paths, vlmtok.images, vlmtok.app.http)
+    "robust.cache_temporary": "Lưu ý: mô tả và âm thanh đã lưu chỉ được giữ đến khi ứng dụng khởi động lại (không "
+                              "dùng được thư mục bộ nhớ đệm).",
+    "robust.cache_off": "Lưu ý: máy này không lưu được gì, nên mỗi mô tả và âm thanh đều được tạo lại từ đầu.",
+    "robust.queue_full": "Hiện có quá nhiều khách đang chờ. Xin hãy thử lại sau giây lát.",
+    "images.undecodable": "Chúng tôi không đọc được ảnh này. Vui lòng thử một ảnh khác, hoặc lưu lại ảnh dưới "
+                                "dạng JPEG rồi tải lên.",
+    "images.unsupported_format.heic": "Đây là ảnh HEIC, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
+    "images.unsupported_format.avif": "Đây là ảnh AVIF, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
 
     # --- served narrator (vlmtok.narrate.openai)
     "narrate.openai.label": "Mô tả do AI viết, {model} chạy trên máy chủ {server}; bức ảnh được gửi đi dưới dạng "

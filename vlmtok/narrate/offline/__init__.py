@@ -23,6 +23,7 @@ from typing import Iterator
 
 from PIL import Image
 
+from vlmtok.i18n import LANGUAGES
 from vlmtok.narrate.backend import BaseNarrator
 from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.narrate.offline import measure as _measure
@@ -41,7 +42,7 @@ class OfflineNarrator(BaseNarrator):
     """
 
     name = "offline"
-    languages = ("en", "vi")
+    languages = LANGUAGES          # its wording is catalogue templates: it writes every language that has a catalogue
 
     def __init__(self) -> None:
         self._last: tuple[weakref.ref, ImageFacts] | None = None
