@@ -1,11 +1,16 @@
 """vlmtok: describe an artwork in large text and speech, and see how vision encoders tokenise it.
 
 Run ``python app.py`` (``--help`` lists the options) and open the address it prints. Layout and wiring only: every
-callback is a thin call into ``vlmtok.app.callbacks``, which returns plain values; models load on first use, not at
-import. The public API (``public_api``: ``/describe``, ``/tour``, ...) is ``vlmtok.app.api``; UI events are hidden
-from it.
+callback is a thin call into ``vlmtok.app.callbacks`` (the Tour) or ``vlmtok.app.compare`` (Compare, How it
+works), which return plain values; models load on first use, not at import. The public API (``public_api``:
+``/describe``, ``/tour``, ...) is ``vlmtok.app.api``; UI events are hidden from it.
 """
 from __future__ import annotations
+
+try:  # ZeroGPU: `spaces` must be imported before anything initialises CUDA (elsewhere it changes nothing)
+    import spaces  # noqa: F401
+except ImportError:
+    pass
 
 import inspect
 from collections.abc import Iterator
@@ -23,6 +28,7 @@ from gradio import FileData
 from vlmtok import settings
 from vlmtok.app import api
 from vlmtok.app import callbacks as ui
+from vlmtok.app import compare as cmp
 from vlmtok.app import http
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices
 from vlmtok.i18n import t
@@ -34,6 +40,11 @@ QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
+
+if settings.zero_gpu():  # ZeroGPU's pattern: SmolVLM loads at start-up and moves to cuda here, at module level
+    from vlmtok.narrate.smolvlm import preload
+
+    preload()
 
 
 class ArtworkImage(gr.Image):
@@ -78,10 +89,11 @@ def speak_approved(text, lang, rate, session):
     return r.caption, r.status, r.audio, r.session
 
 
-def compare(image, encoders, sizes, lang, progress=gr.Progress()):
-    r = ui.guarded_call(ui.compare, image, encoders, sizes, lang, progress=progress, lang=lang,
-                        on_message=ui.compare_message)
-    compared = {"image": image, "encoders": list(encoders or []), "sizes": list(sizes or [])} if r.pictures else {}
+def compare(image, encoders, sizes, lang, extra="", progress=gr.Progress()):
+    r = ui.guarded_call(cmp.compare, image, encoders, sizes, lang, progress=progress, extra=extra, lang=lang,
+                        on_message=cmp.compare_message)
+    names, chosen = cmp.compare_names(encoders, extra), cmp.compare_sizes(sizes)
+    compared = {"image": image, "encoders": names, "sizes": chosen} if r.pictures else {}
     return r.pictures, r.ledger, r.status, r.artwork, compared
 
 
@@ -89,8 +101,14 @@ def tapped(compared, lang, evt: gr.SelectData):
     """A tap maps onto the picture that was compared (not whatever the input holds now)."""
     image, encoders, sizes = compared.get("image"), compared.get("encoders", []), compared.get("sizes", [])
     xy = tuple(evt.index[:2]) if evt.index else None
-    r = ui.guarded_call(ui.similarity, image, encoders, sizes, xy, lang, lang=lang, on_message=ui.compare_message)
-    return r.similarity, r.status
+    r = ui.guarded_call(cmp.similarity, image, encoders, sizes, xy, lang, lang=lang, on_message=cmp.compare_message)
+    return r.similarity, r.status, r.lens
+
+
+def how(image, encoder, size, lang, progress=gr.Progress()):
+    r = ui.guarded_call(cmp.how_it_works, image, encoder, size, lang, progress=progress, lang=lang,
+                        on_message=cmp.how_message)
+    return r.html, r.status
 
 
 def relabel(lang):
@@ -109,14 +127,18 @@ def relabel(lang):
 
 
 def relabel_views(lang):
-    """The tab names and the Compare and How-it-works controls in the chosen language."""
+    """The tab names and the Compare and How-it-works controls in the chosen language (badges included)."""
+    names = cmp.encoder_choices(lang)
     return (gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
-            gr.update(label=t("app.tab_how", lang)), gr.update(label=t("app.encoders", lang)),
-            gr.update(label=t("app.sizes", lang)), gr.update(value=t("app.compare", lang)),
+            gr.update(label=t("app.tab_how", lang)), gr.update(label=t("app.encoders", lang), choices=names),
+            gr.update(label=t("app.sizes", lang), choices=cmp.size_choices(lang)),
+            gr.update(value=t("app.compare", lang)),
             gr.update(label=t("app.pictures", lang)), gr.update(value=t("app.tap_hint", lang)),
             gr.update(label=t("app.tap_hint", lang)), gr.update(label=t("app.similarity", lang)),
-            gr.update(label=t("app.encoder", lang)), gr.update(label=t("app.size", lang)),
-            gr.update(value=t("app.explain", lang)))
+            gr.update(label=t("app.encoder", lang), choices=names),
+            gr.update(label=t("app.size", lang), choices=cmp.size_choices(lang)),
+            gr.update(value=t("app.explain", lang)),
+            gr.update(label=t("compare.any_timm", lang), placeholder=t("compare.any_timm_hint", lang)))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -350,41 +372,49 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     ask_btn = gr.Button(t("app.ask", L), elem_classes="vt-big")
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
-            with gr.Row():
-                with gr.Column(scale=1, min_width=280):
+            with gr.Row(elem_id="vt-compare-row"):
+                with gr.Column(scale=1, min_width=280, elem_id="vt-compare-controls"):
                     cmp_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                              image_mode=None, height=280, elem_id="vt-cmp-image")
                     gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
                                 example_labels=ui.example_titles())
-                    encoders = gr.CheckboxGroup(list(ui.DEFAULT_COMPARE), value=list(ui.DEFAULT_COMPARE),
-                                                label=t("app.encoders", L))
-                    sizes = gr.CheckboxGroup([str(s) for s in ui.COMPARE_SIZES], value=["224"], label=t("app.sizes", L))
+                    encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
+                                                value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
+                                                elem_id="vt-encoders", elem_classes="vt-big")
+                    extra_encoder = gr.Textbox("", label=t("compare.any_timm", L), max_length=120,
+                                               placeholder=t("compare.any_timm_hint", L), elem_id="vt-any-timm")
+                    sizes = gr.CheckboxGroup(cmp.size_choices(L), value=["224"], label=t("app.sizes", L),
+                                             elem_classes="vt-big")
                     compare_btn = gr.Button(t("app.compare", L), variant="primary", elem_classes="vt-big")
-                with gr.Column(scale=2, min_width=280):
+                with gr.Column(scale=2, min_width=280, elem_id="vt-compare-results"):
                     cmp_status = gr.HTML(elem_id="vt-cmp-status", js_on_load=None,
                                          html_template='<div role="status" aria-live="polite">${value}</div>')
                     pictures = gr.Gallery(label=t("app.pictures", L), columns=4, height="auto", object_fit="contain",
                                           elem_classes="vt-compare-gallery")
-                    ledger = gr.Markdown(label=t("app.ledger", L))
+                    ledger = gr.HTML(elem_id="vt-ledger", js_on_load=None)
                     tap_hint = gr.Markdown(t("app.tap_hint", L))
                     tap_image = gr.Image(label=t("app.tap_hint", L), interactive=False, type="pil", height=320,
                                          elem_id="vt-tap-image")
                     sim_pictures = gr.Gallery(label=t("app.similarity", L), columns=4, height="auto",
-                                              elem_classes="vt-sim-gallery")
+                                              object_fit="contain", elem_classes="vt-sim-gallery")
+                    lens = gr.HTML(elem_id="vt-lens", js_on_load=None)
 
         with gr.Tab(t("app.tab_how", L), id="how") as tab_how:
-            with gr.Row():
+            with gr.Row(elem_id="vt-how-row"):
                 with gr.Column(scale=1, min_width=280):
                     how_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload"],
-                                             image_mode=None, height=280)
+                                             image_mode=None, height=280, elem_id="vt-how-image")
                     gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
                                 example_labels=ui.example_titles())
-                    how_encoder = gr.Dropdown(list(ui.DEFAULT_COMPARE), value=ui.DEFAULT_COMPARE[0],
-                                              label=t("app.encoder", L))
-                    how_size = gr.Dropdown([str(s) for s in ui.COMPARE_SIZES], value="224", label=t("app.size", L))
+                    how_encoder = gr.Dropdown([(cmp.plain_name(n), n) for n in cmp.CURATED],
+                                              value=cmp.DEFAULT_COMPARE[0], allow_custom_value=True,
+                                              label=t("app.encoder", L), elem_id="vt-how-encoder")
+                    how_size = gr.Dropdown(cmp.size_choices(L), value="224", label=t("app.size", L))
                     how_btn = gr.Button(t("app.explain", L), variant="primary", elem_classes="vt-big")
                 with gr.Column(scale=2, min_width=280):
-                    steps = gr.Markdown(label=t("app.steps", L))
+                    how_status = gr.HTML(elem_id="vt-how-status", js_on_load=None,
+                                         html_template='<div role="status" aria-live="polite">${value}</div>')
+                    steps = gr.HTML(elem_id="vt-how", js_on_load=None)
 
     # ------------------------------------------------------------------------------------------------------------
     # Wiring
@@ -406,22 +436,25 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                          rate, question, ask_btn, size, preset, card_btn])
     lang.change(relabel_views, inputs=lang, api_name="relabel_views", api_visibility="private",
                 outputs=[tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
-                         sim_pictures, how_encoder, how_size, how_btn])
+                         sim_pictures, how_encoder, how_size, how_btn, extra_encoder])
     card_btn.click(None, js=TOGGLE_CARD, api_visibility="private")
     size.change(None, inputs=size, js=SET_SIZE, api_visibility="private")
     preset.change(None, inputs=preset, js=SET_PRESET, api_visibility="private")
 
-    compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang],
+    compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
                       outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
                       api_visibility="private")
-    tap_image.select(tapped, inputs=[compared, lang], outputs=[sim_pictures, cmp_status],
+    tap_image.select(tapped, inputs=[compared, lang], outputs=[sim_pictures, cmp_status, lens],
                      api_name="similarity", **MODEL, api_visibility="private")
-    how_btn.click(ui.pipeline_steps, inputs=[how_image, how_encoder, how_size, lang], outputs=steps,
+    how_btn.click(how, inputs=[how_image, how_encoder, how_size, lang], outputs=[steps, how_status],
                   api_name="pipeline", **MODEL, api_visibility="private")
-    demo.load(lambda: (gr.update(choices=ui.encoder_choices()),) * 2, outputs=[encoders, how_encoder],
-              api_name="encoders", api_visibility="private")
+    gr.on([tab_compare.select, cmp_image.change], lambda: cmp.warm_up_soon(), api_name="warm", queue=False, api_visibility="private",
+          show_progress="hidden")
+    demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,
+              outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private")
     demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage", api_visibility="private")
-    lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage", api_visibility="private")
+    lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage",
+                api_visibility="private")
 
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 
@@ -434,7 +467,7 @@ def queue_room() -> int | None:
 
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
-    return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css"],
+    return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
                 app_kwargs=http.app_kwargs(room=queue_room))
 

@@ -20,13 +20,13 @@ def test_a_smolvlm_narration_says_where_it_came_from(monkeypatch, tmp_path):
     from vlmtok.narrate.smolvlm import SmolVLMNarrator
 
     monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path))
-    _use(monkeypatch, SmolVLMNarrator(loaded=tiny_smolvlm(), generation={"max_new_tokens": 6}))
+    _use(monkeypatch, SmolVLMNarrator(loaded=tiny_smolvlm()))
     result = api.describe(EXAMPLE, "en", "alt", detail="low", speak=False)
     n = result["narration"]
     assert (n["narrator"], n["model_id"], n["weights_source"], n["detail"]) == ("smolvlm", "tiny-idefics3", "random",
                                                                                "low")
     assert n["image_tokens"] == 16 and n["tiles"] is None          # 64 px tile / 8 px patches / shuffle 2; unknown
-    assert n["timings"]["new_tokens"] <= 6 and n["cached"] is False and result["speech"] is None
+    assert 0 < n["timings"]["new_tokens"] <= 64 and n["cached"] is False and result["speech"] is None
     assert not (tmp_path / "timings").exists() or not any((tmp_path / "timings").iterdir())  # random: not timed
 
 

@@ -151,8 +151,8 @@ def test_about_says_which_narrator_and_hardware(client):
 def test_pipeline_shows_real_shapes(client):
     result = client.predict(handle_file(str(EXAMPLE)), "vit_small_patch14_dinov2", 224, "en", api_name="/pipeline")
     steps = result["steps"]
-    assert "16 x 16 = **256**" in steps and "[1, 3, 224, 224]" in steps
-    assert "[258, 576]" in steps                      # <IMG_TOKEN> + 256 + <IMG_END> in d_llm = 576
-    assert "1024 patches" in steps and "64 tokens" in steps
+    assert "16 × 16 = 256" in steps and "[1, 3, 224, 224]" in steps
+    assert "[256, 384] → [256, 576]" in steps          # the projector to d_llm = 576
+    assert steps.count("<img ") == 7
     assert result["encoder"]["grid"] == [16, 16] and result["encoder"]["tokens"] == 256
     assert [p["tokens"] for p in result["smolvlm"]][0] == 64

@@ -306,8 +306,10 @@ def test_a_hung_comparison_frees_its_slot_with_a_message():
         release.wait(10)
 
     t0 = time.perf_counter()
+    from vlmtok.app import compare as cmp
+
     r = ui.guarded_call(hung_compare, "x.png", ["mobilenetv2_100"], [224], "vi", lang="vi", timeout_s=0.5,
-                        on_message=ui.compare_message)
+                        on_message=cmp.compare_message)
     release.set()
     assert time.perf_counter() - t0 < 3
     assert r.pictures == [] and "vt-status-text" in r.status and "Traceback" not in r.status

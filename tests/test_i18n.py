@@ -226,12 +226,12 @@ def test_key_scan_finds_literal_conditional_and_prefixed_keys():
 
 def test_keys_built_from_names_exist():
     """Keys put together at run time: ledger headings, voices, pack and SmolVLM failure kinds."""
-    from vlmtok.app.callbacks import LEDGER_COLUMNS
+    from vlmtok.app.compare import LEDGER_COLUMNS
     from vlmtok.app.strings import AUDIENCE_KEYS, PRESET_KEYS, TIER_KEYS
     from vlmtok.encoders.weights import OfflinePackError
     from vlmtok.speech import list_engines
 
-    built = ([f"app.col_{name}" for name in LEDGER_COLUMNS] + [f"app.voice_{name}" for name in list_engines()]
+    built = ([f"compare.col_{name}" for name in LEDGER_COLUMNS] + [f"app.voice_{name}" for name in list_engines()]
              + [OfflinePackError("x", kind).key for kind in OfflinePackError.KINDS]
              + [f"smolvlm.{kind}" for kind in ("offline", "failed")]
              + [*TIER_KEYS.values(), *AUDIENCE_KEYS.values(), *PRESET_KEYS.values()])

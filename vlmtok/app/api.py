@@ -139,7 +139,7 @@ class Similarity(TypedDict):
 
 
 class Pipeline(TypedDict):
-    steps: str                     # Markdown: each step with the shapes computed for this picture
+    steps: str                     # HTML: each step with the shapes computed for this picture, drawn on it
     encoder: dict[str, Any]
     smolvlm: list[dict[str, Any]]  # one tile plan per detail level
 
@@ -407,12 +407,12 @@ def _run_record(run, vt, comp, lang: str) -> EncoderRun:
     from vlmtok import visualize as viz
 
     tag = f"{vt.encoder} @ {vt.input_size[0]}x{vt.input_size[1]}px"
-    pictures = [Picture(image=viz.patch_grid(vt, lang=lang), caption=t("app.cap_grid", lang, tag=tag,
-                                                                          n=vt.num_tokens), kind="grid"),
-                Picture(image=viz.pca_picture(vt, lang=lang), caption=t("app.cap_pca", lang, tag=tag), kind="pca")]
+    pictures = [Picture(image=viz.patch_grid(vt, lang=lang), caption=t("compare.cap_grid", lang, tag=tag,
+                                                                          n=vt.num_tokens, p=vt.patch_px), kind="grid"),
+                Picture(image=viz.pca_picture(vt, lang=lang), caption=t("compare.cap_pca", lang, tag=tag), kind="pca")]
     if comp is not None:
         pictures.append(Picture(image=viz.compression_picture(vt, comp, scale=1.0, lang=lang),
-                                caption=t("app.cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens),
+                                caption=t("compare.cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens),
                                 kind="merge"))
     return EncoderRun(encoder=run.name, family=run.family, weights_source=run.weights_source,
                       size=int(vt.input_size[0]), grid=list(vt.grid), patch_px=int(vt.patch_px),
@@ -467,7 +467,7 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pip
     (name,), (chosen_size,) = _encoders([encoder], lang), _sizes([size], lang)
 
     def step() -> Pipeline:
-        from vlmtok.app.callbacks import pipeline_steps
+        from vlmtok.app.compare import how_it_works
         from vlmtok.encoders import create_encoder
         from vlmtok.smolvlm import tile_plan
 
@@ -481,7 +481,7 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pip
             plan = tile_plan(picture.size, detail)
             plans.append({"detail": detail, "rows": plan.rows, "cols": plan.cols, "tiles": plan.tiles,
                           "tokens_per_tile": plan.tokens_per_tile, "tokens": plan.tokens})
-        return Pipeline(steps=pipeline_steps(image, name, chosen_size, lang), encoder=encoder_facts, smolvlm=plans)
+        return Pipeline(steps=how_it_works(image, name, chosen_size, lang).html, encoder=encoder_facts, smolvlm=plans)
 
     return _guarded(step, lang)
 

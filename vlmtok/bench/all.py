@@ -1,6 +1,6 @@
 """``python -m vlmtok bench all --json report.json --md report.md``: every benchmark, small defaults, one report.
 
-Runs each area module that exists (encoders, visualize, narrate, speech, intake, app, load) with its own defaults made
+Runs each area module that exists (encoders, visualize, narrate, tour, speech, intake, app, load) with its own defaults made
 small (``SMALL``), records the machine, library versions and device, and writes a short Markdown summary of the
 figures. A sub-benchmark that fails is recorded as ``{"error": ...}`` and the others still run. The soak is left
 out (minutes long): run ``python -m vlmtok bench soak`` for it, or pass ``--with-soak``.
@@ -17,11 +17,12 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-AREAS: tuple[str, ...] = ("encoders", "visualize", "narrate", "speech", "intake", "app", "load")
+AREAS: tuple[str, ...] = ("encoders", "visualize", "narrate", "tour", "speech", "intake", "app", "load")
 SMALL: dict[str, dict[str, Any]] = {     # overrides of each area's defaults, applied when the option exists
     "encoders": {"iters": 21},       # paired timings: fewer lets one VM hiccup decide the ratio
     "visualize": {"iters": 5},
     "narrate": {"iters": 1, "iters_default": 1},
+    "tour": {"iters": 1},
     "speech": {"repeats": 3},
     "intake": {"iters": 9},
     "load": {"clients": 8, "runs": 5},

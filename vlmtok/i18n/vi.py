@@ -52,38 +52,6 @@ MESSAGES: dict[str, str] = {
     "app.describing": "Đang mô tả...",
     "app.described": "Mô tả đã sẵn sàng.",
     "app.audio_ready": "Mô tả đã sẵn sàng. Giọng đọc đã sẵn sàng.",
-    "app.step_title": "### {name} ({family}, trọng số: {weights})",
-    "app.step_resize": "1. **Đổi kích thước và chuẩn hoá**: {h} x {w} px, trung bình ({mean}), độ lệch chuẩn ({std}) "
-                       "-> tensor `[1, 3, {h}, {w}]`",
-    "app.step_patches": "2. **Cắt ô (patch)**: P = {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = **{n}** token",
-    "app.step_cells": "2. **Ô của bản đồ đặc trưng**: bước {p} px -> N = ({h}/{p}) x ({w}/{p}) = {gh} x {gw} = "
-                      "**{n}** token",
-    "app.step_embed": "3. **Nhúng tuyến tính**: mỗi ô -> d = {d} -> token `[{n}, {d}]`{cls}",
-    "app.step_convs": "3. **Các tầng tích chập**: mỗi ô -> d = {d} -> token `[{n}, {d}]`{cls}",
-    "app.step_cls": ", thêm một token lớp (CLS) `[{d}]`",
-    "app.step_pos": "4. **+ nhúng vị trí và nhúng phương thức**: E_pos(i, j) trên lưới {gh} x {gw}, E_mod cộng một lần",
-    "app.step_projector": "5. **Bộ chiếu** (LayerNorm + Linear, ở đây chưa huấn luyện): `[{n}, {d}]` -> `[{m}, "
-                          "{d_llm}]`",
-    "app.step_prompt": "6. **Lời nhắc**: `<IMG_TOKEN>` + {m} token + `<IMG_END>` = `{shape}` đứng trước văn bản",
-    "app.step_smolvlm": "### SmolVLM (tháp thị giác và bộ nối của chính nó)",
-    "app.step_tiles": "{rows} x {cols} mảnh + 1 ảnh toàn cảnh",
-    "app.step_global_only": "1 ảnh toàn cảnh, không cắt mảnh",
-    "app.step_detail": "- **{detail}**: {tiles} = {n} x {px} px -> mỗi ảnh {ph} x {pw} = {patches} ô -> pixel shuffle "
-                       "x{s} -> mỗi ảnh {th} x {tw} = {per} token -> **{total}** token ảnh",
-    "app.cap_grid": "{tag}: lưới ô, {n} token",
-    "app.cap_pca": "{tag}: màu PCA",
-    "app.cap_attention": "{tag}: sự chú ý (attention)",
-    "app.cap_merge": "{tag}: gộp token, {n} -> {m}",
-    "app.col_encoder": "Bộ mã hoá",
-    "app.col_input_size": "Đầu vào (H, W)",
-    "app.col_grid": "Lưới",
-    "app.col_patch_px": "P (px)",
-    "app.col_tokens": "Số token",
-    "app.col_tokens_after": "Sau khi gộp",
-    "app.col_dim": "d",
-    "app.col_forward_ms": "Lan truyền (ms)",
-    "app.col_weights_source": "Trọng số",
-    "app.image_tokens": "{n} token ảnh.",
     "app.machine_translated": "bản dịch máy",
     "app.too_long": "Đoạn văn quá dài để đọc thành tiếng (tối đa {limit} ký tự). Vui lòng rút ngắn.",
     "app.voice_gtts": "Giọng đọc trực tuyến của Google.",
@@ -114,7 +82,6 @@ MESSAGES: dict[str, str] = {
     "app.encoder": "Bộ mã hoá",
     "app.size": "Kích thước đầu vào (px)",
     "app.explain": "Xem các bước",
-    "app.steps": "Quy trình, từng bước",
 
     # --- images: intake errors (vlmtok.images)
     "images.empty": "Chưa nhận được ảnh: tệp trống. Vui lòng chọn một ảnh chụp tác phẩm rồi thử lại.",
@@ -384,4 +351,191 @@ MESSAGES: dict[str, str] = {
     "api.bad_point": "Điểm ({x}, {y}) nằm ngoài bức ảnh ({width} x {height} điểm ảnh).",
     "api.unknown_encoder": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
     "api.too_many_encoders": "Hãy chọn từ 1 đến {n} bộ mã hoá.",
+
+    # --- smolvlm on a shared GPU (vlmtok.smolvlm.zerogpu)
+    "smolvlm.gpu.quota": "Thời gian dùng GPU miễn phí đã hết. Vui lòng thử lại sau.",
+    "smolvlm.gpu.quota_wait": "Thời gian dùng GPU miễn phí đã hết. Vui lòng thử lại sau {wait}.",
+    "smolvlm.gpu.busy": "Hiện không có GPU nào rảnh. Vui lòng thử lại sau một phút.",
+    "smolvlm.wait.under_minute": "chưa đầy một phút",
+    "smolvlm.wait.minute": "khoảng một phút",
+    "smolvlm.wait.minutes": "khoảng {n} phút",
+    "smolvlm.wait.hours": "khoảng {n} giờ",
+
+    # --- compare and how it works (vlmtok.app.compare, vlmtok.encoders, vlmtok.visualize)
+    "compare.unknown_encoder": "Không có bộ mã hoá nào tên là \"{name}\". Hãy chọn một bộ trong danh sách, hoặc gõ "
+                               "đúng tên một mô hình timm (ví dụ convnext_nano).",
+    "compare.no_token_grid": "{name} chỉ cho một bản tóm tắt cho cả bức ảnh, không cho token trên một lưới, nên "
+                             "không vẽ được token của nó. Hãy chọn một mô hình ViT, CNN hoặc lai.",
+    "compare.too_large": "{name} quá lớn cho thiết bị này ({millions} triệu tham số; giới hạn là {limit} triệu). "
+                         "Hãy chọn một mô hình nhỏ hơn.",
+    "compare.badge_trained": "đã huấn luyện",
+    "compare.badge_random": "trọng số ngẫu nhiên: chỉ có hình dạng",
+    "compare.source_hub": "trọng số đã huấn luyện từ Hugging Face Hub",
+    "compare.source_pack": "trọng số đã huấn luyện lưu trên máy này (gói ngoại tuyến)",
+    "compare.source_random": "không có trọng số đã huấn luyện: số ngẫu nhiên, chỉ hình dạng là thật",
+    "compare.any_timm": "Hoặc gõ tên bất kỳ mô hình timm nào (không bắt buộc)",
+    "compare.any_timm_hint": "ví dụ convnext_nano hoặc eva02_tiny_patch14_224",
+    "compare.px": "{n} px",
+    "compare.progress_load": "Đang tải {name}...",
+    "compare.progress_encode": "{name}: tạo token ở {size} px...",
+    "compare.tag": "{name}, {h} × {w} px ({badge})",
+    "compare.cap_grid": "{tag}: {n} token, ô {p} px",
+    "compare.cap_grid_vlm": "{tag}: ảnh toàn cảnh, {n} token {p} px (kích thước nó thực sự dùng)",
+    "compare.cap_pca": "{tag}: token nhìn thấy gì (màu PCA)",
+    "compare.cap_attention": "{tag}: mô hình nhìn vào đâu (lan truyền chú ý)",
+    "compare.cap_merge": "{tag}: gộp token, từ {n} còn {m} token",
+    "compare.cap_tiles": "{tag}: cách chia ô ở mức chi tiết {detail}, {rows} × {cols} ô + 1 ảnh toàn cảnh = {n} token",
+    "compare.cap_similarity": "{tag}: độ giống với điểm đã chạm",
+    "compare.cap_fusion": "{name} ({badge}): token {fine} px nhìn vào đâu ở {coarse} px (chú ý giữa các tỉ lệ)",
+    "compare.tapped": "Đã có độ giống: {n} hình.",
+    "compare.col_encoder": "Bộ mã hoá",
+    "compare.col_input": "Đầu vào",
+    "compare.col_grid": "Lưới",
+    "compare.col_tokens": "Token",
+    "compare.col_merged": "Sau khi gộp",
+    "compare.col_width": "Độ rộng token",
+    "compare.col_forward": "Lượt chạy",
+    "compare.px_hw": "{h} × {w} px",
+    "compare.grid_cells": "{gh} × {gw} ô {p} px",
+    "compare.grid_cells_vlm": "{gh} × {gw} token {p} px",
+    "compare.n_tokens": "{n} token",
+    "compare.n_values": "{n} số",
+    "compare.ms": "{ms} ms",
+    "compare.detail_low": "thấp",
+    "compare.detail_normal": "vừa",
+    "compare.detail_high": "cao",
+    "compare.vlm_cost": "{model} ở mức chi tiết {detail} đọc bức ảnh này thành {images} ảnh ({rows} × {cols} ô + 1 ảnh "
+                        "toàn cảnh), mỗi ảnh {per} token: {n} token ảnh.",
+    "compare.vlm_cost_global": "{model} ở mức chi tiết {detail} chỉ đọc ảnh toàn cảnh (cả bức ảnh trong một ô): "
+                               "{n} token ảnh.",
+    "compare.note_pack": "Gói ngoại tuyến: trọng số đã huấn luyện lưu trên máy này, được chuyển đổi một lần từ một gói "
+                         "phần mềm, nên không cần internet.",
+    "compare.note_random": "Trọng số ngẫu nhiên: mô hình có đúng hình dạng nhưng chưa học gì, nên lưới và số đếm là "
+                           "thật còn màu sắc không mang ý nghĩa.",
+    "compare.note_merge": "Sau khi gộp: số token khi các token giống nhau được lấy trung bình từng đôi (tỉ lệ 0.5).",
+    "compare.lens_title": "{name}: những từ gần nhất với token ở hàng {row}, cột {col}",
+    "compare.lens_how": "Những từ của mô hình ngôn ngữ gần token ảnh này nhất (độ tương đồng cosin trong không gian "
+                        "đầu vào của nó): cái nhìn đầu tiên về điều nó đọc được ở đó.",
+    "compare.lens_random": "Trọng số ngẫu nhiên: những từ này không có ý nghĩa.",
+    "compare.fusion_title": "Chú ý giữa các tỉ lệ: một token {fine} px nhìn vào các token {coarse} px",
+    "compare.fusion_where": "token ở hàng {row}, cột {col} trong {n}; trong {m} token thô nó nhìn nhiều nhất vào hàng "
+                            "{brow}, cột {bcol} ({share}% sự chú ý của nó)",
+    "compare.fusion_how": "tích vô hướng có chia tỉ lệ trên chính token của bộ mã hoá (không huấn luyện); sáng = chú ý "
+                          "nhiều hơn",
+    "compare.resampler_title": "Bộ lấy mẫu lại: {m} truy vấn ẩn gom {n} token thành {m}",
+    "compare.resampler_how": "mỗi ô được tô màu theo truy vấn ẩn gom nó nhiều nhất; {used} trong {m} truy vấn có "
+                             "token, truy vấn lớn nhất giữ {most}",
+    "compare.resampler_random": "truy vấn ngẫu nhiên: các nhóm theo hình học của đặc trưng, không có gì được học",
+    "compare.resampler_learned": "truy vấn đã học",
+    "how.ready": "Đã sẵn sàng cách hoạt động: {n} bước cho {name} trên bức ảnh này.",
+    "how.step_heading": "Bước {i}. {title}",
+    "how.symbols_label": "Bằng ký hiệu:",
+    "how.pic_photo": "ảnh của bạn, {w} × {h} px",
+    "how.pic_resized": "sau khi đổi cỡ, {w} × {h} px",
+    "how.pic_normalised": "sau khi chuẩn hoá (hiển thị từ -2.5 đến +2.5)",
+    "how.resize_title": "Đổi cỡ và chuẩn hoá",
+    "how.resize_plain": "Cả bức ảnh ({W0} × {H0} px) được co về {w} × {h} px, không cắt bỏ phần nào. Sau đó mỗi màu "
+                        "được dịch và co giãn như khi bộ mã hoá được huấn luyện: trừ đi trung bình, chia cho độ trải.",
+    "how.resize_symbols": "x' = (x - μ) / σ với μ = ({mean}) và σ = ({std}); tensor là [1, 3, {h}, {w}].",
+    "how.resize_alt": "Bức ảnh trước, sau khi đổi cỡ về {w} x {h} điểm ảnh, và sau khi chuẩn hoá.",
+    "how.cells_title_vit": "Cắt thành mảnh",
+    "how.cells_title_cnn": "Các ô của bản đồ đặc trưng",
+    "how.cells_title_hybrid": "Các tầng tích chập và chú ý",
+    "how.cells_caption_vit": "{gh} × {gw} = {n} mảnh {p} px",
+    "how.cells_caption_cnn": "{gh} × {gw} = {n} ô, mỗi ô {p} px",
+    "how.cells_caption_hybrid": "{gh} × {gw} = {n} ô, mỗi ô {p} px",
+    "how.cells_plain_vit": "Bức ảnh được cắt thành {gh} × {gw} = {n} ô vuông {p} × {p} px. Mỗi ô vuông thành một token.",
+    "how.cells_plain_cnn": "CNN không cắt ô vuông: các tầng tích chập thu nhỏ bức ảnh {p} lần theo mỗi chiều "
+                           "({stages}). Mỗi ô của bản đồ cuối, {gh} × {gw} = {n} ô, thành một token.",
+    "how.cells_plain_hybrid": "Trước là tích chập, sau là chú ý: các tầng thu nhỏ bức ảnh {p} lần theo mỗi chiều "
+                              "({stages}). Mỗi ô của bản đồ cuối, {gh} × {gw} = {n} ô, thành một token.",
+    "how.cells_symbols_vit": "N = (H/P)(W/P) = ({h}/{p})({w}/{p}) = {gh} × {gw} = {n}",
+    "how.cells_symbols_cnn": "N = ⌈H/s⌉⌈W/s⌉ = ⌈{h}/{p}⌉⌈{w}/{p}⌉ = {gh} × {gw} = {n}, bước tổng s = {p} px",
+    "how.cells_symbols_hybrid": "N = ⌈H/s⌉⌈W/s⌉ = ⌈{h}/{p}⌉⌈{w}/{p}⌉ = {gh} × {gw} = {n}, bước tổng s = {p} px",
+    "how.cells_alt": "Bức ảnh đã đổi cỡ với lưới vàng {gh} x {gw} ô, mỗi ô {p} điểm ảnh.",
+    "how.pic_which": "token {k}: hàng {row}, cột {col}",
+    "how.pic_enlarged": "ô vuông đó, phóng to",
+    "how.pic_flat": "{n_in} số của nó xếp thành hàng: đỏ, lục, lam",
+    "how.patch_title_vit": "Một mảnh, trải phẳng",
+    "how.patch_title_cnn": "Điểm ảnh của một ô",
+    "how.patch_plain_vit": "Lấy một ô vuông: {p} × {p} điểm ảnh với 3 màu. Xếp thành một hàng, đó là {n_in} số.",
+    "how.patch_plain_cnn": "Một ô phủ {p} × {p} điểm ảnh với 3 màu, {n_in} số; các phép tích chập còn cho nó nhìn thấy "
+                           "một phần các ô bên cạnh.",
+    "how.patch_symbols_vit": "x_i ∈ ℝ^(3P²) = ℝ^(3 × {p} × {p}) = ℝ^{n_in}",
+    "how.patch_symbols_cnn": "vùng riêng của một ô: 3 × s × s = 3 × {p} × {p} = {n_in} số (vùng tiếp nhận của nó lớn "
+                             "hơn)",
+    "how.patch_alt": "Ô vuông ở hàng {row}, cột {col}, phóng to, và {n_in} số của nó thành một dải màu.",
+    "how.pic_token": "token {k}: {d} số (mỗi số một ô vuông, vàng = lớn)",
+    "how.embed_title": "Độ rộng nhúng d",
+    "how.embed_plain_vit": "Một lớp đã học biến {n_in} số thành {d} số, rồi các khối của transformer trộn mỗi token với "
+                           "mọi token khác. Mỗi token giờ là một danh sách {d} số.",
+    "how.embed_plain_cnn": "Các tầng tích chập biến mỗi ô thành {d} số. Mỗi token là một danh sách {d} số.",
+    "how.embed_symbols": "Z ∈ ℝ^(N × d) = [{n}, {d}]",
+    "how.embed_alt": "Token {k} của bộ mã hoá thành một dải {d} ô vuông màu.",
+    "how.pic_before_proj": "token của bộ mã hoá: {d} số",
+    "how.pic_after_proj": "sau bộ chiếu: {d_llm} số",
+    "how.proj_title": "Bộ chiếu sang độ rộng của mô hình ngôn ngữ",
+    "how.proj_plain": "Mỗi từ của mô hình ngôn ngữ là một danh sách {d_llm} số, nên một bộ chiếu (một phép chuẩn hoá và "
+                      "một lớp tuyến tính) biến mỗi token {d} số thành {d_llm} số. Ở đây nó chưa được huấn luyện: đúng "
+                      "hình dạng, chưa có ý nghĩa.",
+    "how.proj_symbols": "Y = LayerNorm(Z) W_proj + b_proj: [{n}, {d}] → [{n}, {d_llm}]",
+    "how.proj_alt": "Token {k} trước bộ chiếu ({d} số) và sau bộ chiếu ({d_llm} số).",
+    "how.pic_pos": "mẫu vị trí của ô này: {d_llm} số",
+    "how.pic_mod": "mẫu ảnh, giống nhau cho mọi token ảnh",
+    "how.pic_pos_map": "mẫu vị trí giống với hàng {row}, cột {col} đến đâu",
+    "how.pos_title": "+ vị trí và loại dữ liệu",
+    "how.pos_plain": "Tự các token không mang thứ tự, nên mỗi token nhận một mẫu vị trí: các ô gần ô này có mẫu giống "
+                     "nhau (sáng), các ô xa thì khác (tối). Thêm một mẫu nữa, giống nhau cho mọi token ảnh, cho biết: "
+                     "cái này đến từ một bức ảnh.",
+    "how.pos_symbols": "Y_ij + E_mod + E_pos(i, j): E_pos là mẫu sin-cos 2 chiều trên lưới {gh} × {gw}, E_mod là một "
+                       "vectơ đã học, cả hai đều {d_llm} số, cộng một lần",
+    "how.pos_alt": "Bản đồ cho thấy mẫu vị trí của mỗi ô giống với ô đã chọn đến đâu, và hai dải: mẫu vị trí của nó và "
+                   "mẫu ảnh.",
+    "how.pic_sequence": "{m} vectơ ảnh, rồi {t} từ của văn bản: {total} vectơ, mỗi vectơ {d_llm} số",
+    "how.seq_title": "Chuỗi token",
+    "how.seq_plain": "Mô hình ngôn ngữ đọc một hàng dài: một dấu mở đầu, {n} token ảnh theo thứ tự đọc (trái sang phải, "
+                     "trên xuống dưới), một dấu kết thúc, rồi đến các từ, ở đây là \"{prompt}\".",
+    "how.seq_symbols": "[<IMG_TOKEN>, Y_1 … Y_{n}, <IMG_END>, văn bản] = [{n} + 2 + {t}, {d_llm}] = [{total}, {d_llm}]",
+    "how.seq_alt": "Một hàng ô: dấu mở đầu, các token ảnh đầu tiên thành những ô vuông nhỏ của bức ảnh, dấu kết thúc và "
+                   "các từ.",
+    "how.pic_tiles": "{rows} × {cols} ô {tile} px, cắt từ {w} × {h} px",
+    "how.pic_global": "+ ảnh toàn cảnh: cả bức ảnh trong một ô {tile} px",
+    "how.vlm_tiles_title": "Đổi cỡ, chuẩn hoá và cắt thành ô",
+    "how.vlm_tiles_plain": "Bức ảnh ({W0} × {H0} px) được đổi cỡ để cạnh dài nhất là một số nguyên lần ô {tile} px, ở "
+                           "đây là {w} × {h} px: {rows} × {cols} ô. Cả bức ảnh co vào thêm một ô là ảnh toàn cảnh: tổng "
+                           "cộng {tiles} ảnh. Trên thiết bị này trình mô tả đọc ở mức chi tiết {here}: {n_here} token.",
+    "how.vlm_tiles_symbols": "x' = (x - 0.5) / 0.5; {tiles} × [3, {tile}, {tile}]",
+    "how.vlm_tiles_alt": "Bức ảnh được cắt thành {rows} x {cols} ô, và ảnh toàn cảnh bên cạnh.",
+    "how.pic_vlm_patches": "{side} × {side} = {patches} mảnh {patch} px trong mỗi ô",
+    "how.vlm_patches_title": "Các mảnh của mỗi ô",
+    "how.vlm_patches_plain": "Mỗi ảnh {tile} px được cắt thành {side} × {side} = {patches} ô vuông {patch} px.",
+    "how.vlm_patches_symbols": "({tile}/{patch})² = {side}² = {patches} mảnh mỗi ảnh",
+    "how.vlm_patches_alt": "Ảnh toàn cảnh với lưới {side} x {side} mảnh.",
+    "how.vlm_siglip_title": "Một mảnh qua SigLIP",
+    "how.vlm_siglip_plain": "Một ô vuông {patch} × {patch} điểm ảnh là {n_in} số. SigLIP, phần thị giác, biến mỗi mảnh "
+                            "thành {d_vision} số, nhìn cả {patches} mảnh của ô đó.",
+    "how.vlm_siglip_symbols": "x_i ∈ ℝ^(3 × {patch} × {patch}) → z_i ∈ ℝ^{d_vision}; mỗi ảnh [{patches}, {d_vision}]",
+    "how.vlm_siglip_alt": "Một mảnh phóng to và các số của nó thành một dải màu.",
+    "how.pic_vlm_shuffle": "mỗi khối xanh {r} × {r} mảnh thành một token: {grid} × {grid} = {per} token",
+    "how.vlm_shuffle_title": "Xáo điểm ảnh ×{r}",
+    "how.vlm_shuffle_plain": "Mỗi khối {r} × {r} mảnh cạnh nhau được xếp chồng thành một token {stacked} số, nên "
+                             "{patches} mảnh thành {per} token mỗi ảnh.",
+    "how.vlm_shuffle_symbols": "xáo điểm ảnh r = {r}: [{patches}, {d_vision}] → [{per}, {r}² × {d_vision}] = "
+                               "[{per}, {stacked}]",
+    "how.vlm_shuffle_alt": "Ảnh toàn cảnh với các khối xanh {r} x {r} mảnh, {per} khối.",
+    "how.pic_vlm_connector": "bộ nối: vào {stacked} số, ra {d_llm} số (độ rộng của mô hình ngôn ngữ)",
+    "how.vlm_connector_title": "Bộ nối sang độ rộng của mô hình ngôn ngữ",
+    "how.vlm_connector_plain": "Một lớp tuyến tính, được huấn luyện cùng mô hình, biến mỗi token {stacked} số thành "
+                               "{d_llm} số, độ rộng của các từ trong mô hình ngôn ngữ: {per} token mỗi ảnh, {n} token "
+                               "cho {tiles} ảnh.",
+    "how.vlm_connector_symbols": "Y = Z_xáo W: [{per}, {stacked}] → [{per}, {d_llm}]; N = {tiles} × {per} = {n}",
+    "how.vlm_connector_alt": "Các ô cho thấy kích thước: {patches} x {d_vision}, rồi {per} x {stacked}, rồi {per} x "
+                             "{d_llm}.",
+    "how.pic_vlm_seq": "{n} token ảnh giữa các dấu ô, rồi đến các từ",
+    "how.vlm_seq_title": "Chuỗi token",
+    "how.vlm_seq_plain": "Mô hình ngôn ngữ đọc mỗi ô thành một dấu kèm hàng và cột, rồi {per} token ảnh của ô đó; ảnh "
+                         "toàn cảnh đến sau cùng, rồi đến các từ. {model} đọc {n} token ảnh cho bức ảnh này.",
+    "how.vlm_seq_symbols": "<fake_token_around_image><row_r_col_c><image>×{per} … <global-img><image>×{per}, "
+                           "N = {n}",
+    "how.vlm_seq_alt": "Một hàng ô: các dấu ô, các token ảnh của mỗi ô, ảnh toàn cảnh và các từ.",
 }
