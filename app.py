@@ -30,7 +30,9 @@ from vlmtok.app import api
 from vlmtok.app import callbacks as ui
 from vlmtok.app import compare as cmp
 from vlmtok.app import http
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, PRESET_KEYS, TIER_KEYS, choices
+from vlmtok.app import tour as tour_ui
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, TIER_KEYS, choices
+from vlmtok.app.tour import QueueLoad
 from vlmtok.i18n import t
 
 ASSETS = Path(__file__).resolve().parent / "vlmtok" / "app" / "assets"
@@ -38,6 +40,7 @@ PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
 CONCURRENCY = settings.concurrency()      # model calls at once (2 cores here; 1 GPU on a Space)
 QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
+MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 
@@ -70,23 +73,65 @@ class ArtworkImage(gr.Image):
 # Callbacks: plain results from vlmtok.app.callbacks, wrapped for the page
 
 
+def queue_load() -> QueueLoad | None:
+    """How full the model queue is now (Gradio's own count), for the "busy" message before a request joins it."""
+    try:
+        q = demo._queue
+        times = [p.avg_time for p in q.process_time_per_fn.values() if p.count]
+        return QueueLoad(waiting=len(q), max_size=q.max_size, avg_s=max(times) if times else None,
+                         slots=CONCURRENCY)
+    except Exception:  # a Gradio without these internals: no early "busy", Gradio's own answer stands
+        return None
+
+
+def _view(v: ui.TourView | None) -> tuple:
+    """A Tour view for the outputs [thread, status, approved, session]; nothing changes for None."""
+    return (gr.skip(),) * 4 if v is None else (v.thread, v.status, v.text, v.session)
+
+
+def begin(reason: str):
+    def step(image, lang, session):
+        view, go = ui.tour_begin(image, lang, session, queue_load(), reason)
+        return *_view(view), go
+    return step
+
+
+def ask_begin(image, question, lang, session):
+    view, go = ui.ask_begin(image, question, lang, session, queue_load())
+    return *_view(view), go
+
+
+def gate(go):
+    """Stop the chain quietly when the step before said no (the visitor already has a message)."""
+    if not go:
+        raise gr.Error("", visible=False, print_exception=False)
+
+
 def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress()):
-    steps = lambda: ui.describe_stream(image, lang, tier, audience, label_text, progress=progress)  # noqa: E731
-    for r in ui.guarded_stream(steps, lang):
-        yield r.caption, r.status, r.text, (r.session or session) if r.ok else {}  # never speak an error
+    for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress):
+        yield _view(v)
 
 
 def follow_up(image, question, lang, audience, label_text, session, progress=gr.Progress()):
-    steps = lambda: ui.ask(image, question, lang, audience, label_text, progress=progress, session=session)  # noqa: E731
-    for r in ui.guarded_stream(steps, lang):
-        yield r.caption, r.status, r.text, (r.session or session) if r.ok else {}
+    v = None
+    for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress):
+        yield *_view(v), gr.skip()
+    if v is not None and v.ok:
+        yield *_view(v), ""                         # answered: the box is ready for the next question
 
 
-def speak_approved(text, lang, rate, session):
-    if not (session or {}).get("text"):            # nothing described yet, or the step before failed
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    r = ui.speak_text(text, lang, rate, session)
-    return r.caption, r.status, r.audio, r.session
+def speak_approved(text, lang, session):
+    v = ui.speak_edited(text, lang, session)
+    return v.thread, v.status, v.session
+
+
+def clear(lang, session):
+    return _view(ui.clear_thread(lang, session))
+
+
+def too_large(lang, session):
+    v = ui.oversize(None, MAX_FILE_BYTES, lang, session)
+    return v.thread, v.status, v.session
 
 
 def compare(image, encoders, sizes, lang, extra="", progress=gr.Progress()):
@@ -111,19 +156,21 @@ def how(image, encoder, size, lang, progress=gr.Progress()):
     return r.html, r.status
 
 
-def relabel(lang):
-    """The Tour's words in the chosen language."""
-    return (gr.update(value=f"# {t('app.title', lang)}\n{t('app.intro', lang)}"),
-            gr.update(label=t("app.image", lang)), gr.update(label=t("app.language", lang)),
+def relabel(lang, tier, audience, image, session):
+    """The Tour's words in the chosen language, and what it shows redrawn in it."""
+    v = ui.redraw(lang, session)
+    return (gr.update(value=f"# {t('app.title', lang)}"),
+            gr.update(label=t("app.image", lang), placeholder=t("tour.drop", lang)),
+            gr.update(value=t("app.describe", lang)), ui.credit_line(image, lang), tour_ui.strip_html(lang),
+            v.thread, v.status, gr.update(label=t("app.question", lang), placeholder=t("app.question_hint", lang)),
+            gr.update(value=t("app.ask", lang)), gr.update(value=t("tour.clear", lang)),
+            gr.update(label=t("app.edit_box", lang)), gr.update(label=t("tour.edit_label", lang)),
+            gr.update(value=t("app.speak", lang)), gr.update(label=tour_ui.options_label(lang, tier, audience)),
+            gr.update(label=t("app.language", lang)),
             gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
             gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
-            gr.update(label=t("app.label_text", lang)), gr.update(value=t("app.describe", lang)),
-            gr.update(label=t("app.edit_box", lang)), gr.update(value=t("app.speak", lang)),
-            gr.update(label=t("app.audio", lang)), gr.update(label=t("app.speed", lang)),
-            gr.update(label=t("app.question", lang), placeholder=t("app.question_hint", lang)),
-            gr.update(value=t("app.ask", lang)), gr.update(label=t("app.text_size", lang)),
-            gr.update(label=t("app.preset", lang), choices=choices(PRESET_KEYS, lang)),
-            gr.update(value=t("app.fullscreen", lang)))
+            gr.update(label=t("app.label_text", lang)), gr.update(label=t("app.speed", lang)),
+            gr.update(label=t("app.examples", lang)))
 
 
 def relabel_views(lang):
@@ -321,55 +368,57 @@ def public_api() -> None:
         gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)
 
 
-SET_SIZE = "(px) => { document.documentElement.style.setProperty('--vt-caption-size', px + 'px'); }"
-SET_PRESET = "(p) => { document.documentElement.dataset.vtPreset = p; }"
-TOGGLE_CARD = "() => { document.documentElement.classList.toggle('vt-card-open'); window.vtFitCard?.(); }"
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
     public_api()
     session = gr.State({})
+    go = gr.State(False)      # whether the step before lets a model step join the queue
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
-    intro = gr.Markdown(f"# {t('app.title', L)}\n{t('app.intro', L)}")
+    intro = gr.Markdown(f"# {t('app.title', L)}", elem_id="vt-header")
     with gr.Tabs():
         with gr.Tab(t("app.tab_tour", L), id="tour") as tab_tour:
-            with gr.Row():
-                with gr.Column(scale=1, min_width=280):
+            # One screen on a tablet: the picture and Describe, then the caption card (its own Play/Pause) and the
+            # question. The options fold away; they come last in the page (the Tab order is picture, Describe,
+            # Play, caption, options) and app.css places them under Describe.
+            with gr.Row(elem_id="vt-tour", equal_height=False):
+                with gr.Column(scale=4, min_width=300, elem_id="vt-left"):
                     image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
-                                         image_mode=None, height=320, elem_id="vt-image")
-                    credit = gr.Markdown(elem_classes="vt-credit")
-                    gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L), examples_per_page=10,
-                                example_labels=ui.example_titles())
-                    lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("app.language", L), elem_classes="vt-big")
-                    tier = gr.Radio(choices(TIER_KEYS, L), value="short", label=t("app.length", L),
+                                         image_mode=None, height=300, elem_id="vt-image",
+                                         placeholder=t("tour.drop", L), buttons=[])
+                    describe_btn = gr.Button(t("app.describe", L), variant="primary", elem_id="vt-describe",
+                                             elem_classes="vt-big")
+                    credit = gr.Markdown(elem_id="vt-credit", elem_classes="vt-credit")
+                with gr.Column(scale=9, min_width=400, elem_id="vt-right"):
+                    status = gr.HTML(ui.status_html(t("app.ready", L), L), elem_id="vt-status", js_on_load=None)
+                    with gr.Column(elem_id="vt-card"):         # the caption card: full screen when opened
+                        strip = gr.HTML(tour_ui.strip_html(L), elem_id="vt-strip", js_on_load=None)
+                        thread = gr.HTML(ui.redraw(L).thread, elem_id="vt-thread", js_on_load=None)
+                    with gr.Row(elem_id="vt-ask", equal_height=True):
+                        question = gr.Textbox(label=t("app.question", L), placeholder=t("app.question_hint", L),
+                                              max_length=400, scale=6, min_width=180, elem_id="vt-question")
+                        ask_btn = gr.Button(t("app.ask", L), scale=1, min_width=80, elem_classes="vt-big")
+                        clear_btn = gr.Button(t("tour.clear", L), scale=1, min_width=80, elem_classes="vt-big")
+                    with gr.Accordion(t("app.edit_box", L), open=False, elem_id="vt-edit") as edit_panel:
+                        approved = gr.Textbox(label=t("tour.edit_label", L), lines=4, interactive=True,
+                                              max_length=ui.MAX_SPEAK_CHARS, elem_id="vt-approved")
+                        speak_btn = gr.Button(t("app.speak", L), elem_id="vt-speak", elem_classes="vt-big")
+                with gr.Accordion(tour_ui.options_label(L, "short", "adult"), open=False,
+                                  elem_id="vt-options") as options:
+                    lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("app.language", L), elem_id="vt-lang",
+                                    elem_classes="vt-big")
+                    tier = gr.Radio(choices(TIER_KEYS, L), value="short", label=t("app.length", L), elem_id="vt-tier",
                                     elem_classes="vt-big")
                     audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("app.audience", L),
-                                        elem_classes="vt-big")
+                                        elem_id="vt-audience", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
-                    describe_btn = gr.Button(t("app.describe", L), variant="primary", elem_classes="vt-big")
-                with gr.Column(scale=2, min_width=280):
-                    status = gr.HTML(ui.status_html(t("app.ready", L)), elem_id="vt-status",
-                                     html_template='<div role="status" aria-live="polite">${value}</div>',
-                                     js_on_load=None)
-                    storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
-                    with gr.Row(elem_id="vt-card-controls"):
-                        card_btn = gr.Button(t("app.fullscreen", L), elem_classes="vt-big", min_width=120)
-                        size = gr.Slider(24, 64, value=32, step=4, label=t("app.text_size", L), min_width=120)
-                        preset = gr.Radio(choices(PRESET_KEYS, L), value="dark", label=t("app.preset", L),
-                                          elem_classes="vt-big", min_width=120)
-                    caption = gr.HTML(ui.caption_html("", L), elem_id="vt-caption", js_on_load=None)
-                    audio = gr.Audio(label=t("app.audio", L), type="filepath", interactive=False, elem_id="vt-audio",
-                                     waveform_options=gr.WaveformOptions(show_recording_waveform=False))
-                    rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L))
-                    approved = gr.Textbox(label=t("app.edit_box", L), lines=4, interactive=True,
-                                          max_length=ui.MAX_SPEAK_CHARS)
-                    speak_btn = gr.Button(t("app.speak", L), elem_classes="vt-big")
-                    question = gr.Textbox(label=t("app.question", L), placeholder=t("app.question_hint", L),
-                                          max_length=400)
-                    ask_btn = gr.Button(t("app.ask", L), elem_classes="vt-big")
+                    rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
+                    examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
+                                           examples_per_page=10, example_labels=ui.example_titles())
+            # the page's script presses this when a file is too large to send (caught before the upload)
+            too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
+            storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
@@ -419,27 +468,48 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     # ------------------------------------------------------------------------------------------------------------
     # Wiring
 
-    tour_outputs = [caption, status, approved, session]
-    speak_io = dict(inputs=[approved, lang, rate, session], outputs=[caption, status, audio, session])
-    gr.on([describe_btn.click, image.change], tour, inputs=[image, lang, tier, audience, label_text, session],
-          outputs=tour_outputs, api_name="tour", **MODEL, api_visibility="private").then(
-        speak_approved, **speak_io, api_name="speak_after_tour", api_visibility="private")
+    view = [thread, status, approved, session]
+    quick = dict(queue=False, show_progress="hidden", api_visibility="private")   # no model: never queued
+    model = dict(show_progress="hidden", api_visibility="private", **MODEL)
+    tour_in = [image, lang, tier, audience, label_text, session]
+
+    def describes(event, reason, api_name=None):
+        """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
+        first = event(begin(reason), inputs=[image, lang, session], outputs=[*view, go], **quick)
+        return first.success(gate, inputs=go, **quick).success(tour, inputs=tour_in, outputs=view, api_name=api_name,
+                                                               **model)
+
+    describes(image.change, "picture", api_name="ui_tour")
+    describes(describe_btn.click, "describe", api_name="ui_describe_again")
     image.change(lambda path, lg: ui.credit_line(path, lg), inputs=[image, lang], outputs=credit, api_name="credit",
-                 api_visibility="private")
-    speak_btn.click(speak_approved, **speak_io, api_name="speak", api_visibility="private")
-    rate.release(speak_approved, **speak_io, api_name="speak_at_rate", api_visibility="private")
-    gr.on([ask_btn.click, question.submit], follow_up, inputs=[image, question, lang, audience, label_text, session],
-          outputs=tour_outputs, api_name="ask", **MODEL, api_visibility="private").then(
-        speak_approved, **speak_io, api_name="speak_after_ask", api_visibility="private")
-    lang.change(relabel, inputs=lang, api_name="relabel", api_visibility="private",
-                outputs=[intro, image, lang, tier, audience, label_text, describe_btn, approved, speak_btn, audio,
-                         rate, question, ask_btn, size, preset, card_btn])
-    lang.change(relabel_views, inputs=lang, api_name="relabel_views", api_visibility="private",
+                 queue=False, api_visibility="private")
+    asked = gr.on([ask_btn.click, question.submit], ask_begin, inputs=[image, question, lang, session],
+                  outputs=[*view, go], **quick)
+    asked.success(gate, inputs=go, **quick).success(
+        follow_up, inputs=[image, question, lang, audience, label_text, session], outputs=[*view, question],
+        api_name="ui_ask", **model)
+    speak_btn.click(speak_approved, inputs=[approved, lang, session], outputs=[thread, status, session],
+                    api_name="speak_approved", queue=False, show_progress="hidden",
+                    api_visibility="private")
+    clear_btn.click(clear, inputs=[lang, session], outputs=view, **quick)
+    too_large_btn.click(too_large, inputs=[lang, session], outputs=[thread, status, session], **quick)
+
+    # a changed language relabels the page at once, then describes the picture again in it
+    relabelled = lang.change(relabel, inputs=[lang, tier, audience, image, session], api_name="relabel",
+                             outputs=[intro, image, describe_btn, credit, strip, thread, status, question, ask_btn,
+                                      clear_btn, edit_panel, approved, speak_btn, options, lang, tier, audience,
+                                      label_text, rate, examples.dataset], queue=False, show_progress="hidden",
+                             api_visibility="private")
+    describes(relabelled.then, "options")
+    lang.change(relabel_views, inputs=lang, api_name="relabel_views", queue=False, show_progress="hidden",
+                api_visibility="private",
                 outputs=[tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
                          sim_pictures, how_encoder, how_size, how_btn, extra_encoder])
-    card_btn.click(None, js=TOGGLE_CARD, api_visibility="private")
-    size.change(None, inputs=size, js=SET_SIZE, api_visibility="private")
-    preset.change(None, inputs=preset, js=SET_PRESET, api_visibility="private")
+    for choice in (tier, audience):
+        summed = choice.input(lambda lg, tr, au: gr.update(label=tour_ui.options_label(lg, tr, au)),
+                              inputs=[lang, tier, audience], outputs=options, **quick)
+        describes(summed.then, "options")
+    describes(label_text.submit, "options")
 
     compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
                       outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
@@ -452,9 +522,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
           show_progress="hidden")
     demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,
               outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private")
-    demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage", api_visibility="private")
-    lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage",
-                api_visibility="private")
+    demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage", queue=False,
+              api_visibility="private")
+    lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage", queue=False,
+                show_progress="hidden", api_visibility="private")
 
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
 

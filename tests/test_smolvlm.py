@@ -12,7 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers import TINY, tiny_smolvlm
+from helpers import tiny_smolvlm
 from vlmtok.narrate.base import Narration, NarrationRequest
 from vlmtok.narrate.smolvlm import SmolVLMNarrator, _message, instruction
 from vlmtok.encoders import SmolVLMEncoder

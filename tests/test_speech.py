@@ -401,10 +401,10 @@ def test_concurrent_requests_synthesise_once(cache, monkeypatch):
     results = []
     threads = [threading.Thread(target=lambda: results.append(speak(VI_TEXT, "vi", cache=cache)))
                for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert len(calls) == 1 and len({r.audio_path for r in results}) == 1
     assert all(r.ok for r in results)
 

@@ -105,7 +105,7 @@ def test_a_quota_error_from_the_worker_reaches_the_visitor_in_plain_words(narrat
     def refused(job):
         raise RuntimeError("ZeroGPU quota exceeded: You have exceeded your free ZeroGPU quota (45s requested vs. "
                            "3s left). Try again in 0:04:12.")
-        yield  # noqa: unreachable - a generator, like the real job
+        yield  # unreachable: it makes this function a generator, like the real job
 
     monkeypatch.setattr("vlmtok.narrate.smolvlm.run_job", forked_gpu(refused))
     with pytest.raises(zerogpu.GpuUnavailable) as err:

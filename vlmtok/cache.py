@@ -29,7 +29,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from vlmtok.paths import CacheUnavailable, cache_dir
 

@@ -258,7 +258,7 @@ def _check_file_size(n_bytes: int) -> None:
 
 
 @contextlib.contextmanager
-def _open_path(path: Union[str, os.PathLike]) -> Iterator[IO[bytes]]:
+def _open_path(path: str | os.PathLike) -> Iterator[IO[bytes]]:
     try:
         fp = open(path, "rb")  # noqa: SIM115 (closed below)
     except FileNotFoundError:
@@ -635,7 +635,7 @@ def _checked_pixels(header: dict, pixels: bytes, max_side: int) -> Image.Image:
     return Image.frombytes("RGB", (size[0], size[1]), pixels)
 
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], Image.Image, np.ndarray]
+ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], Image.Image, np.ndarray]  # noqa: UP007 - a runtime alias
 
 
 def load_image(source: ImageSource | None, *, max_side: int = DEFAULT_MAX_SIDE) -> Image.Image:

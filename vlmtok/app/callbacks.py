@@ -16,9 +16,11 @@ import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 from vlmtok import settings
+from vlmtok.app import tour
 from vlmtok.errors import VisitorError
 from vlmtok.i18n import normalize_lang, t
 
@@ -83,9 +85,16 @@ def credit_line(image_path: str | None, lang: str = "en") -> str:
 # The large-text panel (escaped text only: model output never becomes markup)
 
 
-def status_html(message: str) -> str:
-    """The status line; the live region (role=status) is its container in the page."""
-    return f'<p class="vt-status-text">{html.escape(message)}</p>'
+def status_html(message: str, lang: str | None = None, message_kind: bool = False) -> str:
+    """The status line; the live region (role=status) is its container in the page.
+
+    ``message_kind``: a message for the visitor (a bad photo, busy ...), drawn apart from progress lines.
+    """
+    lang_attr = f' lang="{normalize_lang(lang)}"' if lang else ""
+    if message_kind:
+        return (f'<p class="vt-status-text vt-status-message"{lang_attr}><span aria-hidden="true">\u26a0 </span>'
+                f'{html.escape(message)}</p>')
+    return f'<p class="vt-status-text"{lang_attr}>{html.escape(message)}</p>'
 
 
 def caption_html(text: str, lang: str = "en", byline: str = "", sentences: Sequence[str] = (),
@@ -208,7 +217,8 @@ def guarded_call(step: Callable[..., Any], *args: Any, lang: str = "en", timeout
 def _session(narration, lang: str, image_path: str | None, conversation: str | None = None) -> dict[str, Any]:
     """What the next steps need: the text's own language (English kept when no translator), and who wrote it."""
     return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration),
-            "narrator": narration.narrator, "text": narration.text, "image": image_path,
+            "label": narration.narrator_label, "narrator": narration.narrator, "text": narration.text,
+            "image": image_path,
             "notice": narration.notice or "", "conversation": conversation}
 
 
@@ -275,8 +285,8 @@ def describe(image_path: str | None, lang: str = "en", tier: str = "short", audi
              label_text: str | None = None, rate: float = 1.0, progress: Progress | None = None) -> TourResult:
     """The whole tour step at once (the API's ``/describe``): narration, then speech."""
     final = None
-    for final in describe_stream(image_path, lang, tier, audience, label_text, progress=progress):
-        pass
+    for final in describe_stream(image_path, lang, tier, audience, label_text, progress=progress):  # noqa: B007
+        pass                                                  # the last step is the result
     if final is None or not final.ok:
         return final
     return speak_text(final.text, lang, rate, final.session)
@@ -345,3 +355,223 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
         return
     yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
                                conversation=(session or {}).get("conversation"))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The Tour page: a conversation per picture (vlmtok.app.tour), messages spoken, the queue said in plain words
+
+
+@dataclass
+class TourView:
+    """What the Tour shows after a step: the conversation and status line (HTML), the text in the edit box, and
+    the session to keep. ``ok`` is False when the step ended in a message for the visitor."""
+
+    thread: str
+    status: str
+    text: str
+    session: dict[str, Any]
+    ok: bool = True
+
+
+def tour_session(session: dict[str, Any] | None) -> dict[str, Any]:
+    """A copy of the visitor's session with a conversation in it (empty on the first visit)."""
+    session = dict(session or {})
+    session["thread"] = [dict(item) for item in session.get("thread") or []]
+    session.setdefault("thread_id", tour.new_id())
+    return session
+
+
+def _draw(session: dict[str, Any], lang: str, status: str, *, busy_turn: dict[str, Any] | None = None,
+          state: str = "ready", message: bool = False) -> TourView:
+    """The view of ``session``'s conversation, with a turn still being written (``busy_turn``) drawn last."""
+    thread = session["thread"]
+    marked = _mark_latest(thread + ([busy_turn] if busy_turn else []))
+    view = tour.ThreadView(session["thread_id"], marked, lang, busy=busy_turn is not None, status=state)
+    text_turn = tour.latest(thread)
+    return TourView(tour.thread_html(view), status_html(status, lang, message_kind=message),
+                    text_turn["body"] if text_turn else "", session, ok=not message)
+
+
+def _mark_latest(thread: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flag the turns the caption card shows: the latest description or answer, and any message after it."""
+    last = max((i for i, item in enumerate(thread) if item.get("kind") != "message"), default=-1)
+    return [{**item, "card": i >= last} for i, item in enumerate(thread)]
+
+
+def _notice_clip(message: str, lang: str) -> dict[str, Any] | None:
+    """The message read by the offline voice, as a short notice (never a narration); None when no voice works."""
+    try:
+        from vlmtok.speech import speak
+
+        speech = speak(f"{t('tour.message', lang)}: {message}", lang, engine="espeak")
+    except Exception as exc:
+        log.error("notice speech failed: %s", exc, exc_info=exc)
+        return None
+    return tour.clip(tour.audio_src(str(speech.audio_path)), rate=speech.playback_rate) if speech.ok else None
+
+
+def tour_message(message: str, lang: str, session: dict[str, Any] | None, new_thread: bool = False) -> TourView:
+    """A message for the visitor (a bad photo, busy, too slow ...): shown apart from the descriptions, spoken at once.
+
+    ``new_thread``: the message is about a new picture, so the old conversation (and its audio) goes.
+    """
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    if new_thread:
+        session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+    item = tour.turn("message", message, lang)
+    notice = _notice_clip(message, lang)
+    if notice:
+        item.update(clips=[notice], play=tour.new_id())
+    session["thread"].append(item)
+    return _draw(session, lang, message, state="message", message=True)
+
+
+def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None, load: tour.QueueLoad | None = None,
+               reason: str = "describe") -> tuple[TourView | None, bool]:
+    """Before a description joins the model queue: ``(view, go)``.
+
+    ``reason``: "picture" (a new picture: a new conversation; a cleared picture clears it quietly), "describe"
+    (the Describe button), "options" (language, length or audience changed: describe again, so what is on screen
+    is redrawn in them, only when something is on screen). A full queue, or no picture, gives a spoken message and ``go`` False. ``view`` is None
+    when nothing on the page changes.
+    """
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    if reason == "options" and not (image_path and session["thread"]):   # nothing on screen to redo
+        return None, False
+    if not image_path:
+        if reason == "picture":
+            session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+            return _draw(session, lang, t("app.ready", lang), state="empty"), False
+        return tour_message(t("app.no_image", lang), lang, session), False
+    message, full = tour.queue_message(load, lang)
+    if full:
+        return tour_message(message, lang, session, new_thread=reason == "picture"), False
+    session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+    working = message or t("app.describing", lang)
+    return _draw(session, lang, working, busy_turn=tour.turn("description", "", lang), state="busy"), True
+
+
+def ask_begin(image_path: str | None, question: str, lang: str, session: dict[str, Any] | None,
+              load: tour.QueueLoad | None = None) -> tuple[TourView, bool]:
+    """Before a question joins the queue: the question drawn, waiting for its answer; or a spoken message."""
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    question = (question or "").strip()
+    if not question:
+        return tour_message(t("app.no_question", lang), lang, session), False
+    if not image_path:
+        return tour_message(t("app.no_image", lang), lang, session), False
+    message, full = tour.queue_message(load, lang)
+    if full:
+        return tour_message(message, lang, session), False
+    pending = tour.turn("answer", "", lang, question=question)
+    return _draw(session, lang, message or t("app.answering", lang), busy_turn=pending, state="busy"), True
+
+
+def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
+                label_text: str | None = None, session: dict[str, Any] | None = None,
+                progress: Progress | None = None, timeout_s: float | None = None) -> Iterator[TourView]:
+    """Describe the picture: the text as it is written, then its turn with audio ready to play (not played).
+
+    A new description starts a new conversation (thread and SmolVLM conversation); a failure ends in a message.
+    """
+    steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress)  # noqa: E731
+    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s)
+
+
+def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
+               label_text: str | None = None, session: dict[str, Any] | None = None,
+               progress: Progress | None = None, timeout_s: float | None = None) -> Iterator[TourView]:
+    """Answer a question about the same picture, continuing this visitor's conversation; the answer is a new turn."""
+    session = tour_session(session)
+    question = (question or "").strip()
+    steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
+                        session=session)
+    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s)
+
+
+def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
+                       question: str, timeout_s: float | None) -> Iterator[TourView]:
+    lang = normalize_lang(lang)
+    if kind == "description":
+        session.update(thread=[], thread_id=session.get("thread_id") or tour.new_id())
+    for r in guarded_stream(steps, lang, timeout_s=timeout_s):
+        if not r.ok:
+            yield tour_message(r.text, lang, session, new_thread=kind == "description")
+            return
+        if not r.session:            # still writing
+            yield _draw(session, lang, _plain(r.status), state="busy",
+                        busy_turn=tour.turn(kind, r.text, lang, question=question))
+            continue
+        found = r.session
+        item = tour.turn(kind, tour.strip_byline(found["text"], found.get("label", "")), found["text_lang"],
+                         byline=found["byline"], question=question, question_lang=lang)
+        session.update({k: v for k, v in found.items() if k != "text"}, text=item["body"])
+        session["thread"].append(item)
+        yield _draw(session, lang, f"{_plain(r.status)} {t('tour.preparing_audio', lang)}", state="busy")
+        yield _spoken(session, item, lang, _plain(r.status))
+        return
+
+
+def _plain(status: str) -> str:
+    """The words of a status line drawn by ``status_html``."""
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", status or "")).replace("\u26a0 ", "").strip()
+
+
+def _spoken(session: dict[str, Any], item: dict[str, Any], lang: str, done: str, play: bool = False) -> TourView:
+    """Give ``item`` (a turn of ``session``'s thread) its audio; a message, spoken, when no voice could read it."""
+    from vlmtok.text import split_sentences
+
+    spoken = tour.spoken_sentences(item)
+    speech = _speak(" ".join(spoken), item["lang"], 1.0)
+    if speech is None or speech.audio_path is None:
+        return tour_message(t("app.audio_unavailable", lang), lang, session)
+    starts = list(speech.sentence_starts)
+    if len(starts) != len(spoken) or len(split_sentences(" ".join(spoken))) != len(spoken):
+        starts = []                    # the voice split the text otherwise: no highlight rather than a wrong one
+    item["clips"] = [tour.clip(tour.audio_src(str(speech.audio_path)), starts, speech.playback_rate)]
+    item["play"] = tour.new_id() if play else ""
+    words = [done, t("tour.press_play", lang), speech.notice]   # the voice itself is said only when it had to change
+    return _draw(session, lang, " ".join(filter(None, words)))
+
+
+def speak_edited(text: str, lang: str = "en", session: dict[str, Any] | None = None) -> TourView:
+    """Speak the approved text now: the guide's edit replaces the latest turn's words ("edited by the guide")."""
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    item = tour.latest(session["thread"])
+    text = (text or "").strip()
+    if item is None or not text:
+        return tour_message(t("app.no_text", lang), lang, session)
+    if len(text) > MAX_SPEAK_CHARS:
+        return tour_message(t("app.too_long", lang, limit=MAX_SPEAK_CHARS), lang, session)
+    if text != item["body"].strip():
+        item.update(body=text, byline=t("tour.edited", item["lang"]), edited=True)   # its words, its language
+        session["text"] = text
+    return _spoken(session, item, lang, t("tour.speaking", lang), play=True)
+
+
+def clear_thread(lang: str = "en", session: dict[str, Any] | None = None) -> TourView:
+    """A fresh conversation about the same picture (Describe starts it again)."""
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+    return _draw(session, lang, t("tour.cleared", lang), state="empty")
+
+
+def redraw(lang: str = "en", session: dict[str, Any] | None = None) -> TourView:
+    """The conversation with the page's words in ``lang`` (the turns keep their own language)."""
+    lang = normalize_lang(lang)
+    return _draw(tour_session(session), lang, t("app.ready", lang))
+
+
+def oversize(size_bytes: float | int | None, limit_bytes: int, lang: str = "en",
+             session: dict[str, Any] | None = None) -> TourView:
+    """The page refused a file before uploading it: the same plain, spoken message as the server's own check."""
+    log.info("upload refused in the browser: %s bytes (limit %s)", size_bytes, limit_bytes)
+    limit_mb = max(1, round(limit_bytes / (1024 * 1024)))
+    return tour_message(t("images.file_too_large", lang, limit_mb=limit_mb), lang, session)

@@ -14,7 +14,8 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from vlmtok.app.callbacks import Progress, _failure, _load, _step, status_html
 from vlmtok.i18n import normalize_lang, t

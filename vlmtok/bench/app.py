@@ -21,7 +21,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from vlmtok import settings
 
@@ -73,7 +73,7 @@ def running_app(env: dict[str, str] | None = None, log_path: str | os.PathLike |
     port = free_port()
     full_env = settings.child_environment({"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
                                            "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})})
-    out = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed when the app stops
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *args], cwd=str(ROOT), env=full_env,
                             stdout=out, stderr=subprocess.STDOUT)

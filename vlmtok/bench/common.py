@@ -6,7 +6,7 @@ import resource
 import statistics
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def median_ms(fn: Callable[[], object], iters: int, warmup: int = 1) -> float:

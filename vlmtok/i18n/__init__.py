@@ -33,7 +33,7 @@ def normalize_lang(lang: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(lang: str) -> Mapping[str, str]:
     """The whole catalogue of one supported language (``ValueError`` for any other code)."""
     if lang not in LANGUAGES:
@@ -55,7 +55,7 @@ def t(key: str, lang: str | None = None, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def language_facts(lang: str) -> Mapping[str, object]:
     """The facts a catalogue gives about its language: ``espeak_voice``, ``gtts_lang``, ``words_per_word``.
 

@@ -550,4 +550,35 @@ MESSAGES: dict[str, str] = {
     "how.vlm_seq_symbols": "<fake_token_around_image><row_r_col_c><image>×{per} … <global-img><image>×{per}, "
                            "N = {n}",
     "how.vlm_seq_alt": "A row of boxes: tile markers, the image tokens of each tile, the global view and the words.",
+
+    # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
+    "tour.drop": "Drop a photo here, or tap to choose one",
+    "tour.options": "Options: {language}, {tier}, {audience}",
+    "tour.caption": "Caption",
+    "tour.controls": "Caption controls",
+    "tour.play": "Play",
+    "tour.pause": "Pause",
+    "tour.replay": "Replay",
+    "tour.replay_turn": "Play this again",
+    "tour.text_size": "Text size",
+    "tour.smaller": "Smaller text",
+    "tour.larger": "Larger text",
+    "tour.colours": "Colours: {name}",
+    "tour.card": "Caption card",
+    "tour.close_card": "Close card",
+    "tour.question": "Question:",
+    "tour.message": "Message",
+    "tour.edited": "Edited by the guide",
+    "tour.edit_label": "Text to read aloud",
+    "tour.clear": "Clear",
+    "tour.press_play": "Press Play to hear it.",
+    "tour.preparing_audio": "Preparing the audio...",
+    "tour.speaking": "Reading the approved text.",
+    "tour.cleared": "Conversation cleared. Press Describe to start again.",
+    "tour.queue_full": "Sorry, it is busy right now: {n} requests are waiting and the queue is full. Please try "
+                       "again in a moment.",
+    "tour.queue_full_wait": "Sorry, it is busy right now: {n} requests are waiting and the queue is full. Please "
+                            "try again in about {s} seconds.",
+    "tour.queue_wait": "Waiting for a free moment: {n} ahead of you.",
+    "tour.queue_wait_s": "Waiting for a free moment: {n} ahead of you, about {s} seconds.",
 }

@@ -538,4 +538,35 @@ MESSAGES: dict[str, str] = {
     "how.vlm_seq_symbols": "<fake_token_around_image><row_r_col_c><image>×{per} … <global-img><image>×{per}, "
                            "N = {n}",
     "how.vlm_seq_alt": "Một hàng ô: các dấu ô, các token ảnh của mỗi ô, ảnh toàn cảnh và các từ.",
+
+    # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
+    "tour.drop": "Thả ảnh vào đây, hoặc chạm để chọn ảnh",
+    "tour.options": "Tuỳ chọn: {language}, {tier}, {audience}",
+    "tour.caption": "Phụ đề",
+    "tour.controls": "Điều khiển phụ đề",
+    "tour.play": "Phát",
+    "tour.pause": "Tạm dừng",
+    "tour.replay": "Nghe lại",
+    "tour.replay_turn": "Nghe lại đoạn này",
+    "tour.text_size": "Cỡ chữ",
+    "tour.smaller": "Chữ nhỏ hơn",
+    "tour.larger": "Chữ lớn hơn",
+    "tour.colours": "Màu: {name}",
+    "tour.card": "Thẻ phụ đề",
+    "tour.close_card": "Đóng thẻ",
+    "tour.question": "Câu hỏi:",
+    "tour.message": "Thông báo",
+    "tour.edited": "Hướng dẫn viên đã sửa",
+    "tour.edit_label": "Văn bản sẽ được đọc",
+    "tour.clear": "Xoá",
+    "tour.press_play": "Nhấn Phát để nghe.",
+    "tour.preparing_audio": "Đang chuẩn bị giọng đọc...",
+    "tour.speaking": "Đang đọc văn bản đã duyệt.",
+    "tour.cleared": "Đã xoá cuộc trò chuyện. Nhấn Mô tả để bắt đầu lại.",
+    "tour.queue_full": "Xin lỗi, hệ thống đang bận: có {n} yêu cầu đang chờ và hàng đợi đã đầy. Xin hãy thử lại sau "
+                       "giây lát.",
+    "tour.queue_full_wait": "Xin lỗi, hệ thống đang bận: có {n} yêu cầu đang chờ và hàng đợi đã đầy. Xin hãy thử lại "
+                            "sau khoảng {s} giây.",
+    "tour.queue_wait": "Đang chờ đến lượt: còn {n} yêu cầu trước bạn.",
+    "tour.queue_wait_s": "Đang chờ đến lượt: còn {n} yêu cầu trước bạn, khoảng {s} giây.",
 }

@@ -4,13 +4,12 @@ Narrators are chosen by name from ``vlmtok.narrate``'s registry.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Protocol
+from collections.abc import Iterator
 
 from PIL import Image
 
-from vlmtok.i18n import normalize_lang
 
 TIERS: tuple[str, ...] = ("alt", "short", "long")          # ~30, ~60, ~150 words
 AUDIENCES: tuple[str, ...] = ("adult", "child")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Sequence
+from collections.abc import Sequence
 
 from vlmtok.i18n import LANGUAGES, language_facts, normalize_lang
 from vlmtok.narrate.base import AUDIENCES, TIERS, NarrationRequest

@@ -15,7 +15,8 @@ import importlib
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from vlmtok.i18n import normalize_lang, t
 from vlmtok.narrate.base import Narrator

@@ -19,7 +19,7 @@ from vlmtok.smolvlm.loading import (LoadedSmolVLM, SmolVLMUnavailable, default_i
 from vlmtok.smolvlm.tiles import (DETAILS, Geometry, TilePlan, check_detail, geometry_of, image_kwargs, image_prompt,
                                   resolve_detail, tile_plan)
 from vlmtok.smolvlm.tower import SmolVLMImageTokens, SmolVLMVisionTower, splice_image_tokens
-from vlmtok.smolvlm import zerogpu  # noqa: E402  (light: settings, errors, i18n)
+from vlmtok.smolvlm import zerogpu  # noqa: E402, F401  (light: settings, errors, i18n)
 
 __all__ = ["CHECKPOINTS", "DEFAULT_MODEL_ID", "DETAILS", "Checkpoint", "Geometry", "LoadedSmolVLM",
            "SmolVLMImageTokens", "SmolVLMUnavailable", "SmolVLMVisionTower", "TilePlan", "check_detail", "checkpoint",

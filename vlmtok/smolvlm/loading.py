@@ -23,9 +23,11 @@ from vlmtok.smolvlm.tower import SmolVLMVisionTower
 log = logging.getLogger(__name__)
 
 
-def default_image_processor(geometry: Geometry = Geometry()):
+def default_image_processor(geometry: Geometry | None = None):
     """The Idefics3 image processor as SmolVLM's preprocessor_config.json sets it (LANCZOS, mean = std = 0.5)."""
     from transformers import Idefics3ImageProcessor
+
+    geometry = geometry or Geometry()
 
     return Idefics3ImageProcessor(
         size={"longest_edge": geometry.default_longest_edge}, max_image_size={"longest_edge": geometry.tile_px},

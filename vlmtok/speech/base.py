@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
+from collections.abc import Callable
 
 from vlmtok.speech.audio import mp3_duration, pcm_duration, pcm_to_wav
 from vlmtok.text import split_sentences  # noqa: F401 - part of this module's interface

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from vlmtok.encoders import VisionTokens
 from vlmtok.i18n import t
 from vlmtok.visualize import _draw
-from vlmtok.visualize._draw import GRID_COLOUR, frame, scaled
+from vlmtok.visualize._draw import GRID_COLOUR, frame
 from vlmtok.visualize.grid import draw_grid
 
 PANEL_PX = 360                 # longest side of a step's main picture

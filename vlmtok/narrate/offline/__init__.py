@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from typing import Iterator
+from collections.abc import Iterator
 
 from PIL import Image
 
