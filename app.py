@@ -341,7 +341,7 @@ def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", siz
 
 def api_about(lang: Lang = "en") -> api.About:
     """Which narrator this server uses and why, the hardware, how long a short description takes here at each
-    detail (measured), the languages and the encoders.
+    detail (measured), the languages, the encoders, and a storage notice when caches cannot be kept.
 
     Args:
         lang: the language of the reason.

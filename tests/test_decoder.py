@@ -173,9 +173,8 @@ def limited_app(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_decode_past_its_cpu_limit_while_the_server_answers(limited_app, tmp_path):
-    from gradio_client.exceptions import AppError
-
     from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
 
     client = Client(limited_app["url"], verbose=False)
     heavy, good = tmp_path / "heavy.png", tmp_path / "good.png"
@@ -183,8 +182,8 @@ def test_a_decode_past_its_cpu_limit_while_the_server_answers(limited_app, tmp_p
     good.write_bytes(small_png())
     t0 = time.perf_counter()
     job = client.submit(handle_file(str(heavy)), "en", "short", api_name="/describe")
-    served = client.predict(handle_file(str(good)), "en", "short", api_name="/describe")
-    assert "teal" in served["text"]                          # the next visitor, meanwhile: served normally
+    result = client.predict(handle_file(str(good)), "en", "short", api_name="/describe")
+    assert "teal" in result["text"]                          # the next visitor, meanwhile: served normally
     with pytest.raises(AppError, match="could not read this picture"):
         job.result(timeout=60)
     assert time.perf_counter() - t0 < 45

@@ -414,7 +414,7 @@ def test_broken_cache_folder_still_speaks(tmp_path, monkeypatch):
     blocker.write_text("not a folder")
     monkeypatch.setenv("VLMTOK_CACHE", str(blocker / "cache"))
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
-    monkeypatch.setattr("vlmtok.paths._PRIVATE", [])      # the process's private folder, as if made for the first time
+    monkeypatch.setattr("vlmtok.paths._PRIVATE", [])    # the process's private folder, made afresh under tmp
     (tmp_path / "tmp").mkdir()
     r = speak(VI_TEXT, "vi")
     assert r.ok and not r.cached and r.audio_path.is_file()

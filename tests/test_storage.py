@@ -181,8 +181,8 @@ def _tour(url: str, folder: Path, rgb=(0, 128, 128)) -> tuple[str, str]:
     Image.new("RGB", (96, 64), rgb).save(picture)
     client = Client(url, verbose=False, download_files=str(folder / "dl"))
     result = client.predict(handle_file(str(picture)), "en", "short", api_name="/describe")
-    text, speech = result["text"], result["speech"]
-    assert text.startswith("Offline description") and speech and Path(speech["audio"]).stat().st_size > 1000, result
+    text, audio = result["text"], result["speech"]["audio"]
+    assert text.startswith("Offline description") and audio and Path(audio).stat().st_size > 1000, result
     return text, client.predict("en", api_name="/about")["storage"]
 
 

@@ -154,7 +154,7 @@ class About(TypedDict):
     languages: list[str]
     encoders: list[str]
     offline: bool
-    storage: str                          # the page's storage note when caches are not where asked; "" when well
+    storage: str                          # "" when the caches work; else what is not kept (and for how long)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -204,25 +204,36 @@ def narrator():
     return get_narrator(settings.narrator())
 
 
-def provenance(chosen: Any, picture: Any, request: Any, narration: Any) -> Provenance:
+def provenance(chosen: Any, request: Any, narration: Any) -> Provenance:
     """Everything a caller must know about where ``narration`` came from."""
     from vlmtok.app import eta
 
     timings = {k: float(v) for k, v in narration.timings.items()}
     served_by = narration.narrator == chosen.name      # else a stand-in answered (the offline narrator)
     detail = eta.detail_of(chosen, request) if served_by and narration.model_id else None
-    tiles, tokens = None, timings.get("image_tokens")
-    if served_by and narration.narrator == "smolvlm" and detail in ("low", "normal", "high"):
-        from vlmtok.smolvlm import tile_plan
-
-        plan = tile_plan(picture.size, detail)
-        tiles, tokens = plan.tiles, tokens or plan.tokens
+    tokens = timings.get("image_tokens")               # counted by SmolVLM's own vision tower
     return Provenance(narrator=narration.narrator, label=narration.narrator_label, model_id=narration.model_id,
                       weights_source=narration.weights_source,
-                      server=getattr(chosen, "server", None) if served_by else None, detail=detail, tiles=tiles,
+                      server=getattr(chosen, "server", None) if served_by else None, detail=detail,
+                      tiles=_tiles(narration.model_id, tokens),
                       image_tokens=int(tokens) if tokens else None, language=narration.language,
                       machine_translated=narration.machine_translated, cached=bool(timings.get("cached")),
                       notice=narration.notice, timings=timings)
+
+
+def _tiles(model_id: str | None, image_tokens: float | None) -> int | None:
+    """Images the vision tower encoded (local tiles + global view): image tokens over tokens per tile, for a known
+    SmolVLM checkpoint (None for any other model: its tiling is not known here)."""
+    if not model_id or not image_tokens:
+        return None
+    from vlmtok.smolvlm import checkpoint
+
+    try:
+        record = checkpoint(model_id)
+    except ValueError:
+        return None
+    per_tile = (record.tile_px // record.patch_px // record.scale_factor) ** 2    # 512 / 16 / 4 -> 8 x 8 = 64
+    return round(image_tokens / per_tile)
 
 
 def _request(lang: str, tier: str, audience: str, label_text: str | None, detail: str,
@@ -263,7 +274,7 @@ def _last(parts: Iterator[Any]) -> Any:
 def _finish(chosen: Any, picture: Any, request: Any, narration: Any, speak: bool, rate: float) -> Description:
     lang = request.lang
     return Description(text=narration.text, language=narration.language, tier=request.tier,
-                       conversation=request.conversation, narration=provenance(chosen, picture, request, narration),
+                       conversation=request.conversation, narration=provenance(chosen, request, narration),
                        speech=_speech(narration.text, narration.language, rate, lang) if speak else None)
 
 
@@ -322,7 +333,7 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
                 done = " ".join(filter(None, [t("app.described", lang), part.notice]))
                 yield TourUpdate(text=part.text, done=True, status=done, expected_s=expected_s,
                                  conversation=request.conversation,
-                                 narration=provenance(chosen, picture, request, part))
+                                 narration=provenance(chosen, request, part))
                 return
             written += str(part)
             yield TourUpdate(text=written, done=False, status=working, expected_s=expected_s,
@@ -480,7 +491,8 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pip
 
 
 def about(lang: str = "en") -> About:
-    """Which narrator this server uses and why, on what hardware, and how long a description takes here."""
+    """Which narrator this server uses and why, on what hardware, how long a description takes here, and whether
+    its caches work."""
     lang = _lang(lang)
 
     def step() -> About:
