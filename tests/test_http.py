@@ -5,6 +5,7 @@ import asyncio
 import base64
 import json
 import time
+from pathlib import Path
 
 from vlmtok.app import http
 
@@ -112,7 +113,7 @@ def test_a_broken_queue_check_refuses_nobody():
 def test_inline_pictures_are_written_unopened(tmp_path):
     url = "data:image/png;base64," + base64.b64encode(PNG).decode()
     path = http.save_data_url(url, tmp_path)
-    assert path and open(path, "rb").read() == PNG and path.startswith(str(tmp_path))
+    assert path and Path(path).read_bytes() == PNG and path.startswith(str(tmp_path))
     assert http.save_data_url("data:text/plain,hello", tmp_path) is None
     assert http.save_data_url("data:image/png;base64," + "A" * 400, tmp_path, max_bytes=100) is None
 

@@ -12,7 +12,7 @@ it). Each worker:
   (``ITIMER_PROF``, precise to the millisecond; its SIGPROF ends the process) and ``RLIMIT_CPU`` one second later
   as the backstop (its SIGXCPU, then SIGKILL, cannot be ignored by a decoder stuck in C);
 - runs a job function named by its caller (``"vlmtok.images:worker_job"``) and a setup function once at start
-  (plugin registration: HEIC and AVIF decoders exist in the workers only);
+  (plugin registration: the HEIC decoder exists in the workers only);
 - writes nothing but the reply on its reply pipe: stray output from a library goes to stderr.
 
 The parent sends, then waits at most ``timeout_s`` of wall time (a job stuck without using CPU is killed too). A
@@ -26,6 +26,7 @@ run at once (started on first use), so one slow picture does not hold up the nex
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import math
@@ -287,10 +288,8 @@ class Worker:
         if proc is None:
             return
         for pipe in (proc.stdin, proc.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 pipe.close()
-            except OSError:
-                pass
         if proc.poll() is None:
             proc.kill()
         try:
@@ -374,7 +373,8 @@ class Pool:
 
     def pids(self) -> list[int]:
         """Process ids of the workers running now."""
-        return [w.pid for w in self.workers if w.pid is not None and w.proc.poll() is None]
+        procs = [w.proc for w in self.workers]
+        return [p.pid for p in procs if p is not None and p.poll() is None]
 
     def close(self) -> None:
         for worker in self.workers:

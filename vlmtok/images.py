@@ -379,7 +379,8 @@ def _peek(fp: IO[bytes]) -> bytes:
 def _opened(fp: IO[bytes], head: bytes) -> Iterator[ImageFile.ImageFile]:
     """``Image.open`` restricted to the allowlist; failures become ImageInputError."""
     kind = _container_kind(head)
-    formats = [_CONTAINER_FORMATS[kind]] if kind else [f for f in open_formats() if f not in _CONTAINER_FORMATS.values()]
+    classic = [f for f in open_formats() if f not in _CONTAINER_FORMATS.values()]
+    formats = [_CONTAINER_FORMATS[kind]] if kind else classic
     try:
         img = Image.open(fp, formats=formats)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
