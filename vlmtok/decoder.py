@@ -155,7 +155,10 @@ class _Records(logging.Handler):
 
 def _limit(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, memory_mb * 1024 * 1024))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, memory_mb * 1024 * 1024))
+    except (ValueError, OSError) as exc:          # macOS refuses RLIMIT_AS: the CPU limits and the clock remain
+        log.warning("the picture decoder's memory limit could not be set here (%s)", exc)
 
 
 def _arm_cpu(cpu_s: float) -> None:
