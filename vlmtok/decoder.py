@@ -202,7 +202,9 @@ def _serve(job: Callable, inp: BinaryIO, out: _Replies, shared: int, cpu_s: floa
             return                                 # the server closed the pipe: it stopped, so do we
         records.records = []
         root.setLevel(int(params.pop("_log_level", logging.WARNING)))
+        t0 = time.process_time()
         payload = get_shared(shared, int(params.pop("_bytes")))
+        t1 = time.process_time()
         _arm_cpu(cpu_s)
         try:
             header, data = job(payload, params)
@@ -212,8 +214,10 @@ def _serve(job: Callable, inp: BinaryIO, out: _Replies, shared: int, cpu_s: floa
             return                                 # a fresh process for the next job
         _disarm_cpu()
         del payload
+        t2 = time.process_time()
         put_shared(shared, data)
-        out.write(frame({**header, "_bytes": len(data), "logs": records.records}))
+        io_ms = (t1 - t0 + time.process_time() - t2) * 1e3 + float(header.pop("_io_cpu_ms", 0.0))  # beside decoding
+        out.write(frame({**header, "_bytes": len(data), "_io_cpu_ms": round(io_ms, 3), "logs": records.records}))
 
 
 def main(argv: list[str]) -> None:
