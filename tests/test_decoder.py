@@ -190,3 +190,22 @@ def test_a_decode_past_its_cpu_limit_while_the_server_answers(limited_app, tmp_p
     assert limited_app["proc"].poll() is None
     log = limited_app["log"].read_text(errors="replace")
     assert "more than 0.5 s of CPU time" in log and "Traceback" not in log
+
+
+def test_pillow_moves_to_13_as_soon_as_gradio_allows_it():
+    """Pillow is held below 13 only because gradio 6 requires it, and Pillow 13.0.0 fixed decoder flaws: once the
+    installed gradio allows 13, this fails until requirements.txt and pyproject.toml allow it too."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    def pillow(lines) -> list[Requirement]:
+        reqs = [Requirement(line.split("#")[0].strip()) for line in lines if line.split("#")[0].strip()]
+        return [r for r in reqs if r.name.lower() == "pillow" and (r.marker is None or r.marker.evaluate())]
+
+    gradio = pillow(metadata.requires("gradio") or [])
+    ours = pillow((ROOT / "requirements.txt").read_text().splitlines())
+    assert ours, "requirements.txt names pillow"
+    if gradio and all(r.specifier.contains("13.0.0") for r in gradio):
+        assert all(r.specifier.contains("13.0.0") for r in ours), \
+            "gradio now allows Pillow 13: lift pillow<13 in requirements.txt and pyproject.toml (decoder fixes)"

@@ -306,6 +306,24 @@ def test_every_response_says_nosniff(path, raw):
     assert "content-security-policy" in resp.headers
 
 
+def test_inline_data_urls_go_through_the_decoder(raw):
+    """A picture sent as a ``data:`` URL is decoded by the workers too: a HEIC one (which the server process has no
+    plugin for) is described, an HTML page is refused plainly."""
+    import base64
+
+    import pillow_heif
+
+    heic = io.BytesIO()
+    pillow_heif.encode("RGB", (96, 64), Image.new("RGB", (96, 64), GOOD_RGB).tobytes(), heic, quality=90)
+    for mime, data, expect in (("image/heic", heic.getvalue(), "teal"), ("image/png", HTML, "a web page")):
+        url = f"data:{mime};base64," + base64.b64encode(data).decode()
+        out = raw.call("describe", describe_data({"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}))
+        assert out["success"], out
+        text, _audio, caption, status = out["output"]["data"]
+        _assert_plain(text, caption, status)
+        assert expect in text, text
+
+
 def test_decoder_killed_mid_decode_and_the_server_answers(app, client, tmp_path):
     from decoding import decoder_pids, heavy_png
 

@@ -221,13 +221,13 @@ def _nothing():
 @pytest.mark.slow
 def test_the_app_keeps_speaking_when_its_cache_mount_vanishes(tmp_path):
     pytest.importorskip("gradio_client")
-    with tmpfs(tmp_path / "usb", "size=64m") as mount:
-        with _started({"VLMTOK_CACHE": str(mount / "vlmtok")}, tmp_path) as (url, _startup_s, proc):
-            _text, notice = _tour(url, tmp_path)
-            assert notice == ""                                               # all well: no note on the page
-            subprocess.run(["umount", "-l", str(mount)], check=True, timeout=30)   # the stick is pulled
-            _tour(url, tmp_path, (255, 0, 0))                                 # a new picture, a new sound
-            assert proc.poll() is None
+    with tmpfs(tmp_path / "usb", "size=64m") as mount, \
+            _started({"VLMTOK_CACHE": str(mount / "vlmtok")}, tmp_path) as (url, _startup_s, proc):
+        _text, notice = _tour(url, tmp_path)
+        assert notice == ""                                                   # all well: no note on the page
+        subprocess.run(["umount", "-l", str(mount)], check=True, timeout=30)  # the stick is pulled
+        _tour(url, tmp_path, (255, 0, 0))                                     # a new picture, a new sound
+        assert proc.poll() is None
     log = (tmp_path / "app.log").read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
     assert os.path.ismount(mount) is False

@@ -12,7 +12,7 @@ it). Each worker:
   (``ITIMER_PROF``, precise to the millisecond; its SIGPROF ends the process) and ``RLIMIT_CPU`` one second later
   as the backstop (its SIGXCPU, then SIGKILL, cannot be ignored by a decoder stuck in C);
 - runs a job function named by its caller (``"vlmtok.images:worker_job"``) and a setup function once at start
-  (plugin registration: HEIC and AVIF decoders exist in the workers only);
+  (plugin registration: the HEIC decoder exists in the workers only);
 - writes nothing but the reply on its reply pipe: stray output from a library goes to stderr.
 
 The parent sends, then waits at most ``timeout_s`` of wall time (a job stuck without using CPU is killed too). A
@@ -26,6 +26,7 @@ run at once (started on first use), so one slow picture does not hold up the nex
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import math
@@ -154,7 +155,10 @@ class _Records(logging.Handler):
 
 def _limit(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, memory_mb * 1024 * 1024))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, memory_mb * 1024 * 1024))
+    except (ValueError, OSError) as exc:          # macOS refuses RLIMIT_AS: the CPU limits and the clock remain
+        log.warning("the picture decoder's memory limit could not be set here (%s)", exc)
 
 
 def _arm_cpu(cpu_s: float) -> None:
@@ -198,7 +202,9 @@ def _serve(job: Callable, inp: BinaryIO, out: _Replies, shared: int, cpu_s: floa
             return                                 # the server closed the pipe: it stopped, so do we
         records.records = []
         root.setLevel(int(params.pop("_log_level", logging.WARNING)))
+        t0 = time.process_time()
         payload = get_shared(shared, int(params.pop("_bytes")))
+        t1 = time.process_time()
         _arm_cpu(cpu_s)
         try:
             header, data = job(payload, params)
@@ -208,8 +214,10 @@ def _serve(job: Callable, inp: BinaryIO, out: _Replies, shared: int, cpu_s: floa
             return                                 # a fresh process for the next job
         _disarm_cpu()
         del payload
+        t2 = time.process_time()
         put_shared(shared, data)
-        out.write(frame({**header, "_bytes": len(data), "logs": records.records}))
+        io_ms = (t1 - t0 + time.process_time() - t2) * 1e3 + float(header.pop("_io_cpu_ms", 0.0))  # beside decoding
+        out.write(frame({**header, "_bytes": len(data), "_io_cpu_ms": round(io_ms, 3), "logs": records.records}))
 
 
 def main(argv: list[str]) -> None:
@@ -287,10 +295,8 @@ class Worker:
         if proc is None:
             return
         for pipe in (proc.stdin, proc.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 pipe.close()
-            except OSError:
-                pass
         if proc.poll() is None:
             proc.kill()
         try:
@@ -374,7 +380,8 @@ class Pool:
 
     def pids(self) -> list[int]:
         """Process ids of the workers running now."""
-        return [w.pid for w in self.workers if w.pid is not None and w.proc.poll() is None]
+        procs = [w.proc for w in self.workers]
+        return [p.pid for p in procs if p is not None and p.poll() is None]
 
     def close(self) -> None:
         for worker in self.workers:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
@@ -33,7 +34,6 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from vlmtok import paths
 from vlmtok.i18n import normalize_lang, t
@@ -99,7 +99,7 @@ def served_type(route_path: str) -> str | None:
     match = _FILE_ROUTE.search(route_path)
     if not match:
         return None
-    target = unquote(match.group("path"))
+    target = match.group("path")             # the ASGI path is already percent-decoded, as Gradio reads it
     if "://" in target:                      # Gradio proxies URLs; this app never serves one inline
         return None
     try:
@@ -217,10 +217,8 @@ def served_folders() -> list[str]:
     """Folders the app serves audio from: the speech cache (wherever ``vlmtok.paths`` put it), the private
     temporary folder it would move to if its folder vanished, and the speech service's uncached store."""
     folders = []
-    try:
+    with contextlib.suppress(OSError):        # caches off: audio is only ever in the uncached store
         folders.append(str(paths.cache_dir("speech")))
-    except OSError:                           # caches off: audio is only ever in the uncached store
-        pass
     linked = paths.cache_state().linked       # a read-only cache's audio, linked into the private folder
     if linked is not None:
         folders.append(str(linked / "speech"))

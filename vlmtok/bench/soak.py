@@ -10,6 +10,7 @@ packs have their own caps) and in the upload folder. Not part of CI: it takes te
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import tempfile
@@ -87,10 +88,8 @@ def _sample(i: int, pid: int, cache: Path, uploads: Path, seen: set[int]) -> dic
     seen.update(decoders)
     rss = 0.0
     for child in decoders:
-        try:
+        with contextlib.suppress(OSError, KeyError):     # it may have just ended
             rss += _proc_status(child)["rss_mb"]
-        except (OSError, KeyError):
-            pass
     return {"tour": i, **_proc_status(pid), "cache_files": cache_files, "cache_mb": round(cache_bytes / 2**20, 2),
             "cache_by_folder_mb": _per_cache(cache), "upload_files": upload_files,
             "upload_mb": round(upload_bytes / 2**20, 2), "decoders": len(decoders),
