@@ -51,6 +51,28 @@ def test_multiscale_attention_fusion_keeps_the_finest_grid(vit, picture):
         attention_fuse(torch.zeros(4, 8), torch.zeros(4, 16))      # one width needed
 
 
+def test_rollout_row_equals_the_row_of_the_full_product():
+    from vlmtok.encoders.attention import rollout
+
+    layers = [torch.rand(3, 10, 10, generator=torch.Generator().manual_seed(k)).softmax(-1) for k in range(4)]
+    eye, full = torch.eye(10), torch.eye(10)
+    for a in layers:                                               # the textbook product, layer 1 first
+        fused = 0.5 * a.mean(0) + 0.5 * eye
+        full = (fused / fused.sum(-1, keepdim=True)) @ full
+    torch.testing.assert_close(rollout(layers, True, 1, (3, 3)), full[0, 1:].reshape(3, 3))
+    torch.testing.assert_close(rollout(layers, False, 1, (3, 3)), full.mean(0)[1:].reshape(3, 3))
+
+
+def test_a_vit_reads_its_rollout_in_the_same_forward_pass(vit, picture):
+    from vlmtok.visualize import attention_rollout, capture_attention
+
+    vt = vit.encode(picture, 224, attention=True)
+    np.testing.assert_allclose(vt.extra["rollout"], attention_rollout(capture_attention(vit, vt)), rtol=1e-4,
+                               atol=1e-7)                          # the same as a second, separate pass
+    assert "rollout" not in create_encoder("eva02_tiny_patch14_224", weights="random").encode(
+        picture, 224, attention=True).extra                        # rotary q and k: not readable, so not drawn
+
+
 # ---------------------------------------------------------------------------------------------- resampler
 
 
