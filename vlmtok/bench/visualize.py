@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from vlmtok import settings
 from vlmtok.bench.common import machine, median_ms
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def bench_app_compare(image: str, names: list[str], size: int, threads: int | No
                 + (f"torch.set_num_threads({int(threads)})\n" if threads else "")
                 + "from vlmtok.bench.visualize import _compare_child\n"
                 f"print(json.dumps(_compare_child({image!r}, {names!r}, {size}, {warm})))")
-        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        env = settings.child_environment({"PYTHONPATH": root})      # this checkout's vlmtok, whatever is installed
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=1800)
         if done.returncode != 0:
             report[label] = {"error": done.stderr.strip().splitlines()[-1:]}
