@@ -217,7 +217,7 @@ def pictures_for(run, image, lang: str = "en") -> list[tuple[Any, str]]:
         if vt is run.scales[0] and vt.num_tokens > RESAMPLER_M:
             from vlmtok.visualize.fusion import resampler_picture
 
-            out.append((resampler_picture(vt, RESAMPLER_M, lang=lang),
+            out.append((resampler_picture(vt, RESAMPLER_M, legend=False, lang=lang),
                         t("compare.cap_resampler", lang, tag=tag, n=vt.num_tokens, m=RESAMPLER_M)))
         if vt.family == "vlm":
             from vlmtok.visualize.pipeline import tile_plan_picture
