@@ -82,8 +82,9 @@ def compared(browser, app_url):
     panel.get_by_label("448 px", exact=True).check()
     panel.get_by_role("button", name="Compare", exact=True).click()
     page.wait_for_function("document.querySelector('#vt-ledger table') !== null", timeout=RUN_TIMEOUT_MS)
+    page.locator("#vt-tap-image").scroll_into_view_if_needed()     # a picture far below the fold loads lazily
     page.wait_for_function("[...document.querySelectorAll('#vt-tap-image img')].some((i) => i.naturalWidth > 0)",
-                           timeout=30_000)
+                           timeout=60_000)
     yield page, labels
     page.close()
 

@@ -51,6 +51,28 @@ def test_multiscale_attention_fusion_keeps_the_finest_grid(vit, picture):
         attention_fuse(torch.zeros(4, 8), torch.zeros(4, 16))      # one width needed
 
 
+def test_rollout_row_equals_the_row_of_the_full_product():
+    from vlmtok.encoders.attention import rollout
+
+    layers = [torch.rand(3, 10, 10, generator=torch.Generator().manual_seed(k)).softmax(-1) for k in range(4)]
+    eye, full = torch.eye(10), torch.eye(10)
+    for a in layers:                                               # the textbook product, layer 1 first
+        fused = 0.5 * a.mean(0) + 0.5 * eye
+        full = (fused / fused.sum(-1, keepdim=True)) @ full
+    torch.testing.assert_close(rollout(layers, True, 1, (3, 3)), full[0, 1:].reshape(3, 3))
+    torch.testing.assert_close(rollout(layers, False, 1, (3, 3)), full.mean(0)[1:].reshape(3, 3))
+
+
+def test_a_vit_reads_its_rollout_in_the_same_forward_pass(vit, picture):
+    from vlmtok.visualize import attention_rollout, capture_attention
+
+    vt = vit.encode(picture, 224, attention=True)
+    np.testing.assert_allclose(vt.extra["rollout"], attention_rollout(capture_attention(vit, vt)), rtol=1e-4,
+                               atol=1e-7)                          # the same as a second, separate pass
+    assert "rollout" not in create_encoder("eva02_tiny_patch14_224", weights="random").encode(
+        picture, 224, attention=True).extra                        # rotary q and k: not readable, so not drawn
+
+
 # ---------------------------------------------------------------------------------------------- resampler
 
 
@@ -73,6 +95,7 @@ def test_a_learned_query_gathers_the_tokens_it_matches():
     assert not res.random_queries and int(res.weights[0].argmax()) == 7
 
 
+@pytest.mark.slow
 def test_resampler_and_fusion_pictures_say_what_they_are(vit, picture):
     from vlmtok.visualize.fusion import fusion_picture, resampler_picture
 
@@ -188,3 +211,29 @@ def test_the_random_stamp_is_readable_on_a_thumbnail(vit, picture):
     assert stamped.shape[0] > 320 and band[320:].all() and white.sum() >= 2 * 32  # two lines of 32 px letters
     trained = np.asarray(thumbs.grid_thumb(vt.__class__(**{**vt.__dict__, "weights_source": "offline-pack"})))
     assert trained.shape[0] == 320 and not (trained == (176, 0, 32)).all(-1).all(-1).any()
+
+
+# ---------------------------------------------------------------------------------------------- progress and taps
+
+
+@pytest.mark.slow
+def test_progress_moves_per_encoder_and_a_tap_runs_no_encoder(monkeypatch):
+    steps = []
+    path = str(EXAMPLES / "durer_lion.jpg")
+    r = cmp.compare(path, ["mobilenetv2_100"], ["224", "9999", "x"], "en", extra="resnet18",
+                    progress=lambda f, desc="": steps.append((f, desc)))
+    assert "Comparison ready" in r.status and len(r.pictures) >= 8
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and len(steps) >= 5
+    words = [d for _, d in steps]
+    assert "Loading MobileNetV2..." in words and "resnet18: tokens at 224 px..." in words   # typed names as typed
+    assert "resnet18, 224 × 224 px (random weights: shapes only)" in " ".join(c for _, c in r.pictures)
+
+    from vlmtok.encoders import TimmEncoder
+
+    def no_encode(*_a, **_k):
+        raise AssertionError("a tap must reuse the comparison's tokens")
+
+    monkeypatch.setattr(TimmEncoder, "encode", no_encode)
+    tap = cmp.similarity(path, ["mobilenetv2_100", "resnet18"], [224], (400, 150), "en")
+    assert "Similarity ready" in tap.status and len(tap.similarity) == 2

@@ -221,7 +221,8 @@ def test_eva_clip_and_coatnet_are_registered_with_plain_names():
 
 @pytest.mark.parametrize("name,family,size,grid,patch", [
     ("eva02_tiny_patch14_224", "vit", 336, (24, 24), 14),             # EVA-02, rotary positions, any size
-    ("coatnet_nano_rw_224", "hybrid", 448, (14, 14), 32),             # one-size attention tables: a copy for 448
+    pytest.param("coatnet_nano_rw_224", "hybrid", 448, (14, 14), 32,  # one-size attention tables: a copy for 448
+                 marks=pytest.mark.slow),
     ("convnext_nano", "cnn", 224, (7, 7), 32),                        # any timm name: family from the model
 ])
 def test_any_timm_name_gives_its_grid_from_the_model_itself(picture, name, family, size, grid, patch):
@@ -233,6 +234,7 @@ def test_any_timm_name_gives_its_grid_from_the_model_itself(picture, name, famil
     assert name not in list_encoders()                                # resolved, built, never listed
 
 
+@pytest.mark.slow
 def test_one_size_models_share_weights_across_sizes(picture):
     enc = create_encoder("coatnet_nano_rw_224", weights="random")
     enc.encode(picture, 448)

@@ -30,6 +30,7 @@ CURATED = ("vit_small_patch14_dinov2", "tf_efficientnet_lite0", "mobilenetv2_100
 COMPARE_SIZES = (224, 336, 448)
 SIZE_RANGE = (112, 518)            # sizes an API caller may ask for; anything else is ignored
 MERGE_RATIO = 0.5                  # the compression shown: token merging halves the count
+RESAMPLER_M = 16                   # latent queries of the resampler picture (one per encoder, its first size)
 KEPT_COMPARISONS = 4               # encodes kept for taps (a few MB each)
 SOURCE_KEYS = {"hub": "compare.source_hub", "local-cache": "compare.source_hub", "offline-pack": "compare.source_pack",
                "random": "compare.source_random"}
@@ -214,6 +215,11 @@ def pictures_for(run, image, lang: str = "en") -> list[tuple[Any, str]]:
         if comp is not None:
             out.append((thumbs.merge_thumb(vt, comp, lang=lang),
                         t("compare.cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens)))
+        if vt is run.scales[0] and vt.num_tokens > RESAMPLER_M:
+            from vlmtok.visualize.fusion import resampler_picture
+
+            out.append((resampler_picture(vt, RESAMPLER_M, legend=False, lang=lang),
+                        t("compare.cap_resampler", lang, tag=tag, n=vt.num_tokens, m=RESAMPLER_M)))
         if vt.family == "vlm":
             from vlmtok.visualize.pipeline import tile_plan_picture
 

@@ -69,6 +69,9 @@ def rollout(layers: list[torch.Tensor], has_cls: bool, prefix: int, grid: tuple[
             head_fusion: str = "mean") -> torch.Tensor:
     """Attention rollout (Abnar & Zuidema 2020): ``R = prod_l norm(0.5 A_l + 0.5 I)``, the residual as identity.
 
+    Only one row of ``R`` is drawn, so it is computed as a row vector times each layer from the last to the first
+    (``T^2`` per layer, not the ``T^3`` of the full product).
+
     Args:
         layers: per block ``[heads, T, T]``.
 
@@ -76,12 +79,11 @@ def rollout(layers: list[torch.Tensor], has_cls: bool, prefix: int, grid: tuple[
         The class token's row of ``R`` over the patches ``[h, w]`` (mean over rows without a class token).
     """
     t = layers[0].shape[-1]
-    eye = torch.eye(t)
-    result = eye.clone()
-    for a in layers:
+    row = torch.zeros(t) if has_cls else torch.full((t,), 1.0 / t)
+    if has_cls:
+        row[0] = 1.0
+    for a in reversed(layers):                                     # R = A_L ... A_1, so row @ A_L first
         fused = a.mean(0) if head_fusion == "mean" else a.amax(0)  # [T, T]
-        fused = 0.5 * fused + 0.5 * eye
-        fused = fused / fused.sum(-1, keepdim=True)
-        result = fused @ result  # [T, T]
-    row = result[0] if has_cls else result.mean(0)
+        fused = 0.5 * fused + 0.5 * torch.eye(t)
+        row = row @ (fused / fused.sum(-1, keepdim=True))          # [T]
     return row[prefix:].reshape(grid)

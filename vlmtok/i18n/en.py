@@ -392,6 +392,7 @@ MESSAGES: dict[str, str] = {
     "compare.cap_attention": "{tag}: where the model looks (attention rollout)",
     "compare.cap_merge": "{tag}: token merging, {n} to {m} tokens",
     "compare.cap_tiles": "{tag}: the tile plan at {detail} detail, {rows} × {cols} tiles + 1 global view = {n} tokens",
+    "compare.cap_resampler": "{tag}: a resampler, {m} random queries gather {n} tokens into {m} (geometry only)",
     "compare.cap_similarity": "{tag}: similarity to the tapped point",
     "compare.cap_fusion": "{name} ({badge}): where a {fine} px token looks at {coarse} px (attention across scales)",
     "compare.tapped": "Similarity ready: {n} pictures.",

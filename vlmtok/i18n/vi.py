@@ -385,6 +385,7 @@ MESSAGES: dict[str, str] = {
     "compare.cap_attention": "{tag}: mô hình nhìn vào đâu (lan truyền chú ý)",
     "compare.cap_merge": "{tag}: gộp token, từ {n} còn {m} token",
     "compare.cap_tiles": "{tag}: cách chia ô ở mức chi tiết {detail}, {rows} × {cols} ô + 1 ảnh toàn cảnh = {n} token",
+    "compare.cap_resampler": "{tag}: bộ lấy mẫu lại, {m} truy vấn ngẫu nhiên gom {n} token thành {m} (chỉ hình học)",
     "compare.cap_similarity": "{tag}: độ giống với điểm đã chạm",
     "compare.cap_fusion": "{name} ({badge}): token {fine} px nhìn vào đâu ở {coarse} px (chú ý giữa các tỉ lệ)",
     "compare.tapped": "Đã có độ giống: {n} hình.",

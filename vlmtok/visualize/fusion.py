@@ -51,9 +51,11 @@ def fusion_picture(fine: VisionTokens, coarse: VisionTokens, xy: tuple[float, fl
                  random_weights=_draw.banner_needed(fine) or _draw.banner_needed(coarse), lang=lang)
 
 
-def resampler_picture(vt: VisionTokens, m: int = 32, *, scale: float | None = None, lang: str = "en") -> Image.Image:
+def resampler_picture(vt: VisionTokens, m: int = 32, *, scale: float | None = None, legend: bool = True,
+                      lang: str = "en") -> Image.Image:
     """M latent queries over the tokens: each cell tinted by the latent that gathered most of it, and the
-    number of tokens each latent holds (``vlmtok.tokens.resample_tokens``)."""
+    number of tokens each latent holds (``vlmtok.tokens.resample_tokens``); ``legend=False`` leaves the words to
+    the page (the random-weights stamp stays)."""
     res = resample_tokens(vt, m)
     scale = scale or PANEL_PX / max(vt.input_size)
     panel = compression_panel(vt, res.assignment, scale, tint_singletons=True)
@@ -62,7 +64,8 @@ def resampler_picture(vt: VisionTokens, m: int = 32, *, scale: float | None = No
     lines = [t("compare.resampler_title", lang, n=vt.num_tokens, m=m),
              t("compare.resampler_how", lang, used=int((counts > 0).sum()), m=m, most=int(counts.max())),
              t("compare.resampler_random" if res.random_queries else "compare.resampler_learned", lang)]
-    return frame(_draw.vstack([panel, strip]), lines, random_weights=_draw.banner_needed(vt), lang=lang)
+    return frame(_draw.vstack([panel, strip]), lines if legend else [], random_weights=_draw.banner_needed(vt),
+                 lang=lang)
 
 
 def _latent_strip(counts: np.ndarray, width: int) -> Image.Image:
