@@ -23,11 +23,17 @@ def examples_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_cache(tmp_path_factory) -> Path:
+    """The cache folder (``VLMTOK_CACHE``) of the shared app, ``app_url``."""
+    return tmp_path_factory.mktemp("app-cache")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_cache):
     """One real ``python app.py`` on 127.0.0.1 (offline, its own cache) shared by the API and browser tests."""
     from vlmtok.bench.app import running_app
 
-    cache = tmp_path_factory.mktemp("app-cache")
+    cache = app_cache
     env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1"}
     with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
         yield url

@@ -58,3 +58,136 @@ def tiny_smolvlm(kind: str = "idefics3", geometry: Geometry = TINY) -> LoadedSmo
     model.generation_config.eos_token_id = tok.convert_tokens_to_ids("<end_of_utterance>")
     model.generation_config.pad_token_id = tok.pad_token_id
     return LoadedSmolVLM(f"tiny-{kind}", model, processor, "random", SmolVLMVisionTower(model, processor))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A stand-in OpenAI-compatible chat-completions server (the served narrator's tests)
+
+
+class ChatServer:
+    """``/v1/chat/completions`` and ``/v1/models`` on 127.0.0.1, answering as ``mode`` says; records every request.
+
+    Modes: "ok" (server-sent events, chunked, as vLLM streams), "whole" (one JSON answer: a server that ignores
+    stream=true), "slow" (answers after ``delay_s``), "stall" (headers, one piece, then nothing), "html" (200 with a
+    web page), "error_event" (an SSE error object), "empty" (a stream with no text), "cut" (two pieces, then the
+    connection drops), or a list of HTTP statuses to answer first (``[503]``: refuse once, then "ok").
+    """
+
+    WORDS = ["A ", "great ", "wave ", "curls ", "over ", "three ", "small ", "boats. ", "Mount ", "Fuji ",
+             "stands ", "far ", "behind."]
+
+    def __init__(self, mode="ok", delay_s: float = 0.0, words: list[str] | None = None):
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.mode, self.delay_s, self.words = mode, delay_s, list(words or self.WORDS)
+        self.statuses = list(mode) if isinstance(mode, list) else []
+        self.requests: list[dict] = []
+        self.headers: list[dict] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handler(self):
+        import json
+        import time
+        from http.server import BaseHTTPRequestHandler
+
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _chunk(self, data: bytes) -> None:
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+            def _event(self, obj) -> None:
+                self._chunk(b"data: " + (obj if isinstance(obj, bytes) else json.dumps(obj).encode()) + b"\n\n")
+
+            def do_GET(self):
+                if self.path.endswith("/models"):
+                    self._send(200, json.dumps({"object": "list", "data": [{"id": "stand-in"}]}).encode())
+                else:
+                    self._send(404, b"{}")
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stand_in.requests.append(body)
+                stand_in.headers.append(dict(self.headers))
+                mode = stand_in.statuses.pop(0) if stand_in.statuses else stand_in.mode
+                mode = "ok" if isinstance(mode, list) else mode
+                try:
+                    self._answer(mode, body)
+                except (BrokenPipeError, ConnectionResetError):    # the client gave up (timeout tests)
+                    pass
+
+            def _answer(self, mode, body):
+                words = stand_in.words
+                if isinstance(mode, int):
+                    return self._send(mode, b'{"error": "busy"}')
+                if mode == "slow":
+                    time.sleep(stand_in.delay_s)
+                if mode == "html":
+                    return self._send(200, b"<html><body>Welcome to the museum wifi</body></html>", "text/html")
+                if mode == "whole":
+                    answer = {"choices": [{"message": {"role": "assistant", "content": "".join(words)}}],
+                              "usage": {"prompt_tokens": 120, "completion_tokens": len(words)}}
+                    return self._send(200, json.dumps(answer).encode())
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                if mode == "error_event":
+                    self._event({"error": {"message": "model not loaded"}})
+                elif mode == "stall":
+                    self._event({"choices": [{"delta": {"content": words[0]}}]})
+                    time.sleep(stand_in.delay_s)
+                    return
+                elif mode == "cut":
+                    for w in words[:2]:
+                        self._event({"choices": [{"delta": {"content": w}}]})
+                    self.wfile.write(b"ff\r\npartial")      # a chunk that never completes
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    return
+                elif mode != "empty":
+                    self._event({"choices": [{"delta": {"role": "assistant"}}]})
+                    for w in words:
+                        self._event({"choices": [{"delta": {"content": w}}]})
+                    self._event({"choices": [], "usage": {"prompt_tokens": 120, "completion_tokens": len(words)}})
+                self._event(b"[DONE]")
+                self._chunk(b"")
+
+        return Handler
+
+
+def closed_port_url() -> str:
+    """A ``/v1`` address on 127.0.0.1 where nothing listens."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"

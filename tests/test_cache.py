@@ -180,11 +180,20 @@ def test_concurrent_writers_same_key_two_processes(tmp_path):
 
 # --- a broken cache never raises -----------------------------------------------------------------------------
 
-def test_cache_folder_that_cannot_exist(tmp_path, monkeypatch):
+def test_cache_folder_that_cannot_exist_moves_to_a_private_folder(tmp_path, monkeypatch):
+    from vlmtok import paths
+
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("VLMTOK_CACHE", str(blocker / "cache"))
     c = DiskCache("speech", max_bytes=1000)
+    assert c.enabled and c.root == paths.cache_state().root / "speech" and blocker not in c.root.parents
+
+
+def test_a_cache_that_cannot_be_had_steps_aside(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    c = DiskCache("speech", max_bytes=1000, root=blocker / "speech")
     assert not c.enabled
     k = c.key("x")
     assert c.put_bytes(k, b"x", ".bin") is None

@@ -207,3 +207,63 @@ def test_resize_matches_pillows_bicubic_within_one_level(picture):
 def test_swin_takes_sizes_that_are_not_a_multiple_of_its_patch(picture, size):
     vt = create_encoder("swin_tiny_patch4_window7_224", weights="random").encode(picture, size)
     assert vt.input_size[0] % 4 == 0 and vt.num_tokens == vt.grid[0] * vt.grid[1]
+
+
+# ---------------------------------------------------------------------------------------------- the seed's table
+
+
+def test_eva_clip_and_coatnet_are_registered_with_plain_names():
+    eva, coat = get_spec("eva02_base_patch16_clip_224"), get_spec("coatnet_0_rw_224")
+    assert (eva.family, eva.plain_name) == ("vit", "EVA-CLIP ViT-B/16") and timm.is_model(eva.timm_name)
+    assert (coat.family, coat.plain_name) == ("hybrid", "CoAtNet-0") and timm.is_model(coat.timm_name)
+    assert all(s.label for s in encoder_specs())                       # every listed encoder has a plain name
+
+
+@pytest.mark.parametrize("name,family,size,grid,patch", [
+    ("eva02_tiny_patch14_224", "vit", 336, (24, 24), 14),             # EVA-02, rotary positions, any size
+    pytest.param("coatnet_nano_rw_224", "hybrid", 448, (14, 14), 32,  # one-size attention tables: a copy for 448
+                 marks=pytest.mark.slow),
+    ("convnext_nano", "cnn", 224, (7, 7), 32),                        # any timm name: family from the model
+])
+def test_any_timm_name_gives_its_grid_from_the_model_itself(picture, name, family, size, grid, patch):
+    assert name not in list_encoders()
+    enc = create_encoder(name, weights="random")
+    vt = enc.encode(picture, size)
+    assert (vt.family, vt.grid, vt.patch_px) == (family, grid, patch)
+    assert vt.input_size == (grid[0] * patch, grid[1] * patch) and vt.num_tokens == grid[0] * grid[1]
+    assert name not in list_encoders()                                # resolved, built, never listed
+
+
+@pytest.mark.slow
+def test_one_size_models_share_weights_across_sizes(picture):
+    enc = create_encoder("coatnet_nano_rw_224", weights="random")
+    enc.encode(picture, 448)
+    copy = enc._model_at((448, 448))
+    assert copy is not enc.model
+    same = copy.state_dict()["stem.conv1.weight"], enc.model.state_dict()["stem.conv1.weight"]
+    torch.testing.assert_close(*same)
+
+
+def test_names_that_cannot_tokenise_get_plain_messages():
+    from vlmtok.encoders import NoTokenGridError, TooLargeError, UnknownEncoderError
+    from vlmtok.encoders.timm_encoder import probe_timm_model
+
+    with pytest.raises(UnknownEncoderError) as err:
+        create_encoder("not_a_model_at_all")
+    assert "not_a_model_at_all" in err.value.user_message_for("vi")
+    with pytest.raises(TooLargeError) as err:
+        create_encoder("eva_giant_patch14_clip_224")                     # 1 B parameters: refused on shapes alone
+    assert "1013" in err.value.user_message_for("en")
+    spec = probe_timm_model("resnet18")
+    assert spec.family == "cnn" and spec.default_size == 224
+    with pytest.raises(NoTokenGridError) as err:
+        timm_encoder._split_tokens(None, torch.zeros(1, 512), (224, 224), 32, "pooled")
+    assert "pooled" in err.value.user_message_for("en")
+
+
+def test_weights_are_told_before_anything_loads():
+    from vlmtok.encoders import expected_weights
+
+    assert expected_weights("mobilenetv2_100") == "offline-pack"        # a pack exists (HF_HUB_OFFLINE in tests)
+    assert expected_weights("coatnet_0_rw_224") == "random"
+    assert expected_weights("smolvlm-256m") in ("hub", "random")

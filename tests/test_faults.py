@@ -282,9 +282,8 @@ def test_corrupt_model_app_still_starts_and_serves(corrupt_app, picture):
     from gradio_client import Client, handle_file
 
     url, proc = corrupt_app
-    text, _audio, caption, status = Client(url, verbose=False).predict(handle_file(picture), "en", "short",
-                                                                        api_name="/describe")
-    _plain(text, status)
+    result = Client(url, verbose=False).predict(handle_file(picture), "en", "short", api_name="/describe")
+    _plain(result["text"], result["narration"]["label"])
     assert proc.poll() is None
 
 
@@ -292,9 +291,10 @@ def test_corrupt_model_falls_back_to_offline_narrator(corrupt_app, picture):
     from gradio_client import Client, handle_file
 
     url, _proc = corrupt_app
-    text, audio, _caption, _status = Client(url, verbose=False).predict(handle_file(picture), "en", "short",
-                                                                         api_name="/describe")
-    assert text.startswith("Offline description") and "teal" in text and audio, text
+    result = Client(url, verbose=False).predict(handle_file(picture), "en", "short", api_name="/describe")
+    text = result["text"]
+    assert text.startswith("Offline description") and "teal" in text and result["speech"]["audio"], text
+    assert result["narration"]["narrator"] == "offline"
 
 
 def test_a_hung_comparison_frees_its_slot_with_a_message():
@@ -306,8 +306,10 @@ def test_a_hung_comparison_frees_its_slot_with_a_message():
         release.wait(10)
 
     t0 = time.perf_counter()
+    from vlmtok.app import compare as cmp
+
     r = ui.guarded_call(hung_compare, "x.png", ["mobilenetv2_100"], [224], "vi", lang="vi", timeout_s=0.5,
-                        on_message=ui.compare_message)
+                        on_message=cmp.compare_message)
     release.set()
     assert time.perf_counter() - t0 < 3
     assert r.pictures == [] and "vt-status-text" in r.status and "Traceback" not in r.status

@@ -11,8 +11,10 @@ import io
 import os
 import random
 import re
+import signal
 import struct
 import threading
+import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +23,7 @@ import pytest
 
 pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image
 
 from vlmtok.bench.app import running_app
@@ -160,7 +163,8 @@ def _assert_alive(app) -> None:
 def _good_tour(client, tmp_path: Path) -> None:
     good = tmp_path / "good.png"
     good.write_bytes(_png((96, 64), GOOD_RGB))
-    text, audio, _caption, _status = client.predict(handle_file(str(good)), "en", "short", api_name="/describe")
+    result = client.predict(handle_file(str(good)), "en", "short", api_name="/describe")
+    text, audio = result["text"], result["speech"]["audio"]
     assert "teal" in text and audio and Path(audio).stat().st_size > 1000, text
 
 
@@ -175,10 +179,9 @@ def test_bad_file_gets_plain_message_and_server_lives(kind, app, client, listene
     path = tmp_path / name
     path.write_bytes(data)
     for lang in ("en", "vi"):
-        text, audio, caption, status = client.predict(handle_file(str(path)), lang, "short", api_name="/describe")
-        assert audio is None, (kind, text)
-        _assert_plain(text, caption, status)
-        assert "Offline description" not in text and "Mô tả ngoại tuyến" not in text
+        with pytest.raises(AppError) as refused:      # the caller's mistake: an error with a plain message
+            client.predict(handle_file(str(path)), lang, "short", api_name="/describe")
+        _assert_plain(str(refused.value))
     _assert_alive(app)
     _good_tour(client, tmp_path)                 # a good picture right after is described normally
 
@@ -188,10 +191,15 @@ def test_odd_but_valid_files(kind, app, client, tmp_path):
     name, data = odd_but_valid()[kind]
     path = tmp_path / name
     path.write_bytes(data)
-    text, audio, caption, status = client.predict(handle_file(str(path)), "en", "short", api_name="/describe")
-    _assert_plain(text, caption, status)
-    if kind != "truncated_jpeg":                 # real pictures: described, with audio
-        assert text.startswith("Offline description") and audio, text
+    try:
+        result = client.predict(handle_file(str(path)), "en", "short", api_name="/describe")
+    except AppError as refused:                  # a truncated JPEG may be refused, in plain words
+        assert kind == "truncated_jpeg", (kind, refused)
+        _assert_plain(str(refused))
+    else:
+        _assert_plain(result["text"], result["narration"]["label"])
+        if kind != "truncated_jpeg":             # real pictures: described, with audio
+            assert result["text"].startswith("Offline description") and result["speech"]["audio"], result
     _assert_alive(app)
     _good_tour(client, tmp_path)
 
@@ -205,9 +213,11 @@ def test_raw_http_never_5xx(app, raw, listener):
             continue
         fd = {"path": up.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}}
         out = raw.call("describe", describe_data(fd), timeout_s=60)
-        assert out["http"] == 200 and out["success"], (kind, out)     # a plain message, not a server error
-        text, _audio, caption, status = out["output"]["data"]
-        _assert_plain(text, caption, status)
+        assert out["http"] == 200, (kind, out)                        # a plain message, not a server error
+        if out["success"]:
+            _assert_plain(out["output"]["data"][0]["text"])
+        else:
+            _assert_plain(out["output"]["error"])
     _assert_alive(app)
 
 
@@ -228,7 +238,8 @@ def test_svg_external_references_are_never_fetched(listener, client, raw, tmp_pa
     url, hits = listener
     svg = tmp_path / "drawing.svg"
     svg.write_bytes(_svg(url))
-    client.predict(handle_file(str(svg)), "en", "short", api_name="/describe")
+    with pytest.raises(AppError):                 # refused in plain words, never fetched
+        client.predict(handle_file(str(svg)), "en", "short", api_name="/describe")
     up = raw.upload(_svg(url), "drawing.svg")
     raw.http.get(raw.file_url(up.json()[0]))     # even fetching the stored file must not make the server fetch
     raw.call("describe", describe_data({"path": up.json()[0], "orig_name": "d.svg",
@@ -261,11 +272,88 @@ def test_hostile_file_names_are_harmless(name, app, raw):
     out = raw.call("describe", describe_data({"path": str(stored), "orig_name": name,
                                               "meta": {"_type": "gradio.FileData"}}))
     assert out["success"], out
-    text, _audio, caption, status = out["output"]["data"]
+    result = out["output"]["data"][0]
+    text = result["text"]
     assert "teal" in text
-    for part in (text, caption, status):
+    for part in (text, result["narration"]["label"]):
         assert "<script" not in part and "onerror" not in part
     _assert_alive(app)
+
+
+@pytest.mark.parametrize("name, data, served", [
+    ("page.jpg", HTML, None), ("drawing.png", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script>"
+                                             b"</svg>", None),
+    ("photo.jpg", _jpeg_noise((32, 32)), "image/jpeg"), ("photo.bin", _png((32, 32), GOOD_RGB), "image/png"),
+])
+def test_uploads_are_served_only_as_what_their_bytes_are(name, data, served, raw):
+    up = raw.upload(data, name)
+    for headers in ({}, {"Range": "bytes=0-15"}):                 # the audio player asks for ranges
+        resp = raw.http.get(raw.file_url(up.json()[0]), headers=headers)
+        assert resp.status_code in (200, 206) and resp.headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in resp.headers["content-security-policy"]
+        if served is None:                                        # never as the image its name claims
+            assert resp.headers["content-type"] == "application/octet-stream", resp.headers
+            assert resp.headers["content-disposition"].startswith("attachment")
+        else:
+            assert resp.headers["content-type"] == served and resp.headers["content-disposition"] == "inline"
+
+
+@pytest.mark.parametrize("path", ["/", "/config", "/gradio_api/info", "/favicon.ico", "/no-such-page",
+                                  "/gradio_api/file=/etc/passwd", "/theme.css", "/gradio_api/queue/status"])
+def test_every_response_says_nosniff(path, raw):
+    resp = raw.http.get(raw.url + path)
+    assert resp.headers.get("x-content-type-options") == "nosniff", (path, resp.status_code)
+    assert "content-security-policy" in resp.headers
+
+
+def test_inline_data_urls_go_through_the_decoder(raw):
+    """A picture sent as a ``data:`` URL is decoded by the workers too: a HEIC one (which the server process has no
+    plugin for) is described, an HTML page is refused plainly."""
+    import base64
+
+    import pillow_heif
+
+    heic = io.BytesIO()
+    pillow_heif.encode("RGB", (96, 64), Image.new("RGB", (96, 64), GOOD_RGB).tobytes(), heic, quality=90)
+    for mime, data, expect in (("image/heic", heic.getvalue(), "teal"), ("image/png", HTML, "a web page")):
+        url = f"data:{mime};base64," + base64.b64encode(data).decode()
+        out = raw.call("describe", describe_data({"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}))
+        assert out["success"], out
+        text, _audio, caption, status = out["output"]["data"]
+        _assert_plain(text, caption, status)
+        assert expect in text, text
+
+
+def test_decoder_killed_mid_decode_and_the_server_answers(app, client, tmp_path):
+    from decoding import decoder_pids, heavy_png
+
+    _good_tour(client, tmp_path)                                  # the decoder workers are up
+    heavy = tmp_path / "heavy.png"
+    heavy.write_bytes(heavy_png())
+    job = client.submit(handle_file(str(heavy)), "en", "short", api_name="/describe")
+    busy = _decoding_now(app["pid"])
+    assert busy, "no decoder worker started decoding"
+    os.kill(busy, signal.SIGKILL)
+    with pytest.raises(AppError, match="could not read this picture") as refused:
+        job.result(timeout=60)
+    _assert_plain(str(refused.value))
+    _assert_alive(app)
+    _good_tour(client, tmp_path)                                  # a fresh worker decodes the next picture
+    assert busy not in decoder_pids(app["pid"])
+
+
+def _decoding_now(parent: int, timeout_s: float = 30.0) -> int | None:
+    """The decoder worker that has used a fifth of a second of CPU since it was first seen here (it is decoding)."""
+    from decoding import cpu_ticks, decoder_pids
+
+    seen: dict[int, int] = {}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for pid in decoder_pids(parent):
+            if cpu_ticks(pid) - seen.setdefault(pid, cpu_ticks(pid)) >= 20:
+                return pid
+        time.sleep(0.02)
+    return None
 
 
 def test_every_bad_file_was_an_expected_refusal(app):

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageCms, JpegImagePlugin
 
 from vlmtok import images
+from vlmtok.i18n import catalogue
 from vlmtok.images import (
     DEFAULT_MAX_SIDE, MAX_PIXELS, MIN_SIDE, SUPPORTED_FORMATS, ImageInputError, load_image,
 )
@@ -144,8 +145,8 @@ def test_exif_parser_failure_falls_back_to_no_rotation(monkeypatch):
     def broken(self):
         raise SyntaxError("corrupt EXIF")
 
-    monkeypatch.setattr(Image.Image, "getexif", broken)
-    assert_upright_marks(load_image(data))  # not rotated by 180, and no failure
+    monkeypatch.setattr(Image.Image, "getexif", broken)     # in this process: watch the pipeline the worker runs
+    assert_upright_marks(images.decode_bytes(data))  # not rotated by 180, and no failure
 
 
 # ----------------------------------------------------------------------------------------------- bit depths
@@ -195,6 +196,30 @@ def test_float_tiff_outside_0_1_uses_min_max():
     ramp = np.linspace(-5, 20, 100, dtype=np.float32)[None, :].repeat(20, 0)
     out = np.asarray(load_image(encode(Image.fromarray(ramp), "TIFF")))[..., 0]
     assert out.min() == 0 and out.max() == 255
+
+
+def test_hdr_float_ramp_with_one_highlight_keeps_its_ramp():
+    """A 0..1 float picture with one glint at 1000 (an HDR TIFF): scaling by the maximum made it black."""
+    ramp = np.linspace(0, 1, 256, dtype=np.float32)[None, :].repeat(32, 0)  # [32, 256]
+    ramp[0, 0] = 1000.0
+    out = np.asarray(load_image(encode(Image.fromarray(ramp), "TIFF")))[..., 0]
+    row = out[16].astype(int)
+    assert out[0, 0] == 255 and row[0] == 0 and row[-1] >= 250
+    assert np.all(np.diff(row) >= 0) and len(np.unique(row)) > 150       # the ramp, every step still visible
+    assert out.mean() > 100                                              # was 12.6: "almost entirely black"
+    assert 170 <= row[128] <= 200                                        # mid-grey of linear light, gamma 2.2
+
+
+def test_hdr_colour_array_keeps_its_hues():
+    pixels = np.zeros((20, 30, 3), np.float32)
+    pixels[:, :15] = (0.8, 0.1, 0.1)
+    pixels[:, 15:] = (0.1, 0.1, 0.8)
+    pixels[0, 0] = (500.0, 500.0, 500.0)
+    out = load_image(pixels)
+    r, g, b = out.getpixel((5, 10))
+    assert r > 200 and g < 100 and b < 100, (r, g, b)
+    r, g, b = out.getpixel((25, 10))
+    assert b > 200 and r < 100 and g < 100, (r, g, b)
 
 
 # ----------------------------------------------------------------------------------------------- transparency
@@ -281,6 +306,58 @@ def test_broken_icc_profile_is_ignored():
     assert load_image(data).getpixel((5, 5)) == (40, 160, 220)
 
 
+# ----------------------------------------------------------------------------------------------- tablet formats
+
+
+def tablet_photo(fmt: str, img: Image.Image, exif: Image.Exif | None = None, icc: bytes | None = None) -> bytes:
+    """AVIF, or HEIC as a phone writes it: pixels as the sensor saw them, the turn in the container (``irot``, from
+    the EXIF orientation) and the EXIF kept. pillow-heif writes it here, never registered in this process."""
+    extra = {**({"exif": exif.tobytes()} if exif else {}), **({"icc_profile": icc} if icc else {})}
+    if fmt == "AVIF":
+        return encode(img, "AVIF", quality=95, **extra)
+    import pillow_heif
+
+    buf = io.BytesIO()
+    pillow_heif.encode("RGB", img.size, img.convert("RGB").tobytes(), buf, quality=95, **extra)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["HEIC", "AVIF"])
+def test_tablet_photos_come_out_upright(fmt):
+    stored = Image.fromarray(np.ascontiguousarray(np.rot90(upright_marks(), 1)))   # needs 90 clockwise
+    out = load_image(tablet_photo(fmt, stored, exif=exif_with_orientation(6)))
+    assert_clean(out)
+    assert_upright_marks(out)
+
+
+@pytest.mark.parametrize("fmt", ["HEIC", "AVIF", "JPEG"])
+def test_tablet_photos_honour_their_colour_profile(fmt):
+    from decoding import swapping_icc
+
+    red = Image.new("RGB", (64, 48), RED)
+    data = encode(red, "JPEG", quality=95, icc_profile=swapping_icc()) if fmt == "JPEG" else \
+        tablet_photo(fmt, red, icc=swapping_icc())
+    assert close(load_image(data).getpixel((10, 10)), GREEN, tol=12)      # the profile's red is sRGB's green
+
+
+@pytest.mark.parametrize("fmt, word", [("HEIC", "HEIC photo"), ("AVIF", "AVIF picture")])
+def test_a_missing_decoder_names_the_format(fmt, word, monkeypatch):
+    data = tablet_photo(fmt, Image.new("RGB", (64, 48), RED))
+    monkeypatch.setattr(images, "open_formats", lambda: ("JPEG", "PNG"))  # as in a worker without the plugin
+    err = pytest.raises(ImageInputError, images.decode_bytes, data).value
+    assert err.reason == "unsupported_format" and err.detected == fmt.lower()
+    assert word in err.user_message and "JPEG" in err.user_message
+    assert fmt in err.user_message_for("vi") and "JPEG" in err.user_message_for("vi")
+
+
+def test_videos_and_cut_photos_in_the_same_container():
+    video = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 200
+    err = reason_of(video)
+    assert err.reason == "unsupported_format" and err.detected is None
+    heic = tablet_photo("HEIC", Image.fromarray(upright_marks()))
+    assert reason_of(heic[: len(heic) // 3]).reason == "corrupt"
+
+
 # ----------------------------------------------------------------------------------------------- frames
 
 
@@ -323,8 +400,8 @@ def test_big_jpeg_is_draft_decoded_and_downscaled(big_jpeg, monkeypatch):
         decoded_sizes.append(self.size)
         return original_load(self)
 
-    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)
-    out = load_image(big_jpeg)
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy)   # in this process: the pipeline the worker runs
+    out = images.decode_bytes(big_jpeg.read_bytes())
     assert_clean(out)
     assert out.size == (1536, 2048)  # rotated by orientation 6, longest side = working size
     w, h = decoded_sizes[0]
@@ -395,9 +472,10 @@ def test_open_is_restricted_to_the_allowlist(monkeypatch):
         seen.append(formats)
         return real_open(fp, mode, formats)
 
-    monkeypatch.setattr(Image, "open", spy)
-    load_image(encode(Image.new("RGB", (32, 32)), "PNG"))
-    assert seen == [list(SUPPORTED_FORMATS)]
+    monkeypatch.setattr(Image, "open", spy)                # in this process: the pipeline the worker runs
+    images.decode_bytes(encode(Image.new("RGB", (32, 32)), "PNG"))
+    assert seen == [["JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"]]     # HEIF and AVIF only for their containers
+    assert set(images.open_formats()) <= set(SUPPORTED_FORMATS)
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF"])
@@ -429,7 +507,7 @@ def test_pixel_bombs_are_refused_from_the_header(width, height):
 def test_pillow_global_limit_is_left_alone():
     before = Image.MAX_IMAGE_PIXELS
     reason_of(png_header_only(10000, 9500))
-    assert Image.MAX_IMAGE_PIXELS == before
+    assert before == Image.MAX_IMAGE_PIXELS
 
 
 def test_pixel_cap_also_applies_to_pil_and_arrays():
@@ -602,10 +680,12 @@ ALL_ERRORS = [
     ImageInputError("corrupt"), ImageInputError("too_many_pixels", limit_mp=50),
     ImageInputError("too_small", width=8, height=9, min_side=16),
     ImageInputError("aspect_ratio", width=20000, height=200, max_ratio="10"),
+    ImageInputError("undecodable"), ImageInputError("unsupported_format", detected="heic"),
+    ImageInputError("unsupported_format", detected="avif"),
 ]
 
 
-@pytest.mark.parametrize("err", ALL_ERRORS, ids=lambda e: e._key)
+@pytest.mark.parametrize("err", ALL_ERRORS, ids=lambda e: e.key)
 def test_messages_are_plain_and_bilingual(err):
     en, vi = err.user_message_for("en"), err.user_message_for("vi")
     assert en and vi and en != vi
@@ -618,7 +698,7 @@ def test_messages_are_plain_and_bilingual(err):
 
 
 def test_every_message_has_a_test_case():
-    assert {e._key for e in ALL_ERRORS} == set(images._MESSAGES)
+    assert {e.key for e in ALL_ERRORS} == {k for k in catalogue("en") if k.startswith("images.")}
 
 
 def test_errors_from_real_files_never_show_the_path(tmp_path):

@@ -6,6 +6,7 @@ and through a tiny random MarianMT built here (the success path is labelled mach
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -16,11 +17,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vlmtok.narrate import Narration, NarrationRequest, get_narrator, list_narrators
+from vlmtok.i18n import t
+from vlmtok.narrate import BaseNarrator, Narration, NarrationRequest, get_narrator, list_narrators
 from vlmtok.narrate import prompts
-from vlmtok.narrate.offline import DISCLAIMER, OfflineNarrator, measure
+from vlmtok.narrate.offline import OfflineNarrator, disclaimer
+from vlmtok.narrate.offline.measure import measure
 from vlmtok.narrate.prompts import count_words, word_limit
-from vlmtok.narrate.translate import NOTICE_NO_MODEL, Translator, translate_narration
+from vlmtok.narrate.translate import Translator, translate_narration
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -149,7 +152,7 @@ def test_tiers_disclaimer_first_and_word_limits(narrator, lang, audience):
     counts = []
     for tier in TIERS:
         n = describe(narrator, img, lang=lang, tier=tier, audience=audience)
-        assert n.text.startswith(DISCLAIMER[lang])
+        assert n.text.startswith(disclaimer(lang))
         assert count_words(n.text) <= word_limit(tier, lang), (tier, n.text)
         assert (n.narrator, n.model_id, n.weights_source, n.machine_translated) == ("offline", None, "none", False)
         assert n.language == lang and n.tier == tier and n.audience == audience
@@ -185,7 +188,7 @@ def test_label_is_quoted_verbatim_after_the_disclaimer(narrator):
         for tier in TIERS:
             text = describe(narrator, Image.open(EXAMPLES / "great_wave_off_kanagawa.jpg"), lang=lang, tier=tier,
                             label_text=label).text
-            assert text.startswith(DISCLAIMER[lang])
+            assert text.startswith(disclaimer(lang))
             assert count_words(text) <= word_limit(tier, lang)
             if tier != "alt":
                 assert f"“{label}”" in text
@@ -199,7 +202,7 @@ def test_stream_yields_sentences_then_narration(narrator):
     *chunks, final = parts
     assert isinstance(final, Narration) and all(isinstance(c, str) for c in chunks) and len(chunks) >= 3
     assert "".join(chunks) == final.text
-    assert chunks[0] == DISCLAIMER["en"]
+    assert chunks[0] == disclaimer("en")
 
 
 def test_bad_tier_and_audience_list_known_names(narrator):
@@ -213,7 +216,7 @@ def test_bad_tier_and_audience_list_known_names(narrator):
 
 def ask(narrator, img, question, lang="en", **kw) -> str:
     text = describe(narrator, img, lang=lang, question=question, **kw).text
-    assert text.startswith(DISCLAIMER[lang])
+    assert text.startswith(disclaimer(lang))
     return text
 
 
@@ -273,8 +276,8 @@ def test_fit_words_and_free_text():
 # --------------------------------------------------------------------------------------------------- registry
 
 def test_registry_names_and_unknown():
-    assert list_narrators() == ["auto", "smolvlm", "offline"]
-    with pytest.raises(ValueError, match="auto, smolvlm, offline"):
+    assert list_narrators() == ["auto", "smolvlm", "openai", "offline"]
+    with pytest.raises(ValueError, match="auto, smolvlm, openai, offline"):
         get_narrator("nope")
     narrator, reason = get_narrator("offline")
     assert narrator.name == "offline" and reason
@@ -291,9 +294,64 @@ def test_auto_falls_back_to_offline_with_reason(monkeypatch):
 def test_auto_without_the_smolvlm_module(monkeypatch):
     import vlmtok.narrate as registry
 
-    monkeypatch.setitem(registry.NARRATORS, "smolvlm", ("vlmtok.narrate.no_such_module", "X"))
+    monkeypatch.setitem(registry.NARRATORS, "smolvlm", dataclasses.replace(
+        registry.NARRATORS["smolvlm"], builder="vlmtok.narrate.no_such_module:X",
+        available="vlmtok.narrate.no_such_module:available"))
     narrator, reason = get_narrator("auto")
     assert narrator.name == "offline" and "not installed" in reason
+
+
+
+class _EnglishOnly(BaseNarrator):
+    """A backend that writes English only: for another language it relies on the translation stage."""
+
+    name = "english-only"
+
+    def write(self, image, request, cancel=None):
+        yield "A blue square."
+        yield Narration(text="A blue square.", language="en", tier=request.tier, narrator=self.name,
+                        narrator_label="test", model_id="test/model", weights_source="hub")
+
+
+def _entry(name, **kw):
+    from vlmtok.narrate.registry import NarratorEntry
+
+    return NarratorEntry(name, kw.pop("builder", _EnglishOnly), label=kw.pop("label", "Echo"), **kw)
+
+
+def test_auto_walks_backends_by_priority(monkeypatch):
+    """The registry knows no backend: the first available one by priority wins, reasons use its display name."""
+    import vlmtok.narrate as registry
+
+    monkeypatch.setitem(registry.NARRATORS, "smolvlm", _entry("smolvlm", available=lambda **kw: (False, "no"),
+                                                              priority=10, label="SmolVLM"))
+    monkeypatch.setitem(registry.NARRATORS, "echo", _entry("echo", available=lambda **kw: (True, "always"),
+                                                           priority=5))
+    narrator, reason = get_narrator("auto")
+    assert isinstance(narrator, _EnglishOnly) and reason == "Echo is available (always)"
+    monkeypatch.setitem(registry.NARRATORS, "echo", _entry("echo", available=lambda **kw: (False, "switched off"),
+                                                           priority=50))
+    narrator, reason = get_narrator("auto", lang="vi")
+    assert narrator.name == "offline" and reason == "Echo không dùng được (switched off); dùng mô tả ngoại tuyến"
+    assert "echo" in list_narrators() and get_narrator("echo")[0].name == "english-only"
+
+
+def test_a_backend_that_cannot_start_falls_back(monkeypatch):
+    import vlmtok.narrate as registry
+
+    def broken(**kw):
+        raise RuntimeError("weights damaged")
+
+    monkeypatch.setitem(registry.NARRATORS, "smolvlm", _entry("smolvlm", builder=broken, priority=10,
+                                                              label="SmolVLM"))
+    narrator, reason = get_narrator("auto")
+    assert narrator.name == "offline" and reason == "SmolVLM could not be started; using the offline description"
+
+
+def test_importing_the_registry_does_not_import_torch():
+    code = "import sys, vlmtok.narrate; vlmtok.narrate.list_narrators(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
 
 
 # --------------------------------------------------------------------------------------------------- translation
@@ -304,12 +362,12 @@ def test_translation_offline_keeps_english_with_notice(monkeypatch):
     result = Translator(model_id="nobody/opus-mt-missing").translate("A dark blue sky. A bright moon.", "vi")
     assert time.perf_counter() - t0 < 2.0                                       # fails fast, no download wait
     assert result.text == "A dark blue sky. A bright moon." and result.language == "en"
-    assert result.machine_translated is False and result.notice == NOTICE_NO_MODEL["vi"]
+    assert result.machine_translated is False and result.notice == t("narrate.translate.no_model", "vi")
     eng = Narration(text="A wave.", language="en", tier="alt", narrator="smolvlm", narrator_label="x",
                     model_id="m", weights_source="hub")
     out = translate_narration(eng, "vi", Translator(model_id="nobody/opus-mt-missing"))
     assert (out.text, out.language, out.machine_translated, out.notice) == ("A wave.", "en", False,
-                                                                         NOTICE_NO_MODEL["vi"])
+                                                                         t("narrate.translate.no_model", "vi"))
 
 
 @pytest.fixture(scope="module")
@@ -350,6 +408,62 @@ def test_translation_success_is_labelled_machine_translated(tiny_marian):
     assert translator.translate("Already English.", "en").machine_translated is False
 
 
+
+def test_any_english_narrator_gets_the_translation_stage(monkeypatch, tiny_marian):
+    """Not only SmolVLM: a backend writing English is translated and labelled, or kept in English with a notice."""
+    from vlmtok.narrate import translate
+
+    image = solid((30, 60, 200))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setitem(translate.TRANSLATION_MODELS, ("en", "vi"), "nobody/opus-mt-missing")
+    translate.get_translator.cache_clear()
+    try:
+        parts = list(_EnglishOnly().stream(image, NarrationRequest(lang="vi")))
+        kept = parts[-1]
+        assert parts[0] == "A blue square."                              # the chunks are what was written
+        assert (kept.text, kept.language, kept.machine_translated) == ("A blue square.", "en", False)
+        assert kept.notice == t("narrate.translate.no_model", "vi")
+        monkeypatch.setitem(translate.TRANSLATION_MODELS, ("en", "vi"), str(tiny_marian))
+        translate.get_translator.cache_clear()
+        done = _EnglishOnly().describe(image, NarrationRequest(lang="vi"))
+        assert done.machine_translated and done.language == "vi" and done.notice == t("narrate.translate.machine",
+                                                                                     "vi")
+        assert _EnglishOnly().describe(image, NarrationRequest(lang="en")).notice is None
+    finally:
+        translate.get_translator.cache_clear()
+
+
+def test_a_broken_translator_keeps_the_english(monkeypatch):
+    from vlmtok.narrate import translate
+
+    def broken(narration, lang, translator=None):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(translate, "translate_narration", broken)
+    out = _EnglishOnly().describe(solid((30, 60, 200)), NarrationRequest(lang="vi"))
+    assert out.language == "en" and out.notice == t("narrate.translate.failed", "vi")
+
+
+def test_the_offline_narrator_writes_vietnamese_itself(narrator, monkeypatch):
+    from vlmtok.narrate import translate
+
+    monkeypatch.setattr(translate, "translate_narration", lambda *a, **k: pytest.fail("must not translate"))
+    out = narrator.describe(solid((30, 60, 200)), NarrationRequest(lang="vi"))
+    assert out.language == "vi" and not out.machine_translated and "xanh dương" in out.text
+
+
+def test_translator_refuses_a_pair_without_a_model():
+    from vlmtok.errors import VisitorError
+    from vlmtok.narrate.translate import NoTranslationModel, model_for
+
+    assert model_for("en", "vi-VN") == "Helsinki-NLP/opus-mt-en-vi"
+    with pytest.raises(ValueError, match="en -> fr; known pairs: en -> vi"):
+        Translator(target="fr")
+    with pytest.raises(NoTranslationModel) as err:
+        model_for("vi", "en")
+    assert isinstance(err.value, VisitorError) and "vi" in err.value.user_message_for("en")
+
+
 # --------------------------------------------------------------------------------------------------- command
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -362,7 +476,7 @@ def test_describe_command_offline():
                   "--narrator", "offline")
     assert res.returncode == 0, res.stderr
     header, text = res.stdout.strip().splitlines()[:2]
-    assert header.startswith("Trình mô tả: offline") and text.startswith(DISCLAIMER["vi"])
+    assert header.startswith("Trình mô tả: offline") and text.startswith(disclaimer("vi"))
     assert "xanh dương đậm" in text
 
 

@@ -21,7 +21,8 @@ import pytest
 
 from vlmtok.cache import DiskCache
 from vlmtok.cli import main as cli_main
-from vlmtok.speech import NOTICE_UNAVAILABLE, EngineError, get_engine, speak, split_sentences
+from vlmtok.i18n import t
+from vlmtok.speech import EngineError, get_engine, speak, split_sentences
 from vlmtok.speech import google
 from vlmtok.speech.audio import mp3_duration, mp3_frames, parse_mp3_header, silent_mp3
 
@@ -324,20 +325,33 @@ def test_everything_fails_returns_notice(lang, cache, monkeypatch):
     monkeypatch.setattr(get_engine("espeak"), "synthesize", broken)
     r = speak(VI_TEXT, lang, cache=cache)
     assert r.audio_path is None and not r.ok and r.engine is None
-    assert r.notice == NOTICE_UNAVAILABLE[lang]
+    assert r.notice == t("speech.unavailable", lang)
     assert [reason.split(":")[0] for reason in r.fallback_reasons] == ["gtts", "piper", "espeak"]
 
 
 def test_engine_crash_is_contained(cache, monkeypatch):
     monkeypatch.setattr(get_engine("espeak"), "synthesize", lambda *a, **k: 1 / 0)
     r = speak("Crash.", "vi", cache=cache)
-    assert r.notice == NOTICE_UNAVAILABLE["vi"] and "ZeroDivisionError" in r.fallback_reasons[-1]
+    assert r.notice == t("speech.unavailable", "vi") and "ZeroDivisionError" in r.fallback_reasons[-1]
 
 
 def test_unknown_engine_lists_known_names():
     with pytest.raises(ValueError, match="espeak") as info:
         speak("x", "en", engine="festival")
     assert "gtts" in str(info.value)
+
+
+def test_voices_are_registered_in_auto_order(monkeypatch):
+    """The registry's priorities give the auto order; a new voice slots in by priority, offline flag respected."""
+    from vlmtok.speech import base, engine_order, list_engines, register_voice
+
+    assert list_engines() == ["gtts", "piper", "espeak"]
+    monkeypatch.setitem(base._VOICES, "other", base.VoiceEntry("other", lambda: None, priority=15, offline=False))
+    assert list_engines() == ["gtts", "piper", "other", "espeak"]
+    assert engine_order("espeak") == ["espeak", "gtts", "piper", "other"]
+    monkeypatch.setenv("VLMTOK_OFFLINE", "1")
+    assert engine_order("auto") == ["piper", "espeak"]
+    assert callable(register_voice) and callable(speak) and speak.__module__ == "vlmtok.speech.service"
 
 
 def test_empty_text_is_not_an_error(cache):
@@ -387,10 +401,10 @@ def test_concurrent_requests_synthesise_once(cache, monkeypatch):
     results = []
     threads = [threading.Thread(target=lambda: results.append(speak(VI_TEXT, "vi", cache=cache)))
                for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert len(calls) == 1 and len({r.audio_path for r in results}) == 1
     assert all(r.ok for r in results)
 
@@ -400,10 +414,13 @@ def test_broken_cache_folder_still_speaks(tmp_path, monkeypatch):
     blocker.write_text("not a folder")
     monkeypatch.setenv("VLMTOK_CACHE", str(blocker / "cache"))
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    monkeypatch.setattr("vlmtok.paths._PRIVATE", [])    # the process's private folder, made afresh under tmp
     (tmp_path / "tmp").mkdir()
     r = speak(VI_TEXT, "vi")
     assert r.ok and not r.cached and r.audio_path.is_file()
-    assert r.audio_path.is_relative_to(tmp_path / "tmp")
+    from vlmtok import paths
+
+    assert r.audio_path.is_relative_to(paths.cache_state().root)     # the caches moved to a private temporary folder
     _read_wav(r.audio_path)
 
 
@@ -415,7 +432,7 @@ def test_full_disk_everywhere_gives_notice_not_exception(cache, monkeypatch):
 
     monkeypatch.setattr(cache_mod.os, "fsync", full)
     r = speak(VI_TEXT, "en", cache=cache)
-    assert r.audio_path is None and r.notice == NOTICE_UNAVAILABLE["en"]
+    assert r.audio_path is None and r.notice == t("speech.unavailable", "en")
     assert "saved" in r.fallback_reasons[-1]
     _no_partial_files(cache.root)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from vlmtok.app import callbacks as ui
+from vlmtok.app import compare as cmp
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -18,9 +19,11 @@ def _own_cache(tmp_path, monkeypatch):
 
 
 def test_comparison_speaks_the_visitors_language():
-    r = ui.compare(str(EXAMPLES / "mona_lisa.jpg"), ["mobilenetv2_100"], ["224"], "vi")
-    assert r.ledger.startswith("| Bộ mã hoá |") and "token ảnh" in r.ledger
-    assert all("lưới ô" in c or "màu PCA" in c or "gộp token" in c for _, c in r.pictures)
+    r = cmp.compare(str(EXAMPLES / "mona_lisa.jpg"), ["mobilenetv2_100"], ["224"], "vi")
+    assert '<th scope="col">Bộ mã hoá</th>' in r.ledger and "token ảnh" in r.ledger
+    assert all(c.startswith("MobileNetV2, 224 × 224 px (đã huấn luyện)") for _, c in r.pictures), r.pictures
+    assert {"ô 32 px", "màu PCA", "gộp token"} <= {w for _, c in r.pictures for w in ("ô 32 px", "màu PCA", "gộp token")
+                                                  if w in c}
 
 
 def test_credits_follow_the_picture_not_its_name(tmp_path):
@@ -53,5 +56,123 @@ def test_a_new_description_starts_a_conversation_that_questions_continue():
 
 
 def test_how_it_works_shows_real_shapes_in_vietnamese():
-    steps = ui.pipeline_steps(str(EXAMPLES / "mona_lisa.jpg"), "vit_small_patch14_dinov2", 336, "vi")
-    assert "Cắt ô" in steps and "24 x 24 = **576** token" in steps and "`[578, 576]`" in steps
+    r = cmp.how_it_works(str(EXAMPLES / "mona_lisa.jpg"), "vit_small_patch14_dinov2", 336, "vi")
+    assert r.steps == 7 and "Cắt thành mảnh" in r.html and "24 × 24 = 576" in r.html
+    assert "[256 + 2" not in r.html and "[576 + 2 + 4, 576] = [582, 576]" in r.html   # 576 tokens, 2 markers, 4 words
+    assert r.html.count("<img ") == 7 and 'aria-live' not in r.html and "Đã sẵn sàng" in r.status
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The Tour's conversation (vlmtok.app.tour): turns, messages apart and spoken, the queue in plain words
+
+from vlmtok.app import tour  # noqa: E402
+from vlmtok.text import split_sentences  # noqa: E402
+
+WAVE = str(EXAMPLES / "great_wave_off_kanagawa.jpg")
+
+
+def _described(lang="en", session=None):
+    views = list(ui.tour_stream(WAVE, lang, session=session))
+    assert views[0].thread.count('aria-busy="true"') == 1      # written first, spoken after
+    return views[-1]
+
+
+def _turns(view):
+    return view.session["thread"]
+
+
+def test_a_description_is_a_turn_with_its_byline_first_and_audio_ready_not_played():
+    view = _described()
+    (item,) = _turns(view)
+    assert view.ok and item["kind"] == "description" and item["byline"].startswith("Offline description")
+    assert not item["body"].startswith("Offline description") and view.text == item["body"]   # said once, first
+    (clip,) = item["clips"]
+    assert clip["src"].startswith(tour.FILE_ROUTE) and not item["play"]      # ready for Play, never autoplayed
+    assert [i for _, i in clip["marks"]] == list(range(len(tour.spoken_sentences(item))))
+    assert 'data-i="0"' in view.thread.split('class="vt-byline"')[1].split("</p>")[0]   # sentence 0 is the byline
+    assert "Press Play" in view.status
+
+
+def test_questions_continue_the_thread_and_a_new_picture_starts_a_new_one():
+    first = _described()
+    answer = list(ui.ask_stream(WAVE, "What colour is the sky?", "en", session=first.session))[-1]
+    assert [t["kind"] for t in _turns(answer)] == ["description", "answer"]
+    assert answer.session["conversation"] == first.session["conversation"] and answer.session["thread_id"] == \
+        first.session["thread_id"]
+    assert "What colour is the sky?" in answer.thread and answer.thread.count('class="vt-replay"') == 2
+    assert answer.thread.count("vt-on-card") == 1 and answer.text == _turns(answer)[-1]["body"]
+    view, go = ui.tour_begin(str(EXAMPLES / "mona_lisa.jpg"), "en", answer.session, reason="picture")
+    assert go and view.session["thread"] == [] and view.session["thread_id"] != answer.session["thread_id"]
+
+
+def test_a_broken_photo_is_a_spoken_message_and_clears_the_old_conversation(tmp_path):
+    described = _described()
+    bad = tmp_path / "photo.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"x" * 2000)
+    view = list(ui.tour_stream(str(bad), "vi", session=described.session))[-1]
+    (item,) = _turns(view)
+    assert not view.ok and item["kind"] == "message" and "vt-turn-message" in view.thread and "Thông báo" in view.thread
+    assert item["clips"] and item["play"]                 # spoken at once, by the offline voice
+    assert "vt-status-message" in view.status and not view.session.get("conversation")
+    assert view.session["thread_id"] != described.session["thread_id"]      # the old audio goes with it
+
+
+def test_a_full_queue_is_said_in_the_visitors_language_and_nothing_joins_it():
+    described = _described()
+    load = tour.QueueLoad(waiting=1, max_size=1, avg_s=12.0, slots=1)
+    view, go = ui.tour_begin(WAVE, "vi", described.session, load, reason="options")
+    assert not go and "hàng đợi đã đầy" in view.thread and "24 giây" in view.thread    # (1 + 1) x 12 s, one slot
+    assert _turns(view)[0]["kind"] == "description" and _turns(view)[-1]["play"]      # kept; the message spoken
+    view, go = ui.tour_begin(WAVE, "en", described.session, tour.QueueLoad(waiting=2, max_size=8, avg_s=5, slots=2),
+                             reason="describe")
+    assert go and "2 ahead of you, about 8 seconds" in view.status                       # waiting, not refused
+
+
+def test_options_describe_again_only_when_something_is_on_screen():
+    assert ui.tour_begin(WAVE, "vi", {}, reason="options") == (None, False)
+    assert ui.tour_begin(None, "vi", _described().session, reason="options") == (None, False)
+    view, go = ui.tour_begin(WAVE, "vi", _described().session, reason="options")
+    assert go and 'lang="vi"' in view.thread
+
+
+def test_the_guides_edit_is_what_is_spoken_and_says_who_wrote_it():
+    described = _described()
+    old_src = _turns(described)[0]["clips"][0]["src"]
+    view = ui.speak_edited("The sea rises. A boat is in danger.", "en", described.session)
+    (item,) = _turns(view)
+    assert item["edited"] and item["byline"] == "Edited by the guide" and item["body"] == "The sea rises. A boat is in danger."
+    assert item["clips"][0]["src"] != old_src and item["play"]          # new audio, played at once
+    assert len(item["clips"][0]["marks"]) == len(split_sentences("Edited by the guide. The sea rises. A boat is in danger."))
+    assert "Offline description" not in view.thread.split("vt-turn-description")[1]
+
+
+def test_nothing_to_speak_and_a_file_too_large_are_messages():
+    view = ui.speak_edited("", "en", {})
+    assert not view.ok and "no text to speak" in view.thread
+    view = ui.oversize(30_000_000, 20 * 1024 * 1024, "vi", {})
+    assert not view.ok and "20 MB" in view.thread and _turns(view)[-1]["clips"]
+
+
+def test_the_page_is_redrawn_in_the_chosen_language_and_cleared_on_request():
+    described = _described()
+    vi = ui.redraw("vi", described.session)
+    assert "Nghe lại đoạn này" in vi.thread and 'aria-label="Phụ đề"' in vi.thread and "Sẵn sàng" in vi.status
+    cleared = ui.clear_thread("en", described.session)
+    assert cleared.session["thread"] == [] and 'data-state="empty"' in cleared.thread and cleared.text == ""
+
+
+def test_thread_markup_escapes_text_and_draws_messages_apart():
+    item = tour.turn("answer", "<img src=x onerror=alert(1)>. Two.", "en", byline="AI <b>", question="<script>")
+    message = tour.turn("message", "Busy <now>", "en")
+    html = tour.thread_html(tour.ThreadView("t1", [item, message], "en"))
+    assert "<img" not in html and "<script>" not in html and "<b>" not in html and "onerror=alert(1)&gt;" in html
+    assert 'class="vt-turn vt-turn-message"' in html and "Busy &lt;now&gt;" in html
+    with pytest.raises(ValueError):
+        tour.turn("narration", "x", "en")
+
+
+def test_queue_wording():
+    assert tour.queue_message(None) == (None, False)
+    full, is_full = tour.queue_message(tour.QueueLoad(waiting=3, max_size=3), "en")
+    assert is_full and "3 requests are waiting" in full and "seconds" not in full   # nothing timed yet: no guess
+    assert tour.QueueLoad(waiting=0, max_size=1, avg_s=10, slots=2).wait_s() == 5

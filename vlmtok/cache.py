@@ -14,8 +14,10 @@ Entries are plain files named ``<sha256 key><suffix>`` in ``vlmtok.paths.cache_d
   A sweep costs O(entries) and comes at most once per ~``SWEEP_FRACTION`` x entries writes, so a write at 20,000
   entries costs what it costs at 20. Other processes' writes are seen at the next sweep: with P writing processes
   the folder stays under ``max_bytes`` x (1 + P x ``SWEEP_FRACTION``).
-- **Never in the way:** a full disk, a read-only folder or a folder that cannot be created is logged and the
-  cache steps aside (``get_*`` return None, ``put_*`` return None). The app keeps working without it.
+- **Never in the way:** a full disk, a read-only folder or a folder that cannot be created is logged (once per
+  cache and kind of error) and the cache steps aside (``get_*`` return None, ``put_*`` return None). The app keeps
+  working without it. A folder that vanished while the app runs is looked up again (``vlmtok.paths``) on the next
+  write, so a cleaned or re-mounted cache starts filling again.
 
 >>> cache = DiskCache("speech", max_bytes=50_000_000)
 >>> key = cache.key("Hello.", "en", "espeak", "en-us", 175)
@@ -37,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterable
 
-from vlmtok.paths import cache_dir
+from vlmtok.paths import CacheUnavailable, cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -140,14 +142,28 @@ class DiskCache:
     def __init__(self, name: str, max_bytes: int = 512 * 1024 * 1024, root: str | Path | None = None) -> None:
         self.name = name
         self.max_bytes = int(max_bytes)
-        self.root: Path | None = None
+        self._explicit = Path(root) if root is not None else None
+        self._warned: set[int | None] = set()
+        self.root: Path | None = self._locate()
+
+    def _locate(self) -> Path | None:
+        """The folder: the explicit ``root``, else ``cache_dir(name)``; None when it cannot be had."""
         try:
-            self.root = Path(root) if root is not None else cache_dir(name)
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._folder = self.root.resolve()
+            if self._explicit is None:
+                return cache_dir(self.name)
+            self._explicit.mkdir(parents=True, exist_ok=True)
+            return self._explicit
+        except CacheUnavailable as exc:      # vlmtok.paths has already said so, once
+            log.debug("cache %r is off: %s", self.name, exc)
         except OSError as exc:
-            log.warning("cache %r is unusable (%s); carrying on without it", name, exc)
-            self.root = None
+            self._warn(exc, "is unusable")
+        return None
+
+    def _warn(self, exc: OSError, what: str) -> None:
+        """One warning per cache and kind of error (a full disk must not log on every tour); debug after that."""
+        level = logging.DEBUG if exc.errno in self._warned else logging.WARNING
+        self._warned.add(exc.errno)
+        log.log(level, "cache %r %s (%s); carrying on without it", self.name, what, exc.strerror or exc)
 
     @property
     def enabled(self) -> bool:
@@ -201,11 +217,29 @@ class DiskCache:
         replaced = _size_or_zero(path)
         try:
             _atomic_write(path, data)
+        except FileNotFoundError as exc:     # the folder vanished (cleaned, unmounted): look for it once more
+            path = self._relocated(key, data, suffix, exc)
+            if path is None:
+                return None
         except OSError as exc:
-            log.warning("cache %r could not store an entry (%s); carrying on uncached", self.name, exc)
+            self._warn(exc, "could not store an entry")
             return None
         if self._ledger().wrote(len(data) - replaced, len(data), self.max_bytes):
             self._evict(keep=path)
+        return path
+
+    def _relocated(self, key: str, data: bytes, suffix: str, exc: OSError) -> Path | None:
+        """Find the folder again (``vlmtok.paths`` re-checks a vanished one) and write there, once."""
+        log.info("cache %r: its folder vanished (%s); looking for it again", self.name, exc.strerror)
+        self.root = self._locate()
+        path = self._path(key, suffix)
+        if path is None:
+            return None
+        try:
+            _atomic_write(path, data)
+        except OSError as again:
+            self._warn(again, "could not store an entry")
+            return None
         return path
 
     def put_file(self, key: str, src_path: str | Path, suffix: str = "") -> Path | None:
@@ -240,12 +274,19 @@ class DiskCache:
         """Bytes held by finished entries (temporary files excluded)."""
         return sum(e.size for e in self._entries())
 
+    def _folder(self) -> Path | None:
+        """The folder as one absolute path (two caches on one folder share a ledger), resolved once per root."""
+        if getattr(self, "_resolved", (None, None))[0] != self.root:
+            self._resolved = (self.root, self.root.resolve() if self.root is not None else None)
+        return self._resolved[1]
+
     def _ledger(self) -> _Ledger:
         """This process's running total for the folder, shared by every DiskCache on it (first use: one scan)."""
         with _LEDGERS_LOCK:
-            ledger = _LEDGERS.get(self._folder)
+            folder = self._folder()
+            ledger = _LEDGERS.get(folder)
             if ledger is None:
-                ledger = _LEDGERS[self._folder] = _Ledger(None)
+                ledger = _LEDGERS[folder] = _Ledger(None)
         if ledger.total is None:
             ledger.swept(sum(e.size for e in self._entries()))
         return ledger

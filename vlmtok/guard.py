@@ -11,6 +11,8 @@ visitor, in their language, never a class name, traceback or path:
   call's ``cancel`` event is set so a cooperative call (SmolVLM's ``stream(..., cancel=)``) stops within a token,
   and a call that ignores it finishes in the background (at most ``MAX_STRAGGLERS`` at once; beyond that new calls
   are refused as busy instead of piling up threads);
+- a ``vlmtok.errors.VisitorError`` (a picture that cannot be used, a model not on this device): the visitor reads
+  its own plain message;
 - any other error: logged with its traceback, the visitor reads "something went wrong, please try again".
 
 >>> result, message = run_guarded(narrator.describe, image, request, timeout_s=60, lang="vi")  # doctest: +SKIP
@@ -34,7 +36,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from vlmtok.i18n import pick
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +47,6 @@ DEFAULT_TIMEOUT_S = 120.0
 """A short SmolVLM description on a 2-core CPU takes ~20-40 s; twice the worst seen, then give the slot back."""
 MAX_STRAGGLERS = 4
 """Timed-out calls still running in the background; more would only steal CPU from the visitors still waiting."""
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "busy": {"en": "The guide is busy right now. Please try again in a moment.",
-             "vi": "Hệ thống đang bận. Xin hãy thử lại sau giây lát."},
-    "timeout": {"en": "This is taking too long. Please try again in a moment.",
-                "vi": "Việc này đang mất quá nhiều thời gian. Xin hãy thử lại sau giây lát."},
-    "failed": {"en": "Sorry, something went wrong. Please try again.",
-               "vi": "Xin lỗi, đã có lỗi xảy ra. Xin hãy thử lại."},
-}
-
 
 @dataclass
 class Guarded:
@@ -105,7 +98,7 @@ def guard_message(exc: BaseException, lang: str | None = "en") -> str | None:
         return None
     log.warning("out of memory (%s); memory freed, visitor asked to retry", type(exc).__name__)
     free_memory()
-    return pick(MESSAGES["busy"], lang)
+    return t("guard.busy", lang)
 
 
 def _outcome_for(exc: BaseException, lang: str | None, started: float) -> Guarded:
@@ -113,8 +106,11 @@ def _outcome_for(exc: BaseException, lang: str | None, started: float) -> Guarde
     busy = guard_message(exc, lang)
     if busy is not None:
         return Guarded(message=busy, kind="busy", elapsed_s=elapsed)
+    if isinstance(exc, VisitorError):  # its own plain message (a picture we cannot use, a model not on this device)
+        log.info("guarded call refused: %s: %s", type(exc).__name__, exc)
+        return Guarded(message=exc.user_message_for(lang), kind="failed", elapsed_s=elapsed)
     log.error("guarded call failed: %s", type(exc).__name__, exc_info=exc)
-    return Guarded(message=pick(MESSAGES["failed"], lang), kind="failed", elapsed_s=elapsed)
+    return Guarded(message=t("guard.failed", lang), kind="failed", elapsed_s=elapsed)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -209,7 +205,7 @@ def guarded(fn: Callable[..., T], *args: Any, timeout_s: float = DEFAULT_TIMEOUT
 
     if not _start_worker(target, name=f"guarded-{getattr(fn, '__name__', 'call')}"):
         log.warning("%d guarded calls still running; refusing a new one as busy", stragglers())
-        return Guarded(message=pick(MESSAGES["busy"], lang), kind="busy")
+        return Guarded(message=t("guard.busy", lang), kind="busy")
     with _Waiting():
         try:
             ok, value = box.get(timeout=timeout_s)
@@ -225,7 +221,7 @@ def _timed_out(fn: Callable, timeout_s: float, lang: str | None, cancel: threadi
     if cancel is not None:
         cancel.set()
     log.warning("%s gave no answer within %.0f s; slot handed back", getattr(fn, "__name__", "call"), timeout_s)
-    return Guarded(message=pick(MESSAGES["timeout"], lang), kind="timeout", elapsed_s=time.perf_counter() - started)
+    return Guarded(message=t("guard.timeout", lang), kind="timeout", elapsed_s=time.perf_counter() - started)
 
 
 def run_guarded(fn: Callable[..., T], *args: Any, timeout_s: float = DEFAULT_TIMEOUT_S, lang: str | None = "en",
@@ -258,7 +254,7 @@ def iter_guarded(items: Callable[[], Iterable[T]], *, timeout_s: float = DEFAULT
             box.put((False, exc))
 
     if not _start_worker(target, name="guarded-stream"):
-        yield None, pick(MESSAGES["busy"], lang)
+        yield None, t("guard.busy", lang)
         return
     with _Waiting():
         try:

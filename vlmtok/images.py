@@ -5,17 +5,25 @@ returns a clean ``PIL.Image.Image`` or raises ``ImageInputError`` whose message 
 
 What it guarantees, in the order it happens:
 
+0. **Isolated.** Paths, bytes and file objects are read here (size checked) and decoded in a worker process with
+   its own memory and CPU limits (``vlmtok.decoder``, running ``worker_job``); this process only receives the
+   finished pixels, checked (mode, size, length) before they become an image. A worker that crashes, loops or runs
+   out of memory costs that one picture a plain "could not read" (reason "undecodable"); the next one is served by
+   a fresh worker. A PIL image or numpy array handed in by the caller is already decoded and stays in-process.
 1. **Content first.** Empty input, documents (PDF, SVG, HTML) and image formats outside the allowlist
-   (EPS, FITS, PSD, ICO, HEIC, ...) are recognised from their first bytes and refused before any decoder runs.
-   Pillow is then asked to open the data with ``formats=SUPPORTED_FORMATS`` only, so no other plugin
-   (EPS would start Ghostscript) is ever tried.
+   (EPS, FITS, PSD, ICO, ...) are recognised from their first bytes and refused before any decoder runs.
+   Pillow is then asked to open the data with ``formats=`` the allowlist only (``open_formats()``), so no other
+   plugin (EPS would start Ghostscript) is ever tried. HEIC (pillow-heif) and AVIF (Pillow's own plugin) are on
+   the allowlist where their decoder is installed; where it is not, the message names the format and asks for a
+   JPEG.
 2. **Header checks before decoding.** Width and height come from the header: more than ``MAX_PIXELS`` pixels,
    a side under ``MIN_SIDE`` pixels, or one side more than ``MAX_ASPECT_RATIO`` times the other is refused.
    Pillow's own ``DecompressionBombWarning`` is turned into an error for the duration of the call.
 3. **Bounded decoding.** JPEGs are decoded with ``draft`` at the smallest DCT scale (1/2, 1/4, 1/8) that still
    covers the working size, so an 8000x6000 photo never exists in memory at full size. Animated GIFs and
    multi-page TIFFs give their first frame; the other frames are never read.
-4. **Normalisation.** 16-bit, 32-bit integer and float images are scaled by their real range (see
+4. **Normalisation.** 16-bit and 32-bit integer images are scaled by their real range, float images in 0..1
+   as they are, and HDR floats (above 1) tone-mapped: white at the 99.5th percentile, then gamma 2.2 (see
    ``_to_uint8``); transparency is composited on white (colour hidden under alpha 0 never shows); CMYK, 1-bit,
    palette, YCbCr and LAB become RGB; an embedded ICC profile is converted to sRGB when it can be (else ignored).
 5. **Working size.** The longest side is reduced to ``max_side`` (default ``DEFAULT_MAX_SIDE`` = 2048 px, enough
@@ -40,6 +48,7 @@ import functools
 import io
 import logging
 import os
+import time
 import warnings
 from collections.abc import Iterator
 from typing import IO, Union
@@ -47,13 +56,18 @@ from typing import IO, Union
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, JpegImagePlugin
 
-from vlmtok.i18n import pick
+from vlmtok import decoder
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import DEFAULT_LANGUAGE, catalogue
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
-"""Pillow format names ``Image.open`` may use; nothing else is ever tried."""
+SUPPORTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")
+"""Pillow format names ``Image.open`` may use (those of them whose plugin is installed); nothing else is tried."""
 _OPENED_FORMATS = SUPPORTED_FORMATS + ("MPO",)  # Pillow's JPEG plugin names multi-picture JPEGs "MPO"
+_CONTAINER_FORMATS = {"heic": "HEIF", "avif": "AVIF"}  # ISO-BMFF pictures: what they are -> the plugin for them
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"})
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
 
 MAX_PIXELS = 50_000_000
 """Refuse more than 50 megapixels (read from the header): above any camera a guide carries (a 48 MP phone
@@ -106,78 +120,8 @@ _REFUSED_MAGIC: tuple[bytes, ...] = (
 # Errors a guide reads
 # ---------------------------------------------------------------------------------------------------------------
 
-_MESSAGES: dict[str, dict[str, str]] = {
-    "empty": {
-        "en": "No picture was received: the file is empty. Please choose a photo of the artwork and try again.",
-        "vi": "Chưa nhận được ảnh: tệp trống. Vui lòng chọn một ảnh chụp tác phẩm rồi thử lại.",
-    },
-    "not_found": {
-        "en": "We could not find that file. Please choose the photo again.",
-        "vi": "Không tìm thấy tệp này. Vui lòng chọn lại ảnh.",
-    },
-    "unreadable": {
-        "en": "We could not open that file. Please choose the photo again, or use a different one.",
-        "vi": "Không mở được tệp này. Vui lòng chọn lại ảnh hoặc dùng một ảnh khác.",
-    },
-    "file_too_large": {
-        "en": "This file is too big (more than {limit_mb} MB). Please use a smaller copy of the photo.",
-        "vi": "Tệp này quá lớn (hơn {limit_mb} MB). Vui lòng dùng một bản ảnh nhỏ hơn.",
-    },
-    "not_image": {
-        "en": "This file is not a picture we can read. Please choose a photo saved as JPEG, PNG, WebP, GIF, "
-              "BMP or TIFF.",
-        "vi": "Tệp này không phải là ảnh mà chúng tôi đọc được. Vui lòng chọn ảnh dạng JPEG, PNG, WebP, GIF, "
-              "BMP hoặc TIFF.",
-    },
-    "unsupported_format": {
-        "en": "This file type is not supported. Please save the picture as JPEG or PNG and try again.",
-        "vi": "Loại tệp này không được hỗ trợ. Vui lòng lưu ảnh dưới dạng JPEG hoặc PNG rồi thử lại.",
-    },
-    "unsupported_format:pdf": {
-        "en": "This is a PDF document, not a picture. Please save the page as a JPEG or PNG picture "
-              "(or take a screenshot) and try again.",
-        "vi": "Đây là tài liệu PDF, không phải ảnh. Vui lòng lưu trang đó thành ảnh JPEG hoặc PNG "
-              "(hoặc chụp màn hình) rồi thử lại.",
-    },
-    "unsupported_format:svg": {
-        "en": "This is an SVG drawing, which we cannot open. Please export it as a PNG or JPEG picture and "
-              "try again.",
-        "vi": "Đây là hình vẽ SVG, chúng tôi không mở được. Vui lòng xuất hình thành ảnh PNG hoặc JPEG rồi "
-              "thử lại.",
-    },
-    "unsupported_format:html": {
-        "en": "This is a web page, not a picture. Please save the picture itself from the page "
-              "(for example with Save image as) and try again.",
-        "vi": "Đây là một trang web, không phải ảnh. Vui lòng lưu chính bức ảnh trên trang đó "
-              "(ví dụ bằng Lưu hình ảnh thành) rồi thử lại.",
-    },
-    "corrupt": {
-        "en": "This picture is damaged or incomplete, so it cannot be opened. Please upload it again or choose "
-              "another photo.",
-        "vi": "Ảnh này bị hỏng hoặc không đầy đủ nên không mở được. Vui lòng tải lên lại hoặc chọn ảnh khác.",
-    },
-    "too_many_pixels": {
-        "en": "This picture has too many pixels (the limit is {limit_mp} megapixels). Please use a smaller copy "
-              "of the photo.",
-        "vi": "Ảnh này có quá nhiều điểm ảnh (giới hạn là {limit_mp} megapixel). Vui lòng dùng một bản ảnh "
-              "nhỏ hơn.",
-    },
-    "too_small": {
-        "en": "This picture is too small ({width} x {height} pixels). Please use a photo at least {min_side} "
-              "pixels on each side.",
-        "vi": "Ảnh này quá nhỏ ({width} x {height} điểm ảnh). Vui lòng dùng ảnh có mỗi cạnh ít nhất {min_side} "
-              "điểm ảnh.",
-    },
-    "aspect_ratio": {
-        "en": "This picture is too long and thin ({width} x {height} pixels). Please crop it so the long side "
-              "is at most {max_ratio} times the short side.",
-        "vi": "Ảnh này quá dài và hẹp ({width} x {height} điểm ảnh). Vui lòng cắt ảnh sao cho cạnh dài không "
-              "quá {max_ratio} lần cạnh ngắn.",
-    },
-}
 
-
-class ImageInputError(ValueError):
+class ImageInputError(VisitorError, ValueError):
     """A picture that cannot be used, with a message for the person who supplied it.
 
     Attributes:
@@ -185,6 +129,7 @@ class ImageInputError(ValueError):
             "unsupported_format", "corrupt", "too_many_pixels", "too_small" or "aspect_ratio".
         detected: for "unsupported_format", what the content looked like ("pdf", "svg", "html"), else None.
         details: the numbers the message quotes (sizes, limits); never a path.
+        key: the message's catalogue key, ``images.<reason>`` (``images.unsupported_format.<detected>``).
 
     ``str(err)`` is the English ``user_message``, so logging the error is as safe as showing it.
 
@@ -193,23 +138,13 @@ class ImageInputError(ValueError):
     """
 
     def __init__(self, reason: str, *, detected: str | None = None, **details: object) -> None:
-        key = f"{reason}:{detected}" if detected else reason
-        if key not in _MESSAGES:
-            raise KeyError(f"unknown image error {key!r}; known: {sorted(_MESSAGES)}")
-        self.reason = reason
+        key = f"images.{reason}.{detected}" if detected else f"images.{reason}"
+        if key not in catalogue(DEFAULT_LANGUAGE):
+            known = sorted(k for k in catalogue(DEFAULT_LANGUAGE) if k.startswith("images."))
+            raise KeyError(f"unknown image error {key!r}; known: {known}")
+        super().__init__(reason, key=key, **details)
         self.detected = detected
-        self.details = details
-        self._key = key
-        super().__init__(self.user_message)
-
-    @property
-    def user_message(self) -> str:
-        """The English message."""
-        return self.user_message_for("en")
-
-    def user_message_for(self, lang: str | None) -> str:
-        """The message in ``lang`` ("en", "vi"; anything else gives English)."""
-        return pick(_MESSAGES[self._key], lang, **self.details)
+        self.args = (self.user_message,)
 
     def __reduce__(self):  # keep reason and details across pickling (worker processes)
         return (_rebuild_error, (self.reason, self.detected, self.details))
@@ -238,8 +173,25 @@ def _detect_document(head: bytes) -> str | None:
     return None
 
 
+def _container_kind(head: bytes) -> str | None:
+    """"heic" or "avif" for an ISO-BMFF picture (from the brands of its ``ftyp`` box), else None (video, other)."""
+    if head[4:8] != b"ftyp":
+        return None
+    size = int.from_bytes(head[:4], "big")
+    brands = {head[8:12]} | {head[i:i + 4] for i in range(16, min(size, len(head)) - 3, 4)}
+    if brands & _AVIF_BRANDS:                    # AVIF files list mif1 too: AVIF first
+        return "avif"
+    return "heic" if brands & _HEIF_BRANDS else None
+
+
+def _decodable_container(head: bytes) -> bool:
+    kind = _container_kind(head)
+    return kind is not None and _CONTAINER_FORMATS[kind] in open_formats()
+
+
 def _has_allowed_magic(head: bytes) -> bool:
-    return head.startswith(_ALLOWED_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+    return (head.startswith(_ALLOWED_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or _decodable_container(head))
 
 
 def _refuse_by_content(head: bytes) -> None:
@@ -251,7 +203,10 @@ def _refuse_by_content(head: bytes) -> None:
     document = _detect_document(head)
     if document:
         raise ImageInputError("unsupported_format", detected=document)
-    if head.startswith(_REFUSED_MAGIC) or head[4:8] == b"ftyp":  # ftyp: HEIC, AVIF (and videos)
+    kind = _container_kind(head)
+    if kind is not None:                         # a HEIC or AVIF picture whose decoder is not installed
+        raise ImageInputError("unsupported_format", detected=kind)
+    if head.startswith(_REFUSED_MAGIC) or head[4:8] == b"ftyp":  # ftyp: videos and other ISO-BMFF files
         raise ImageInputError("unsupported_format")
 
 
@@ -304,7 +259,7 @@ def _check_file_size(n_bytes: int) -> None:
 
 
 @contextlib.contextmanager
-def _open_path(path: Union[str, os.PathLike]) -> Iterator[IO[bytes]]:
+def _open_path(path: str | os.PathLike) -> Iterator[IO[bytes]]:
     try:
         fp = open(path, "rb")  # noqa: SIM115 (closed below)
     except FileNotFoundError:
@@ -346,8 +301,11 @@ def _peek(fp: IO[bytes]) -> bytes:
 @contextlib.contextmanager
 def _opened(fp: IO[bytes], head: bytes) -> Iterator[ImageFile.ImageFile]:
     """``Image.open`` restricted to the allowlist; failures become ImageInputError."""
+    kind = _container_kind(head)
+    classic = [f for f in open_formats() if f not in _CONTAINER_FORMATS.values()]
+    formats = [_CONTAINER_FORMATS[kind]] if kind else classic
     try:
-        img = Image.open(fp, formats=list(SUPPORTED_FORMATS))
+        img = Image.open(fp, formats=formats)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise  # _bomb_guard names it
     except Exception as err:  # Pillow raises many types for bad headers
@@ -417,19 +375,41 @@ def _integer_range(values: np.ndarray) -> tuple[float, float]:
     return 0, hi
 
 
-def _float_range(values: np.ndarray) -> tuple[float, float]:
-    """Black and white levels for float data: 0..1 when all finite values lie in [0, 1], else min..max."""
-    finite = values[np.isfinite(values)]
+HDR_WHITE_PERCENTILE = 99.5
+"""HDR floats: the value that becomes white. One bright highlight (a lamp, a glint) is clipped, the rest keeps its
+tones; scaling by the maximum would turn a 0..1 picture with one highlight at 1000 black."""
+HDR_GAMMA = 2.2
+"""HDR floats are linear light; a display gamma makes their dark half visible, as a camera's JPEG does."""
+_LEVEL_SAMPLE = 1_000_000  # percentiles from at most this many values: a 50 MP float picture needs no copy
+
+
+def _finite_sample(values: np.ndarray) -> np.ndarray:
+    flat = values.reshape(-1)
+    flat = flat[:: max(1, flat.size // _LEVEL_SAMPLE)]
+    return flat[np.isfinite(flat)]
+
+
+def _float_levels(values: np.ndarray) -> tuple[float, float, float]:
+    """Black level, white level and gamma for float data.
+
+    Rule: all finite values in [0, 1]: 0..1 as they are. Non-negative with values above 1 (HDR, linear light):
+    0..the ``HDR_WHITE_PERCENTILE``-th percentile, then ``HDR_GAMMA``. Negative values (signed data, not light):
+    min..max.
+    """
+    finite = _finite_sample(values)
     if finite.size == 0:
-        return 0.0, 1.0
+        return 0.0, 1.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
     if lo >= 0.0 and hi <= 1.0:
-        return 0.0, 1.0
-    return lo, hi
+        return 0.0, 1.0, 1.0
+    if lo < 0.0:
+        return lo, hi, 1.0
+    white = float(np.percentile(finite, HDR_WHITE_PERCENTILE))
+    return 0.0, white if white > 0.0 else hi, HDR_GAMMA
 
 
 def _to_uint8(values: np.ndarray) -> np.ndarray:
-    """Scale any numeric array to uint8 by its real range (see ``_integer_range`` and ``_float_range``).
+    """Scale any numeric array to uint8 (levels from ``_integer_range`` or ``_float_levels``).
 
     Non-finite floats become black. The same levels apply to every channel, so hues are kept.
     """
@@ -437,15 +417,20 @@ def _to_uint8(values: np.ndarray) -> np.ndarray:
         return values
     if values.dtype == np.bool_:
         return values.astype(np.uint8) * 255
+    gamma = 1.0
     if np.issubdtype(values.dtype, np.integer):
         lo, hi = _integer_range(values)
     elif np.issubdtype(values.dtype, np.floating):
-        lo, hi = _float_range(values)
+        lo, hi, gamma = _float_levels(values)
     else:
         raise ImageInputError("not_image")
-    scaled = (values.astype(np.float32) - np.float32(lo)) * np.float32(255.0 / max(hi - lo, 1e-12))
-    np.nan_to_num(scaled, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
-    return np.rint(np.clip(scaled, 0.0, 255.0, out=scaled)).astype(np.uint8)
+    scaled = (values.astype(np.float32) - np.float32(lo)) * np.float32(1.0 / max(hi - lo, 1e-12))  # 0..1
+    np.nan_to_num(scaled, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+    np.clip(scaled, 0.0, 1.0, out=scaled)
+    if gamma != 1.0:
+        log.debug("tone-mapped HDR values: white at %.4g, gamma %.1f", hi, gamma)
+        np.power(scaled, np.float32(1.0 / gamma), out=scaled)
+    return np.rint(scaled * np.float32(255.0)).astype(np.uint8)
 
 
 def _high_bit_to_l(img: Image.Image) -> Image.Image:
@@ -521,6 +506,8 @@ def _pixels_only(img: Image.Image) -> Image.Image:
 
 
 def _finish(img: Image.Image, orientation: int, max_side: int) -> Image.Image:
+    if img.mode in ("F", "I"):  # 4 bytes a pixel: shrink before converting (a 50 MP float picture is 200 MB)
+        img = _downscale(img, max_side)
     rgb = _downscale(_to_rgb(img), max_side)
     return _pixels_only(_upright(rgb, orientation))
 
@@ -566,7 +553,93 @@ def _from_array(array: np.ndarray, max_side: int) -> Image.Image:
     return _finish(Image.fromarray(np.ascontiguousarray(pixels)), 1, max_side)
 
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], Image.Image, np.ndarray]
+# ---------------------------------------------------------------------------------------------------------------
+# Decoding in the worker process (vlmtok.decoder): the worker runs worker_setup once and worker_job per picture
+# ---------------------------------------------------------------------------------------------------------------
+
+_JOB, _SETUP = "vlmtok.images:worker_job", "vlmtok.images:worker_setup"
+
+
+def open_formats() -> tuple[str, ...]:
+    """The allowlisted formats whose Pillow plugin is registered in this process (HEIC: the worker's only)."""
+    Image.init()
+    return tuple(f for f in SUPPORTED_FORMATS if f in Image.OPEN)
+
+
+def worker_setup() -> dict:
+    """Run once in a decoder worker before its limits apply: register HEIC, load every plugin, warm sRGB."""
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False, decode_threads=2)
+    except ImportError:
+        log.info("pillow-heif is not installed: HEIC photos are refused with a plain message")
+    _srgb_profile()
+    return {"formats": list(open_formats())}
+
+
+def decode_bytes(data: bytes, max_side: int = DEFAULT_MAX_SIDE) -> Image.Image:
+    """The intake pipeline on bytes, in this process: what a worker runs (tests call it to watch Pillow work)."""
+    _check_file_size(len(data))
+    return _from_stream(io.BytesIO(data), max_side)
+
+
+def worker_job(data: bytes, params: dict) -> tuple[dict, bytes]:
+    """One picture in a worker: ``({"mode", "size"}, RGB bytes)``, or ``({"error", "detected", "details"}, b"")``."""
+    try:
+        img = decode_bytes(data, int(params["max_side"]))
+    except ImageInputError as err:
+        return {"error": err.reason, "detected": err.detected, "details": err.details}, b""
+    t0 = time.process_time()
+    pixels = img.tobytes()
+    return {"mode": img.mode, "size": list(img.size), "_io_cpu_ms": (time.process_time() - t0) * 1e3}, pixels
+
+
+def _read_all(fp: IO[bytes]) -> bytes:
+    data = fp.read()
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError("load_image needs a file opened in binary mode ('rb')")
+    return bytes(data)
+
+
+def _isolated(data: bytes, max_side: int) -> Image.Image:
+    """Decode ``data`` in a worker; only checked pixels come back."""
+    _check_file_size(len(data))
+    try:
+        header, pixels = decoder.run(_JOB, data, {"max_side": max_side}, setup=_SETUP)
+    except decoder.DecoderFailed as err:
+        log.warning("a picture could not be decoded: %s", err)
+        raise ImageInputError("undecodable") from None
+    if "error" in header:
+        raise _error_from(header)
+    return _checked_pixels(header, pixels, max_side)
+
+
+def _error_from(header: dict) -> ImageInputError:
+    """The worker's refusal as an ImageInputError; anything malformed becomes "undecodable"."""
+    reason, detected, details = header.get("error"), header.get("detected"), header.get("details")
+    simple = isinstance(details, dict) and all(isinstance(v, (int, float, str)) for v in details.values())
+    try:
+        if isinstance(reason, str) and (detected is None or isinstance(detected, str)) and simple:
+            return ImageInputError(reason, detected=detected, **details)
+    except (KeyError, IndexError, ValueError):
+        pass
+    log.error("the picture decoder sent a malformed refusal: %.200r", header)
+    return ImageInputError("undecodable")
+
+
+def _checked_pixels(header: dict, pixels: bytes, max_side: int) -> Image.Image:
+    """``Image.frombytes`` only for what a clean decode can give: RGB, 1..max_side px a side, w * h * 3 bytes."""
+    size = header.get("size")
+    ok = (header.get("mode") == "RGB" and isinstance(size, list) and len(size) == 2
+          and all(isinstance(v, int) and 1 <= v <= max_side for v in size) and len(pixels) == size[0] * size[1] * 3)
+    if not ok:
+        log.error("the picture decoder sent malformed pixels: %.200r, %d bytes", header, len(pixels))
+        raise ImageInputError("undecodable")
+    return Image.frombytes("RGB", (size[0], size[1]), pixels)
+
+
+ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, IO[bytes], Image.Image, np.ndarray]  # noqa: UP007 - a runtime alias
 
 
 def load_image(source: ImageSource | None, *, max_side: int = DEFAULT_MAX_SIDE) -> Image.Image:
@@ -597,18 +670,16 @@ def load_image(source: ImageSource | None, *, max_side: int = DEFAULT_MAX_SIDE) 
         return _from_array(source, max_side)
     if isinstance(source, (str, os.PathLike)):
         with _open_path(source) as fp:
-            return _from_stream(fp, max_side)
+            return _isolated(fp.read(), max_side)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        _check_file_size(len(data))
-        return _from_stream(io.BytesIO(data), max_side)
+        return _isolated(bytes(source), max_side)
     if hasattr(source, "read"):
-        return _from_stream(_seekable_stream(source), max_side)
+        return _isolated(_read_all(_seekable_stream(source)), max_side)
     raise TypeError(f"load_image cannot read a {type(source).__name__}; pass a path, bytes, a binary file, "
                     "a PIL image or a numpy array")
 
 
 __all__ = [
     "DEFAULT_MAX_SIDE", "ImageInputError", "MAX_ASPECT_RATIO", "MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE",
-    "SUPPORTED_FORMATS", "load_image",
+    "SUPPORTED_FORMATS", "decode_bytes", "load_image", "open_formats",
 ]

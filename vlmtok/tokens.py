@@ -2,9 +2,10 @@
 
     Z [N, d] --LayerNorm, Linear--> Y [N, d_llm] --+ E_mod + E_pos(i, j)--> <IMG_TOKEN> Y <IMG_END> -> prompt
 
-Also multi-scale tokenisation (several sizes or encoders, fused) and training-free compression (token merging,
-pixel shuffle, average pooling). Every compression reports which input tokens formed each output token
-(``Compressed.assignment``) so the pictures can draw it.
+Also multi-scale tokenisation (several sizes or encoders, fused by concatenation, resampling or attention) and
+training-free compression (token merging, pixel shuffle, average pooling, a Perceiver-style resampler). Every
+compression reports which input tokens formed each output token (``Compressed.assignment``) so the pictures can
+draw it.
 
 The projector here is untrained for timm encoders: its outputs have the right shapes for a language model, not a
 meaning one has learned to read (SmolVLM's own connector, in ``vlmtok.smolvlm``, is the trained one).
@@ -15,7 +16,7 @@ import itertools
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -129,9 +130,10 @@ class MultiScaleTokens:
 
     Attributes:
         scales: one VisionTokens per (encoder, size).
-        fused: ``[sum N_s, d]`` for "concat" (same width needed) or ``[h * w, sum d_s]`` for "resample".
-        fused_grid: grid of ``fused`` for "resample", None for "concat".
-        method: "concat" or "resample".
+        fused: ``[sum N_s, d]`` for "concat" (same width needed), ``[h * w, sum d_s]`` for "resample", or the
+            finest scale's ``[N, d]`` for "attention" (each of its tokens plus what it gathered from the others).
+        fused_grid: grid of ``fused`` for "resample" and "attention", None for "concat".
+        method: "concat", "resample" or "attention".
     """
 
     scales: list[VisionTokens]
@@ -174,7 +176,8 @@ def encode_multiscale(encoders: Sequence[Encoder | str], image, sizes: Sequence[
         encoders: one encoder for every size, or one encoder per size.
         sizes: input sides, e.g. ``(224, 336)``.
         fuse: "concat" joins the token sequences (N = sum N_s); "resample" brings every grid to the smallest
-            one and joins features (N = h * w, d = sum d_s).
+            one and joins features (N = h * w, d = sum d_s); "attention" lets the finest scale's tokens attend
+            to each coarser scale in turn (``attention_fuse``; N and d of the finest scale, one width needed).
     """
     scales = [enc.encode(image, size) for enc, size in _pairs(encoders, sizes)]
     if fuse == "concat":
@@ -185,10 +188,63 @@ def encode_multiscale(encoders: Sequence[Encoder | str], image, sizes: Sequence[
     elif fuse == "resample":
         grid = min((vt.grid for vt in scales), key=lambda g: g[0] * g[1])
         fused = torch.cat([resample_grid(vt.tokens, vt.grid, grid) for vt in scales], dim=1)  # [h*w, sum d_s]
+    elif fuse == "attention":
+        order = sorted(scales, key=lambda vt: vt.num_tokens)
+        fine, grid = order[-1], order[-1].grid
+        fused = fine.tokens
+        for coarse in order[:-1]:
+            fused = attention_fuse(fused, coarse.tokens, fine_grid=grid, coarse_grid=coarse.grid).tokens
     else:
-        raise ValueError(f"Unknown fusion {fuse!r}; known: concat, resample")
+        raise ValueError(f"Unknown fusion {fuse!r}; known: concat, resample, attention")
     warnings = [w for w in [budget_warning(int(fused.shape[0]))] if w]
     return MultiScaleTokens(scales=scales, fused=fused, fused_grid=grid, method=fuse, warnings=warnings)
+
+
+def _unit(x: torch.Tensor) -> torch.Tensor:
+    """Each token layer-normalised without learned scale: dot products then compare directions, not lengths."""
+    return F.layer_norm(x.float(), (x.shape[-1],))
+
+
+def cross_attention(queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+    """``softmax(LN(Q) LN(K)^T / sqrt(d))``: ``[M, d], [N, d] -> [M, N]``, each row summing to 1."""
+    if queries.shape[-1] != keys.shape[-1]:
+        raise ValueError(f"width mismatch: queries {queries.shape[-1]} vs keys {keys.shape[-1]}")
+    return (_unit(queries) @ _unit(keys).T / math.sqrt(queries.shape[-1])).softmax(-1)
+
+
+@dataclass
+class FusedTokens:
+    """The finer scale's tokens after attending to a coarser scale (the seed's ``Z = Attention(Z1, Z2)``).
+
+    Attributes:
+        tokens: ``[N_f, d]`` = ``Z1 + A Z2``: each fine token plus what it gathered from the coarse scale.
+        weights: ``A [N_f, N_c]``: where each fine token looks at the coarse scale (rows sum to 1).
+        fine_grid, coarse_grid: the two grids (row-major tokens).
+    """
+
+    tokens: torch.Tensor
+    weights: torch.Tensor
+    fine_grid: tuple[int, int] | None
+    coarse_grid: tuple[int, int] | None
+
+    def looks_at(self) -> torch.Tensor:
+        """``[N_f]``: the coarse token each fine token attends to most (groups the fine tokens: a partition)."""
+        return self.weights.argmax(-1)
+
+
+def attention_fuse(fine: VisionTokens | torch.Tensor, coarse: VisionTokens | torch.Tensor, *,
+                   fine_grid: tuple[int, int] | None = None,
+                   coarse_grid: tuple[int, int] | None = None) -> FusedTokens:
+    """Fuse two scales by attention, training-free: fine tokens are the queries, coarse tokens keys and values.
+
+    Scaled dot-product on the encoders' own features (layer-normalised, no learned projection), so with real
+    weights a token of the lion's eye at 448 px looks at the coarse tokens that look like it at 224 px; with random
+    weights the weights are shapes only. One token width is needed (the same encoder at two sizes).
+    """
+    z1, g1 = _as_tokens(fine, fine_grid)
+    z2, g2 = _as_tokens(coarse, coarse_grid)
+    a = cross_attention(z1, z2)                                      # [N_f, N_c]
+    return FusedTokens(tokens=z1.float() + a @ z2.float(), weights=a, fine_grid=g1, coarse_grid=g2)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -310,11 +366,48 @@ def pixel_shuffle_tokens(x: VisionTokens | torch.Tensor, factor: int = 2,
     return Compressed(tokens=out, assignment=assignment, grid=(gh, gw), method="pixel_shuffle", param=factor)
 
 
-COMPRESSORS = {"merge": merge_tokens, "pixel_shuffle": pixel_shuffle_tokens, "pool": pool_tokens}
+@dataclass
+class Resampled(Compressed):
+    """A Perceiver-style resampler's output: M latent tokens, each a weighted average of the input tokens.
+
+    Attributes:
+        weights: ``[M, N]``: how much of each input token each latent gathered (rows sum to 1).
+        queries: the ``[M, d]`` latent queries; ``random_queries`` True when they were drawn at random (then the
+            grouping follows the geometry of the feature space, not anything learned).
+        assignment: input token i is counted in the latent that gathered most of it (a partition, for pictures).
+    """
+
+    weights: torch.Tensor | None = None
+    queries: torch.Tensor | None = None
+    random_queries: bool = True
+
+
+def resample_tokens(x: VisionTokens | torch.Tensor, m: int = 32, *, queries: torch.Tensor | None = None,
+                    seed: int = 0) -> Resampled:
+    """A fixed number M of latent queries cross-attending to the N tokens (Flamingo's Perceiver Resampler, one
+    cross-attention, no training): ``Y = softmax(LN(Q) LN(Z)^T / sqrt(d)) Z`` -> ``[M, d]``, whatever N is.
+
+    Args:
+        m: latent queries (the output count).
+        queries: ``[M, d]`` learned queries, if any; None draws them at random (seeded: the same on every run).
+    """
+    tokens, _ = _as_tokens(x)
+    d = tokens.shape[1]
+    drawn = queries is None
+    if drawn:
+        queries = torch.randn(int(m), d, generator=torch.Generator().manual_seed(seed))
+    weights = cross_attention(queries, tokens)                       # [M, N]
+    out = weights @ tokens.float()                                   # [M, d]
+    return Resampled(tokens=out, assignment=weights.argmax(0), grid=None, method="resample", param=int(m),
+                     weights=weights, queries=queries, random_queries=drawn)
+
+
+COMPRESSORS = {"merge": merge_tokens, "pixel_shuffle": pixel_shuffle_tokens, "pool": pool_tokens,
+               "resample": resample_tokens}
 
 
 def compress(x: VisionTokens | torch.Tensor, method: str, param: float) -> Compressed:
-    """Dispatch by name: ``compress(vt, "merge", 0.5)``."""
+    """Dispatch by name: ``compress(vt, "merge", 0.5)``, ``compress(vt, "resample", 32)``."""
     if method not in COMPRESSORS:
         raise ValueError(f"Unknown compression {method!r}; known: {', '.join(COMPRESSORS)}")
     return COMPRESSORS[method](x, param if method == "merge" else int(param))

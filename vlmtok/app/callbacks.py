@@ -16,18 +16,17 @@ import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 from vlmtok import settings
-from vlmtok.i18n import normalize_lang
-from vlmtok.app.strings import t
+from vlmtok.app import tour
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-MAX_COMPARE_ENCODERS = 4
-DEFAULT_COMPARE = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientnet_lite0")
-COMPARE_SIZES = (224, 336, 448)
 SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
 REQUEST_TIMEOUT_S = settings.request_timeout_s()  # a hung model call frees its slot
 
@@ -79,16 +78,23 @@ def credit_line(image_path: str | None, lang: str = "en") -> str:
     if not entry:
         return ""
     licence = entry.get("license", "").split(";")[0]
-    return t("credit", lang, title=entry["title"], artist=entry["artist"], license=licence)
+    return t("app.credit", lang, title=entry["title"], artist=entry["artist"], license=licence)
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # The large-text panel (escaped text only: model output never becomes markup)
 
 
-def status_html(message: str) -> str:
-    """The status line; the live region (role=status) is its container in the page."""
-    return f'<p class="vt-status-text">{html.escape(message)}</p>'
+def status_html(message: str, lang: str | None = None, message_kind: bool = False) -> str:
+    """The status line; the live region (role=status) is its container in the page.
+
+    ``message_kind``: a message for the visitor (a bad photo, busy ...), drawn apart from progress lines.
+    """
+    lang_attr = f' lang="{normalize_lang(lang)}"' if lang else ""
+    if message_kind:
+        return (f'<p class="vt-status-text vt-status-message"{lang_attr}><span aria-hidden="true">\u26a0 </span>'
+                f'{html.escape(message)}</p>')
+    return f'<p class="vt-status-text"{lang_attr}>{html.escape(message)}</p>'
 
 
 def caption_html(text: str, lang: str = "en", byline: str = "", sentences: Sequence[str] = (),
@@ -105,7 +111,7 @@ def caption_html(text: str, lang: str = "en", byline: str = "", sentences: Seque
     lang = normalize_lang(lang)
     body = _sentence_spans(sentences, starts) if sentences and len(starts) == len(sentences) else html.escape(text)
     head = f'<p class="vt-byline">{html.escape(byline)}</p>' if byline and not text.startswith(byline) else ""
-    placeholder = "" if text else f'<p class="vt-placeholder">{html.escape(t("placeholder", lang))}</p>'
+    placeholder = "" if text else f'<p class="vt-placeholder">{html.escape(t("app.placeholder", lang))}</p>'
     return (f'<div class="vt-caption-body" lang="{lang}" data-playback-rate="{float(playback_rate):.3f}" '
             f'aria-busy="{str(busy).lower()}">{head}{placeholder}<p class="vt-text">{body}</p></div>')
 
@@ -143,8 +149,8 @@ def _step(progress: Progress | None, fraction: float, message: str) -> None:
 def _narrator(lang: str, progress: Progress | None):
     from vlmtok.narrate import get_narrator
 
-    _step(progress, 0.05, t("loading", lang))
-    narrator, reason = get_narrator("auto")
+    _step(progress, 0.05, t("app.loading", lang))
+    narrator, reason = get_narrator(settings.narrator())          # VLMTOK_NARRATOR, python app.py --narrator
     if reason:
         log.info("narrator %s: %s", getattr(narrator, "name", "?"), reason)
     return narrator
@@ -165,12 +171,12 @@ def _load(image_path: str | None):
     return load_image(image_path)
 
 
-def _failure(exc: BaseException, lang: str, key: str = "failed") -> TourResult:
+def _failure(exc: BaseException, lang: str, key: str = "app.failed") -> TourResult:
     """A plain message for the visitor; the details go to the log only."""
     from vlmtok.guard import guard_message
-    from vlmtok.images import ImageInputError
 
-    if isinstance(exc, ImageInputError):
+    if isinstance(exc, VisitorError):  # a picture we cannot use, a model that is not on this device ...
+        log.info("tour step refused: %s: %s", type(exc).__name__, exc)
         message = exc.user_message_for(lang)
     elif (message := guard_message(exc, lang)) is None:  # out of memory: "busy, please retry", memory freed
         log.error("tour step failed: %s", exc, exc_info=exc)
@@ -208,15 +214,11 @@ def guarded_call(step: Callable[..., Any], *args: Any, lang: str = "en", timeout
     return (on_message or _message_result)(message, lang) if message is not None else result
 
 
-def compare_message(message: str, lang: str = "en") -> CompareResult:
-    """A comparison that could not be made: no pictures, the plain message in the status line."""
-    return CompareResult(pictures=[], ledger="", status=status_html(message))
-
-
 def _session(narration, lang: str, image_path: str | None, conversation: str | None = None) -> dict[str, Any]:
     """What the next steps need: the text's own language (English kept when no translator), and who wrote it."""
     return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration),
-            "narrator": narration.narrator, "text": narration.text, "image": image_path,
+            "label": narration.narrator_label, "narrator": narration.narrator, "text": narration.text,
+            "image": image_path,
             "notice": narration.notice or "", "conversation": conversation}
 
 
@@ -224,7 +226,7 @@ def _byline(narration) -> str:
     """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such)."""
     label = narration.narrator_label
     if narration.machine_translated:
-        label = f"{label} · {t('machine_translated', narration.language)}"
+        label = f"{label} · {t('app.machine_translated', narration.language)}"
     return label
 
 
@@ -237,16 +239,19 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
     """
     lang = normalize_lang(lang)
     if not image_path:
-        message = t("no_image", lang)
+        message = t("app.no_image", lang)
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     try:
+        from vlmtok.app import eta
+
         image = _load(image_path)
         narrator = _narrator(lang, progress)
-        working = t("answering" if question else "describing", lang)
+        request = _request(lang, tier, audience, label_text, question)
+        working = " ".join(filter(None, [t("app.answering" if question else "app.describing", lang),
+                                         eta.sentence(narrator, request, lang, image)]))  # how long, measured here
         _step(progress, 0.2, working)
         yield TourResult("", caption_html("", lang, busy=True), status_html(working))
-        request = _request(lang, tier, audience, label_text, question)
         request.conversation = conversation if question else uuid.uuid4().hex
         yield from _stream_narration(narrator, image, request, image_path, working)
     except Exception as exc:  # every visitor-caused error ends in a plain message
@@ -262,7 +267,11 @@ def _stream_narration(narrator, image, request, image_path: str, working: str) -
     parts = cached_stream(narrator, image, request)  # the same artwork, asked the same way, is written once
     for part in parts:
         if isinstance(part, Narration):
-            done = " ".join(filter(None, [t("answered" if request.question else "described", lang), part.notice]))
+            from vlmtok.app import eta
+
+            eta.record(narrator, request, part)
+            done = " ".join(filter(None, [t("app.answered" if request.question else "app.described", lang),
+                                          part.notice]))
             session = _session(part, lang, image_path, request.conversation)
             yield TourResult(part.text, caption_html(part.text, part.language, session["byline"]), status_html(done),
                              byline=session["byline"], session=session)
@@ -276,8 +285,8 @@ def describe(image_path: str | None, lang: str = "en", tier: str = "short", audi
              label_text: str | None = None, rate: float = 1.0, progress: Progress | None = None) -> TourResult:
     """The whole tour step at once (the API's ``/describe``): narration, then speech."""
     final = None
-    for final in describe_stream(image_path, lang, tier, audience, label_text, progress=progress):
-        pass
+    for final in describe_stream(image_path, lang, tier, audience, label_text, progress=progress):  # noqa: B007
+        pass                                                  # the last step is the result
     if final is None or not final.ok:
         return final
     return speak_text(final.text, lang, rate, final.session)
@@ -293,21 +302,21 @@ def speak_text(text: str, lang: str = "en", rate: float = 1.0, session: dict[str
     byline = session.get("byline", "")
     text = (text or "").strip()
     if not text:
-        message = t("no_text", lang)
+        message = t("app.no_text", lang)
         return TourResult(message, caption_html(message, lang), status_html(message), ok=False, session=session)
     if len(text) > MAX_SPEAK_CHARS:
-        message = t("too_long", lang, limit=MAX_SPEAK_CHARS)
+        message = t("app.too_long", lang, limit=MAX_SPEAK_CHARS)
         return TourResult(text, caption_html(text, lang, byline), status_html(message), ok=False, session=session)
     session["text"] = text
     voice_lang = session.get("text_lang") or lang   # English kept for a Vietnamese visitor is read in English
     speech = _speak(text, voice_lang, rate)
     if speech is None or speech.audio_path is None:
-        notice = t("audio_unavailable", lang)  # speech's own notice says the same: one plain sentence is enough
+        notice = t("app.audio_unavailable", lang)  # speech's own notice says the same: one plain sentence is enough
         return TourResult(text, caption_html(text, voice_lang, byline), status_html(notice), byline=byline,
                           session=session)
     sentences, starts = _sentences(speech, text)
     caption = caption_html(text, voice_lang, byline, sentences, starts, speech.playback_rate)
-    ready = " ".join(filter(None, [t("audio_ready", lang), t(f"voice_{speech.engine}", lang), speech.notice,
+    ready = " ".join(filter(None, [t("app.audio_ready", lang), t(f"app.voice_{speech.engine}", lang), speech.notice,
                                    session.get("notice")]))
     return TourResult(text, caption, status_html(ready), audio=str(speech.audio_path), byline=byline,
                       session=session)
@@ -341,7 +350,7 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
     this visitor's conversation (``session["conversation"]``)."""
     lang = normalize_lang(lang)
     if not (question or "").strip():
-        message = t("no_question", lang)
+        message = t("app.no_question", lang)
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
@@ -349,179 +358,220 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Compare encoders
+# The Tour page: a conversation per picture (vlmtok.app.tour), messages spoken, the queue said in plain words
 
 
 @dataclass
-class CompareResult:
-    """Pictures side by side (picture, caption), a similarity row per tapped point, the token ledger (Markdown)."""
+class TourView:
+    """What the Tour shows after a step: the conversation and status line (HTML), the text in the edit box, and
+    the session to keep. ``ok`` is False when the step ended in a message for the visitor."""
 
-    pictures: list[tuple[Any, str]]
-    ledger: str
+    thread: str
     status: str
-    similarity: list[tuple[Any, str]] = field(default_factory=list)
-    artwork: Any = None                # the loaded picture, to tap a point on
+    text: str
+    session: dict[str, Any]
+    ok: bool = True
 
 
-def encoder_choices() -> list[tuple[str, str]]:
-    """``[(label, name)]`` for every registered encoder."""
-    from vlmtok.encoders import encoder_specs
-
-    return [(f"{s.name} ({s.family})", s.name) for s in encoder_specs()]
-
-
-MERGE_RATIO = 0.5              # the compression shown: token merging halves the count
+def tour_session(session: dict[str, Any] | None) -> dict[str, Any]:
+    """A copy of the visitor's session with a conversation in it (empty on the first visit)."""
+    session = dict(session or {})
+    session["thread"] = [dict(item) for item in session.get("thread") or []]
+    session.setdefault("thread_id", tour.new_id())
+    return session
 
 
-def _runs(image_path: str, encoders: Sequence[str], sizes: Sequence[int], progress: Progress | None,
-          merge: float | None = MERGE_RATIO):
-    """The loaded picture and one ``EncoderRun`` per encoder (all sizes), from vlmtok.visualize."""
-    from vlmtok.visualize import run_encoders
+def _draw(session: dict[str, Any], lang: str, status: str, *, busy_turn: dict[str, Any] | None = None,
+          state: str = "ready", message: bool = False) -> TourView:
+    """The view of ``session``'s conversation, with a turn still being written (``busy_turn``) drawn last."""
+    thread = session["thread"]
+    marked = _mark_latest(thread + ([busy_turn] if busy_turn else []))
+    view = tour.ThreadView(session["thread_id"], marked, lang, busy=busy_turn is not None, status=state)
+    text_turn = tour.latest(thread)
+    return TourView(tour.thread_html(view), status_html(status, lang, message_kind=message),
+                    text_turn["body"] if text_turn else "", session, ok=not message)
 
-    image = _load(image_path)
-    _step(progress, 0.1, ", ".join(encoders))
-    return image, run_encoders(image, list(encoders), [int(s) for s in sizes], merge=merge)
+
+def _mark_latest(thread: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flag the turns the caption card shows: the latest description or answer, and any message after it."""
+    last = max((i for i, item in enumerate(thread) if item.get("kind") != "message"), default=-1)
+    return [{**item, "card": i >= last} for i, item in enumerate(thread)]
 
 
-def _check_compare(image_path, encoders, lang) -> tuple[list[str], str | None]:
-    encoders = list(encoders or [])
+def _notice_clip(message: str, lang: str) -> dict[str, Any] | None:
+    """The message read by the offline voice, as a short notice (never a narration); None when no voice works."""
+    try:
+        from vlmtok.speech import speak
+
+        speech = speak(f"{t('tour.message', lang)}: {message}", lang, engine="espeak")
+    except Exception as exc:
+        log.error("notice speech failed: %s", exc, exc_info=exc)
+        return None
+    return tour.clip(tour.audio_src(str(speech.audio_path)), rate=speech.playback_rate) if speech.ok else None
+
+
+def tour_message(message: str, lang: str, session: dict[str, Any] | None, new_thread: bool = False) -> TourView:
+    """A message for the visitor (a bad photo, busy, too slow ...): shown apart from the descriptions, spoken at once.
+
+    ``new_thread``: the message is about a new picture, so the old conversation (and its audio) goes.
+    """
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    if new_thread:
+        session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+    item = tour.turn("message", message, lang)
+    notice = _notice_clip(message, lang)
+    if notice:
+        item.update(clips=[notice], play=tour.new_id())
+    session["thread"].append(item)
+    return _draw(session, lang, message, state="message", message=True)
+
+
+def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None, load: tour.QueueLoad | None = None,
+               reason: str = "describe") -> tuple[TourView | None, bool]:
+    """Before a description joins the model queue: ``(view, go)``.
+
+    ``reason``: "picture" (a new picture: a new conversation; a cleared picture clears it quietly), "describe"
+    (the Describe button), "options" (language, length or audience changed: describe again, so what is on screen
+    is redrawn in them, only when something is on screen). A full queue, or no picture, gives a spoken message and ``go`` False. ``view`` is None
+    when nothing on the page changes.
+    """
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    if reason == "options" and not (image_path and session["thread"]):   # nothing on screen to redo
+        return None, False
     if not image_path:
-        return encoders, t("no_image", lang)
-    if not encoders:
-        return encoders, t("no_encoder", lang)
-    return encoders[:MAX_COMPARE_ENCODERS], None
+        if reason == "picture":
+            session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+            return _draw(session, lang, t("app.ready", lang), state="empty"), False
+        return tour_message(t("app.no_image", lang), lang, session), False
+    message, full = tour.queue_message(load, lang)
+    if full:
+        return tour_message(message, lang, session, new_thread=reason == "picture"), False
+    session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+    working = message or t("app.describing", lang)
+    return _draw(session, lang, working, busy_turn=tour.turn("description", "", lang), state="busy"), True
 
 
-def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int | str], lang: str = "en",
-            progress: Progress | None = None) -> CompareResult:
-    """Patch grids, PCA colours, attention and compression groups for each (encoder, size), and the ledger."""
+def ask_begin(image_path: str | None, question: str, lang: str, session: dict[str, Any] | None,
+              load: tour.QueueLoad | None = None) -> tuple[TourView, bool]:
+    """Before a question joins the queue: the question drawn, waiting for its answer; or a spoken message."""
     lang = normalize_lang(lang)
-    asked = len(list(encoders or []))
-    encoders, problem = _check_compare(image_path, encoders, lang)
-    if problem:
-        return CompareResult([], "", status_html(problem))
-    try:
-        from vlmtok.visualize.sheet import Comparison
-
-        image, runs = _runs(image_path, encoders, sizes or [224], progress)
-        _step(progress, 0.7, t("comparing", lang))
-        pictures = [pic for run in runs for pic in _pictures_for(run, lang)]
-        notice = t("too_many_encoders", lang, n=MAX_COMPARE_ENCODERS) if asked > MAX_COMPARE_ENCODERS else ""
-        ledger = ledger_markdown(Comparison(runs, image.size, "").ledger(), lang)
-        return CompareResult(pictures, ledger, status_html(f"{t('compared', lang)} {notice}".strip()), artwork=image)
-    except Exception as exc:
-        return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
-
-
-def _pictures_for(run, lang: str) -> list[tuple[Any, str]]:
-    """(picture, caption) for every scale of one encoder: grid, PCA, attention (transformers), merge groups."""
-    from vlmtok import visualize as viz
-    from vlmtok.encoders import create_encoder
-
-    out = []
-    for vt, comp in zip(run.scales, run.compressed):
-        tag = f"{vt.encoder} @ {vt.input_size[0]}x{vt.input_size[1]}px"
-        out += [(viz.patch_grid(vt, lang=lang), t("cap_grid", lang, tag=tag, n=vt.num_tokens)),
-                (viz.pca_picture(vt, lang=lang), t("cap_pca", lang, tag=tag))]
-        if vt.family in ("vit", "hybrid") and not vt.stages:
-            out.append((viz.rollout_picture(create_encoder(vt.encoder), vt, lang=lang), t("cap_attention", lang, tag=tag)))
-        if comp is not None:
-            out.append((viz.compression_picture(vt, comp, scale=1.0, lang=lang),
-                        t("cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens)))
-    return out
-
-
-LEDGER_COLUMNS = ("encoder", "input_size", "grid", "patch_px", "tokens", "tokens_after", "dim", "forward_ms",
-                  "weights_source")  # headings: ui_strings "col_<name>"
-
-
-def ledger_markdown(ledger, lang: str = "en") -> str:
-    """The token ledger (``vlmtok.ledger.Ledger``) as a Markdown table, SmolVLM's cost underneath."""
-    def cell(v: Any) -> str:
-        return " x ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else ("" if v is None else str(v))
-
-    head = "| " + " | ".join(t(f"col_{k}", lang) for k in LEDGER_COLUMNS) + " |"
-    rule = "|" + "---|" * len(LEDGER_COLUMNS)
-    rows = ["| " + " | ".join(cell(r.get(k)) for k in LEDGER_COLUMNS) + " |" for r in ledger.rows]
-    vlm = [f"- **{v['model']}** ({v['detail']}): {t('image_tokens', lang, n=v['image_tokens'])} {v['why']}"
-           for v in ledger.vlm_rows]
-    return "\n".join([head, rule, *rows, "", *vlm])
-
-
-def similarity(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int | str],
-               xy: tuple[int, int] | None, lang: str = "en") -> CompareResult:
-    """Similarity of every token to the tapped point ``(x, y)`` (pixels of the original), one map per encoder."""
-    lang = normalize_lang(lang)
-    encoders, problem = _check_compare(image_path, encoders, lang)
-    if problem or xy is None:
-        return CompareResult([], "", status_html(problem or t("tap_hint", lang)))
-    try:
-        from vlmtok.visualize import similarity_picture
-
-        image, runs = _runs(image_path, encoders, list(sizes or [224])[:1], None, merge=None)
-        maps = [(similarity_picture(run.scales[0], (float(xy[0]), float(xy[1])), from_size=image.size, lang=lang),
-                 f"{run.name}: {t('similarity', lang)}") for run in runs]
-        return CompareResult([], "", status_html(t("compared", lang)), similarity=maps)
-    except Exception as exc:
-        return CompareResult([], "", _failure(exc, lang, "compare_failed").status)
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# How it works: the pipeline with the real shapes
-
-
-def pipeline_steps(image_path: str | None, encoder: str, size: int | str = 224, lang: str = "en") -> str:
-    """Markdown: resize + normalise -> patches -> embedding -> + position/modality -> projector -> markers,
-    and SmolVLM's tiles -> patches -> pixel shuffle -> tokens, each with the shapes computed for this picture."""
-    lang = normalize_lang(lang)
+    session = tour_session(session)
+    question = (question or "").strip()
+    if not question:
+        return tour_message(t("app.no_question", lang), lang, session), False
     if not image_path:
-        return t("no_image", lang)
-    try:
-        from vlmtok.encoders import create_encoder
-
-        image = _load(image_path)
-        enc = create_encoder(encoder)
-        vt = enc.encode(image, int(size))
-        return "\n".join(_encoder_steps(enc, vt, lang) + [""] + _smolvlm_steps(image, lang))
-    except Exception as exc:
-        return _failure(exc, lang, "steps_failed").text
+        return tour_message(t("app.no_image", lang), lang, session), False
+    message, full = tour.queue_message(load, lang)
+    if full:
+        return tour_message(message, lang, session), False
+    pending = tour.turn("answer", "", lang, question=question)
+    return _draw(session, lang, message or t("app.answering", lang), busy_turn=pending, state="busy"), True
 
 
-def _encoder_steps(enc, vt, lang: str = "en") -> list[str]:
-    import torch
+def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
+                label_text: str | None = None, session: dict[str, Any] | None = None,
+                progress: Progress | None = None, timeout_s: float | None = None) -> Iterator[TourView]:
+    """Describe the picture: the text as it is written, then its turn with audio ready to play (not played).
 
-    from vlmtok.smolvlm import DEFAULT_MODEL_ID, checkpoint
-    from vlmtok.tokens import VisionProjector, budget_warning
-
-    (h, w), p, (gh, gw) = vt.input_size, vt.patch_px, vt.grid
-    with torch.inference_mode():
-        d_llm = checkpoint(DEFAULT_MODEL_ID).d_llm                      # the language model SmolVLM-256M feeds
-        projected = VisionProjector(vt.dim, d_llm)(vt.tokens, vt.grid)  # [N + 2, d_llm]
-    vit = vt.family == "vit"
-    facts = dict(name=enc.name, family=vt.family, weights=vt.weights_source, h=h, w=w, p=p, gh=gh, gw=gw,
-                 n=vt.num_tokens, d=vt.dim, mean=", ".join(f"{m:.3f}" for m in vt.mean),
-                 std=", ".join(f"{s:.3f}" for s in vt.std), m=projected.num_image_tokens,
-                 d_llm=projected.embeds.shape[1], shape=list(projected.embeds.shape),
-                 cls=t("step_cls", lang, d=vt.dim) if vt.cls is not None else "")
-    keys = ["step_title", "step_resize", "step_patches" if vit else "step_cells",
-            "step_embed" if vit else "step_convs", "step_pos", "step_projector", "step_prompt"]
-    steps = [t(k, lang, **facts) for k in keys]
-    warning = budget_warning(vt.num_tokens)
-    return steps + ([f"> {warning}"] if warning else [])
+    A new description starts a new conversation (thread and SmolVLM conversation); a failure ends in a message.
+    """
+    steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress)  # noqa: E731
+    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s)
 
 
-def _smolvlm_steps(image, lang: str = "en") -> list[str]:
-    from vlmtok.smolvlm import geometry_of, tile_plan
+def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
+               label_text: str | None = None, session: dict[str, Any] | None = None,
+               progress: Progress | None = None, timeout_s: float | None = None) -> Iterator[TourView]:
+    """Answer a question about the same picture, continuing this visitor's conversation; the answer is a new turn."""
+    session = tour_session(session)
+    question = (question or "").strip()
+    steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
+                        session=session)
+    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s)
 
-    geo = geometry_of()
-    ph, pw = geo.patch_grid
-    th, tw = geo.token_grid
-    lines = [t("step_smolvlm", lang)]
-    for detail in ("low", "normal", "high"):
-        plan = tile_plan(image.size, detail)
-        tiles = (t("step_tiles", lang, rows=plan.rows, cols=plan.cols) if plan.rows
-                 else t("step_global_only", lang))
-        lines.append(t("step_detail", lang, detail=detail, tiles=tiles, n=plan.tiles, px=geo.tile_px, ph=ph, pw=pw,
-                       patches=ph * pw, s=geo.scale_factor, th=th, tw=tw, per=plan.tokens_per_tile,
-                       total=plan.tokens))
-    return lines
+
+def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
+                       question: str, timeout_s: float | None) -> Iterator[TourView]:
+    lang = normalize_lang(lang)
+    if kind == "description":
+        session.update(thread=[], thread_id=session.get("thread_id") or tour.new_id())
+    for r in guarded_stream(steps, lang, timeout_s=timeout_s):
+        if not r.ok:
+            yield tour_message(r.text, lang, session, new_thread=kind == "description")
+            return
+        if not r.session:            # still writing
+            yield _draw(session, lang, _plain(r.status), state="busy",
+                        busy_turn=tour.turn(kind, r.text, lang, question=question))
+            continue
+        found = r.session
+        item = tour.turn(kind, tour.strip_byline(found["text"], found.get("label", "")), found["text_lang"],
+                         byline=found["byline"], question=question, question_lang=lang)
+        session.update({k: v for k, v in found.items() if k != "text"}, text=item["body"])
+        session["thread"].append(item)
+        yield _draw(session, lang, f"{_plain(r.status)} {t('tour.preparing_audio', lang)}", state="busy")
+        yield _spoken(session, item, lang, _plain(r.status))
+        return
+
+
+def _plain(status: str) -> str:
+    """The words of a status line drawn by ``status_html``."""
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", status or "")).replace("\u26a0 ", "").strip()
+
+
+def _spoken(session: dict[str, Any], item: dict[str, Any], lang: str, done: str, play: bool = False) -> TourView:
+    """Give ``item`` (a turn of ``session``'s thread) its audio; a message, spoken, when no voice could read it."""
+    from vlmtok.text import split_sentences
+
+    spoken = tour.spoken_sentences(item)
+    speech = _speak(" ".join(spoken), item["lang"], 1.0)
+    if speech is None or speech.audio_path is None:
+        return tour_message(t("app.audio_unavailable", lang), lang, session)
+    starts = list(speech.sentence_starts)
+    if len(starts) != len(spoken) or len(split_sentences(" ".join(spoken))) != len(spoken):
+        starts = []                    # the voice split the text otherwise: no highlight rather than a wrong one
+    item["clips"] = [tour.clip(tour.audio_src(str(speech.audio_path)), starts, speech.playback_rate)]
+    item["play"] = tour.new_id() if play else ""
+    words = [done, t("tour.press_play", lang), speech.notice]   # the voice itself is said only when it had to change
+    return _draw(session, lang, " ".join(filter(None, words)))
+
+
+def speak_edited(text: str, lang: str = "en", session: dict[str, Any] | None = None) -> TourView:
+    """Speak the approved text now: the guide's edit replaces the latest turn's words ("edited by the guide")."""
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    item = tour.latest(session["thread"])
+    text = (text or "").strip()
+    if item is None or not text:
+        return tour_message(t("app.no_text", lang), lang, session)
+    if len(text) > MAX_SPEAK_CHARS:
+        return tour_message(t("app.too_long", lang, limit=MAX_SPEAK_CHARS), lang, session)
+    if text != item["body"].strip():
+        item.update(body=text, byline=t("tour.edited", item["lang"]), edited=True)   # its words, its language
+        session["text"] = text
+    return _spoken(session, item, lang, t("tour.speaking", lang), play=True)
+
+
+def clear_thread(lang: str = "en", session: dict[str, Any] | None = None) -> TourView:
+    """A fresh conversation about the same picture (Describe starts it again)."""
+    lang = normalize_lang(lang)
+    session = tour_session(session)
+    session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+    return _draw(session, lang, t("tour.cleared", lang), state="empty")
+
+
+def redraw(lang: str = "en", session: dict[str, Any] | None = None) -> TourView:
+    """The conversation with the page's words in ``lang`` (the turns keep their own language)."""
+    lang = normalize_lang(lang)
+    return _draw(tour_session(session), lang, t("app.ready", lang))
+
+
+def oversize(size_bytes: float | int | None, limit_bytes: int, lang: str = "en",
+             session: dict[str, Any] | None = None) -> TourView:
+    """The page refused a file before uploading it: the same plain, spoken message as the server's own check."""
+    log.info("upload refused in the browser: %s bytes (limit %s)", size_bytes, limit_bytes)
+    limit_mb = max(1, round(limit_bytes / (1024 * 1024)))
+    return tour_message(t("images.file_too_large", lang, limit_mb=limit_mb), lang, session)

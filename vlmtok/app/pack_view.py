@@ -7,29 +7,16 @@ from __future__ import annotations
 
 import html
 import logging
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Iterator
 
-from vlmtok import settings
 from vlmtok.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
 
 TIERS = ("alt", "short", "long")
 AUDIENCES = ("adult", "child")
-
-
-def pack_folder(argv: list[str] | None = None) -> str | None:
-    """The pack to play: ``--pack PACK`` on the command line, else ``VLMTOK_PACK``, else None."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    for i, arg in enumerate(args):
-        if arg == "--pack" and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith("--pack="):
-            return arg.split("=", 1)[1]
-    return settings.pack_folder()
 
 
 def open_pack(folder: str | None):
@@ -43,11 +30,6 @@ def open_pack(folder: str | None):
     except PackError as exc:
         log.error("tour pack %s cannot be played: %s", folder, exc)
         return None, str(exc)
-
-
-def served_paths(pack) -> list[str]:
-    """Folders the page may serve files from for this pack (its audio and pictures)."""
-    return [str(pack.folder.resolve())] if pack is not None else []
 
 
 def intro(pack, problem: str, lang: str) -> str:

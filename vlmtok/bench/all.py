@@ -1,8 +1,8 @@
 """``python -m vlmtok bench all --json report.json --md report.md``: every benchmark, small defaults, one report.
 
-Runs each area module that exists (encoders, visualize, narrate, speech, app, load, cache) with its own defaults made
-small (``SMALL``), records the machine, library versions and device, and writes a short Markdown summary of the
-figures. A sub-benchmark that fails is recorded as ``{"error": ...}`` and the others still run. The soak is left
+Runs each area module that exists (encoders, visualize, narrate, tour, speech, intake, app, load, cache) with its own
+defaults made small (``SMALL``), records the machine, library versions and device, and writes a short Markdown
+summary of the figures. A sub-benchmark that fails is recorded as ``{"error": ...}`` and the others still run. The soak is left
 out (minutes long): run ``python -m vlmtok bench soak`` for it, or pass ``--with-soak``.
 """
 from __future__ import annotations
@@ -17,14 +17,16 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-AREAS: tuple[str, ...] = ("encoders", "visualize", "narrate", "speech", "app", "load", "cache")
+AREAS: tuple[str, ...] = ("encoders", "visualize", "narrate", "tour", "speech", "intake", "app", "load", "cache")
 SMALL: dict[str, dict[str, Any]] = {     # overrides of each area's defaults, applied when the option exists
     "encoders": {"iters": 21},       # paired timings: fewer lets one VM hiccup decide the ratio
     "visualize": {"iters": 5},
     "narrate": {"iters": 1, "iters_default": 1},
+    "tour": {"iters": 1},
     "speech": {"repeats": 3},
+    "intake": {"iters": 9},
     "load": {"clients": 8, "runs": 5},
-    "soak": {"tours": 200},
+    "soak": {"tours": 500},
     "cache": {"entries": "1000,20000", "writes": 100},
 }
 PACKAGES = ("torch", "timm", "transformers", "gradio", "gradio_client", "numpy", "pillow", "gTTS", "espeakng-loader")
@@ -32,7 +34,7 @@ PACKAGES = ("torch", "timm", "transformers", "gradio", "gradio_client", "numpy",
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--areas", default=",".join(AREAS), help="comma-separated areas to run")
-    parser.add_argument("--with-soak", action="store_true", help="also run the 200-tour soak")
+    parser.add_argument("--with-soak", action="store_true", help="also run the 500-tour soak")
 
 
 def _area_args(area: str, module: Any) -> argparse.Namespace:

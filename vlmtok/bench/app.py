@@ -21,7 +21,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from vlmtok import settings
 
@@ -61,20 +61,21 @@ def wait_for_page(url: str, proc: subprocess.Popen, timeout_s: float = STARTUP_T
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, log_path: str | os.PathLike | None = None
-                ) -> Iterator[tuple[str, float, subprocess.Popen]]:
+def running_app(env: dict[str, str] | None = None, log_path: str | os.PathLike | None = None,
+                args: list[str] | tuple[str, ...] = ()) -> Iterator[tuple[str, float, subprocess.Popen]]:
     """Start ``python app.py`` on 127.0.0.1 and a free port; yield ``(url, startup_s, process)``; stop it after.
 
     Args:
         env: extra environment (``VLMTOK_CACHE``, ``HF_HUB_OFFLINE`` ...), on top of this process's.
         log_path: where the app's output goes (default: discarded).
+        args: the app's options (``["--narrator", "openai", "--base-url", url]``).
     """
     port = free_port()
     full_env = settings.child_environment({"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
                                            "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})})
-    out = open(log_path, "wb") if log_path else subprocess.DEVNULL
+    out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed when the app stops
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=str(ROOT), env=full_env,
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *args], cwd=str(ROOT), env=full_env,
                             stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/"
@@ -95,9 +96,9 @@ def _time_stream(client, image: str, lang: str, tier: str) -> tuple[float | None
     from gradio_client import handle_file
 
     t0, first = time.perf_counter(), None
-    job = client.submit(handle_file(image), lang, tier, "adult", "", api_name="/tour")
+    job = client.submit(handle_file(image), lang, tier, api_name="/tour")
     for update in job:
-        if first is None and update[2]:
+        if first is None and update["text"]:
             first = time.perf_counter() - t0
     job.result()
     return first, time.perf_counter() - t0
@@ -107,8 +108,9 @@ def _time_describe(client, image: str, lang: str, tier: str) -> tuple[float, boo
     from gradio_client import handle_file
 
     t0 = time.perf_counter()
-    text, audio, *_ = client.predict(handle_file(image), lang, tier, api_name="/describe")
-    return time.perf_counter() - t0, bool(audio and Path(audio).is_file() and text)
+    result = client.predict(handle_file(image), lang, tier, api_name="/describe")
+    audio = (result["speech"] or {}).get("audio")
+    return time.perf_counter() - t0, bool(audio and Path(audio).is_file() and result["text"])
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -6,7 +6,7 @@ import resource
 import statistics
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def median_ms(fn: Callable[[], object], iters: int, warmup: int = 1) -> float:
@@ -19,6 +19,21 @@ def median_ms(fn: Callable[[], object], iters: int, warmup: int = 1) -> float:
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times)
+
+
+def paired_medians(a: Callable[[], object], b: Callable[[], object], iters: int,
+                   warmup: int = 2) -> tuple[float, float]:
+    """Median ms of ``a`` and of ``b``, timed in pairs (order alternating), so that load drift on a shared machine
+    hits both alike instead of whichever ran during a burst."""
+    for _ in range(warmup):
+        a(), b()
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(iters):
+        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
+            t0 = time.perf_counter()
+            (a, b)[which]()
+            times[which].append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def peak_rss_mb() -> float:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
-import time
 from pathlib import Path
 
 import torch
 
-from vlmtok.bench.common import machine, peak_rss_mb
+from vlmtok.bench.common import machine, paired_medians, peak_rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iters", type=int, default=30, help="timed iterations per measurement")
     parser.add_argument("--image", default=str(DEFAULT_IMAGE))
     parser.add_argument("--weights", default="auto", help="auto, hub, offline-pack or random")
-
-
-def paired_medians(a, b, iters: int, warmup: int = 2) -> tuple[float, float]:
-    """Median ms of ``a`` and of ``b``, timed in pairs (order alternating), so that load drift on a shared machine
-    hits both alike instead of whichever ran during a burst."""
-    for _ in range(warmup):
-        a(), b()
-    times: tuple[list[float], list[float]] = ([], [])
-    for i in range(iters):
-        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
-            t0 = time.perf_counter()
-            (a, b)[which]()
-            times[which].append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def bench_one(enc, image, size: int, iters: int) -> dict[str, object]:

@@ -190,7 +190,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-size", type=int, default=1200, help="side of the square test picture")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--static-cache", action="store_true",
-                        help="static KV cache (lets CUDA compile the decode step); GPU runs only")
+                        help="static KV cache for the plain generate() path (lets CUDA compile it); the narrator decodes with its own buffers")
 
 
 def run(args: argparse.Namespace) -> dict:

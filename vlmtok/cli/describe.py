@@ -1,5 +1,6 @@
 """``python -m vlmtok describe IMAGE [--lang en|vi] [--tier alt|short|long] [--audience adult|child]
-[--label TEXT] [--narrator auto|smolvlm|offline] [--ask "..."]``: print a narration of an artwork.
+[--label TEXT] [--narrator auto|smolvlm|openai|offline] [--base-url URL --model NAME] [--ask "..."]``: print a
+narration of an artwork. ``--base-url`` (with ``--narrator openai``, implied) asks a served model.
 
 The first line names the narrator and why it was chosen; the text follows as it is written; a notice (for
 example "shown in English") comes last. Bad input prints a plain message and exits with 2.
@@ -10,22 +11,14 @@ import argparse
 import logging
 import sys
 
-from vlmtok.i18n import LANGUAGES, pick
+from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
 TIERS = ("alt", "short", "long")          # as vlmtok.narrate.base.TIERS (not imported: keeps --help instant)
 AUDIENCES = ("adult", "child")
-NARRATOR_NAMES = ("auto", "smolvlm", "offline")
+NARRATOR_NAMES = ("auto", "smolvlm", "openai", "offline")
 DETAILS = ("auto", "low", "normal", "high")
-
-HEADER = {"en": "Narrator: {name} ({reason})", "vi": "Trình mô tả: {name} ({reason})"}
-NOTICE = {"en": "Note: {notice}", "vi": "Lưu ý: {notice}"}
-MACHINE_TRANSLATED = {"en": "Machine-translated:", "vi": "Bản dịch máy:"}
-FAILED = {"en": "The {name} narrator could not describe this picture. Try --narrator offline, or run "
-                "'python -m vlmtok prefetch' once while online.",
-          "vi": "Trình mô tả {name} không mô tả được bức tranh này. Hãy thử --narrator offline, hoặc chạy "
-                "'python -m vlmtok prefetch' một lần khi có mạng."}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,8 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--audience", default="adult", choices=AUDIENCES, help="wording for adults or children")
     parser.add_argument("--label", help="the museum label (title, artist, date): the only source of such facts")
     parser.add_argument("--narrator", default="auto", choices=NARRATOR_NAMES,
-                        help="auto: SmolVLM when available, else the offline narrator (colours and layout)")
-    parser.add_argument("--model", help="SmolVLM checkpoint id or alias (default: SmolVLM-256M-Instruct)")
+                        help="auto: a served model when one is set and answers, else SmolVLM when available, else "
+                             "the offline narrator (colours and layout); openai: a served model (--base-url)")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="an OpenAI-compatible server, up to /v1 (vLLM: http://gpu-box:8000/v1); implies "
+                             "--narrator openai (default: VLMTOK_OPENAI_BASE_URL)")
+    parser.add_argument("--model", help="SmolVLM checkpoint id or alias (default: SmolVLM-256M-Instruct); with "
+                                        "--narrator openai, the model name on the server")
     parser.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tile budget")
     parser.add_argument("--ask", help="a question about the artwork, answered instead of a description")
     parser.add_argument("--speak", metavar="AUDIO", help="also speak the text into this file (gTTS, else offline)")
@@ -53,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
     except ImageInputError as err:
         print(err.user_message_for(args.lang), file=sys.stderr)
         return 2
-    kw = {"model_id": args.model} if args.model and args.narrator != "offline" else {}
-    narrator, reason = get_narrator(args.narrator, lang=args.lang, **kw)
-    print(pick(HEADER, args.lang, name=narrator.name, reason=reason), flush=True)
+    name = "openai" if args.base_url and args.narrator == "auto" else args.narrator
+    kw = {"model_id": args.model} if args.model and name != "offline" else {}
+    if name == "openai" and args.base_url:
+        kw["base_url"] = args.base_url
+    narrator, reason = get_narrator(name, lang=args.lang, **kw)
+    print(t("cli.describe_header", args.lang, name=narrator.name, reason=reason), flush=True)
     request = NarrationRequest(lang=args.lang, tier=args.tier, audience=args.audience, label_text=args.label,
                                question=args.ask, detail=args.detail)
     narration = _print_stream(narrator, image, request, args.lang)
@@ -103,15 +104,16 @@ def _print_stream(narrator, image, request, lang: str):
         log.debug("narrator %s failed", narrator.name, exc_info=True)
         message = getattr(err, "user_message_for", None)
         print("")
-        print(message(lang) if callable(message) else pick(FAILED, lang, name=narrator.name), file=sys.stderr)
+        print(message(lang) if callable(message) else t("cli.describe_failed", lang, name=narrator.name),
+              file=sys.stderr)
         return None
     print()
     if narration is None:
         return None
     if narration.text.strip() != "".join(streamed).strip():
         if narration.machine_translated:
-            print(pick(MACHINE_TRANSLATED, lang))
+            print(t("cli.describe_machine_translated", lang))
         print(narration.text)
     if narration.notice:
-        print(pick(NOTICE, lang, notice=narration.notice))
+        print(t("cli.describe_notice", lang, notice=narration.notice))
     return narration

@@ -10,21 +10,11 @@ import logging
 import sys
 from pathlib import Path
 
-from vlmtok.i18n import pick
+from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ENCODERS = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficientnet_lite0")
-
-_MESSAGES = {
-    "sizes": {"en": "Sizes must be whole numbers of pixels separated by commas, for example 224,336.",
-              "vi": "Kích thước phải là số điểm ảnh nguyên, cách nhau bằng dấu phẩy, ví dụ 224,336."},
-    "count": {"en": "Choose between 1 and 4 encoders.", "vi": "Hãy chọn từ 1 đến 4 bộ mã hoá."},
-    "unknown": {"en": "Unknown encoder {name}. Known encoders: {known}.",
-                "vi": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}."},
-    "merge": {"en": "The merge ratio must be at least 0 and below 1, for example 0.5.",
-              "vi": "Tỉ lệ gộp phải từ 0 đến dưới 1, ví dụ 0.5."},
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="sheet.png", help="comparison sheet PNG (default sheet.png)")
     parser.add_argument("--ledger", default=None, metavar="JSON", help="write the token ledger here")
     parser.add_argument("--chart", default=None, metavar="PNG", help="write the ledger's bar chart here")
-    parser.add_argument("--lang", default="en", help="language of messages: en or vi")
+    parser.add_argument("--lang", default="en", help=f"language of messages: {' or '.join(LANGUAGES)}")
 
 
 def _parse_sizes(text: str) -> list[int]:
@@ -56,17 +46,17 @@ def _check(args: argparse.Namespace) -> tuple[list[str], list[int]] | str:
     try:
         sizes = _parse_sizes(args.sizes)
     except ValueError:
-        return pick(_MESSAGES["sizes"], args.lang)
+        return t("cli.tokens_sizes", args.lang)
     names = args.encoders or list(DEFAULT_ENCODERS)
     if not 1 <= len(names) <= 4:
-        return pick(_MESSAGES["count"], args.lang)
+        return t("cli.tokens_count", args.lang)
     if args.merge is not None and not 0 <= args.merge < 1:
-        return pick(_MESSAGES["merge"], args.lang)
+        return t("cli.tokens_merge", args.lang)
     for name in names:
         try:
             get_spec(name)
         except ValueError:
-            return pick(_MESSAGES["unknown"], args.lang, name=name, known=", ".join(list_encoders()))
+            return t("cli.tokens_unknown", args.lang, name=name, known=", ".join(list_encoders()))
     return names, sizes
 
 

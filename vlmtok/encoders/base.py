@@ -101,7 +101,7 @@ class Encoder(Protocol):
 
 @dataclass(frozen=True)
 class EncoderSpec:
-    """One entry of the registry: a model, its family, and what makes it a tokenizer.
+    """One entry of the registry: a model, its family, its plain name, and what makes it a tokenizer.
 
     ``timm_name`` may carry a pretrained tag (``.openai``) that picks the Hub weights; the offline packs are keyed
     by the architecture (the part before the dot).
@@ -113,7 +113,12 @@ class EncoderSpec:
     default_size: int
     summary: str
     timm_kwargs: tuple[tuple[str, Any], ...] = ()
+    label: str = ""              # the plain name a teacher knows ("DINOv2 ViT-S/14"); default: ``name``
 
     @property
     def architecture(self) -> str:
         return self.timm_name.split(".")[0]
+
+    @property
+    def plain_name(self) -> str:
+        return self.label or self.name

@@ -128,8 +128,16 @@ def _build(spec: EncoderSpec, weights: str) -> SmolVLMEncoder:
     return create_smolvlm_encoder(spec.name, weights)
 
 
+def _expect(spec: EncoderSpec) -> str:
+    """"hub" when the checkpoint is cached or the Hub answers, else "random" (what ``create_encoder`` will find)."""
+    from vlmtok.smolvlm import smolvlm_available
+
+    return "hub" if smolvlm_available(spec.timm_name)[0] else "random"
+
+
 # 512 px tiles -> 32x32 SigLIP patches -> pixel shuffle x4 -> 64 tokens per tile. ``grid`` is per tile; N = tiles x 64.
 for _c in encoder_checkpoints():
+    _plain = _c.short_name.removesuffix("-Instruct")
     register_encoder(EncoderSpec(_c.encoder, _c.model_id, "vlm", _c.tile_px,
-                                 f"{_c.short_name.removesuffix('-Instruct')}'s vision tower + connector: "
-                                 "the tokens the narrator reads"), _build, share=False)
+                                 f"{_plain}'s vision tower + connector: the tokens the narrator reads",
+                                 label=f"{_plain} (its vision tower)"), _build, share=False, expect=_expect)

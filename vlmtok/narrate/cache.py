@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 from PIL import Image
 
@@ -54,7 +54,9 @@ def cached_stream(narrator, image: Image.Image, request: NarrationRequest,
         yield narration
         return
     for part in narrator.stream(image, request):
-        # random weights describe nothing; English kept for a Vietnamese request waits for a translator
-        if isinstance(part, Narration) and part.weights_source != "random" and part.language == request.lang:
+        # random weights describe nothing; English kept for a Vietnamese request waits for a translator; a
+        # stand-in's narration (the offline narrator answering for a server that failed) is not this narrator's
+        if (isinstance(part, Narration) and part.weights_source != "random" and part.language == request.lang
+                and part.narrator == narrator.name):
             cache.put_json(key, dataclasses.asdict(part))
         yield part

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Sequence
+from collections.abc import Sequence
 
-from vlmtok.i18n import LANGUAGES, normalize_lang
+from vlmtok.i18n import LANGUAGES, language_facts, normalize_lang
 from vlmtok.narrate.base import AUDIENCES, TIERS, NarrationRequest
 from vlmtok.text import split_sentences
 
@@ -23,7 +23,7 @@ from vlmtok.text import split_sentences
 TIER_WORDS: dict[str, int] = {"alt": 30, "short": 60, "long": 150}
 TIER_SLACK: dict[str, float] = {"alt": 1.0, "short": 1.15, "long": 1.15}
 # Vietnamese is counted in space-separated syllables: the same content takes about 1.4x as many.
-LANG_WORD_FACTOR: dict[str, float] = {"en": 1.0, "vi": 1.4}
+LANG_WORD_FACTOR: dict[str, float] = {lang: float(language_facts(lang)["words_per_word"]) for lang in LANGUAGES}
 TOKENS_PER_WORD = 1.6        # English words -> new tokens for generation, with room for punctuation
 MAX_FREE_TEXT = 400          # label and question text are capped (the public demo takes any input)
 

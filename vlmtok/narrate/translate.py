@@ -1,9 +1,12 @@
-"""English -> Vietnamese for narrations written in English (SmolVLM writes English).
+"""The translation stage: a narration written in English, put into the visitor's language.
 
-The translation model (MarianMT ``Helsinki-NLP/opus-mt-en-vi`` by default) is loaded the ordinary way through
-transformers, from the Hub or the local cache. Without the Hub only the local cache is tried, so an offline start
-fails in milliseconds instead of waiting on a download. Without a model the English text is kept and the visitor is
-told so, in Vietnamese; text that did go through the model is labelled machine-translated.
+Any narrator gets it (``BaseNarrator.stream`` calls ``in_language``) when the visitor's language is not one the
+narrator writes itself; SmolVLM writes English, the offline narrator writes Vietnamese itself. Each language pair has
+its model (``TRANSLATION_MODELS``: en -> vi is MarianMT ``Helsinki-NLP/opus-mt-en-vi``); a pair without one is
+refused (``NoTranslationModel``). The model is loaded the ordinary way through transformers, from the Hub or the
+local cache. Without the Hub only the local cache is tried, so an offline start fails in milliseconds instead of
+waiting on a download. Without a model the English text is kept and the visitor is told so, in their language; text
+that did go through the model is labelled machine-translated.
 
 >>> result = Translator().translate("A dark blue night sky.", "vi")  # doctest: +SKIP
 >>> result.machine_translated     # False offline, True with a model  # doctest: +SKIP
@@ -18,22 +21,45 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from vlmtok.i18n import normalize_lang, pick
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import normalize_lang, t
 from vlmtok.narrate.base import Narration
 from vlmtok.text import split_sentences
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-en-vi"
-TRANSLATION_MODELS: dict[str, str] = {"vi": DEFAULT_TRANSLATION_MODEL}   # target language -> model id
+# (source, target) -> model id; a pair missing here has no translation
+TRANSLATION_MODELS: dict[tuple[str, str], str] = {("en", "vi"): "Helsinki-NLP/opus-mt-en-vi"}
+DEFAULT_TRANSLATION_MODEL = TRANSLATION_MODELS[("en", "vi")]
 MAX_BATCH_SENTENCES = 16     # sentences translated per forward pass
 MAX_NEW_TOKENS_FACTOR = 3    # Vietnamese needs more tokens than English; leave room, but bound runaway output
 MIN_NEW_TOKENS = 32
 
-NOTICE_NO_MODEL = {"en": "No translation model available; shown in English.",
-                   "vi": "Không có mô hình dịch; nội dung được hiển thị bằng tiếng Anh."}
-NOTICE_MACHINE = {"en": "Machine-translated from English.",
-                  "vi": "Bản dịch máy từ tiếng Anh, có thể chưa chính xác."}
+
+class NoTranslationModel(VisitorError, ValueError):
+    """No model translates this language pair (``str(err)`` names the pair and the known ones)."""
+
+    message_key = "narrate.translate.no_pair"
+
+
+def _code(lang: str | None) -> str:
+    """'vi-VN', 'VI' -> 'vi'; unlike ``normalize_lang`` an unknown code stays itself, so the error can name it."""
+    return (lang or "en").strip().lower().replace("_", "-").split("-")[0]
+
+
+def model_for(source: str, target: str) -> str:
+    """The model id that translates ``source`` into ``target``.
+
+    Raises:
+        NoTranslationModel: no model for that pair (a ``ValueError``; the message names the pair).
+    """
+    source, target = _code(source), _code(target)
+    try:
+        return TRANSLATION_MODELS[(source, target)]
+    except KeyError:
+        known = ", ".join(f"{s} -> {d}" for s, d in TRANSLATION_MODELS)
+        raise NoTranslationModel(f"No translation model for {source} -> {target}; known pairs: {known}",
+                                 source=source, target=target) from None
 
 
 @dataclass
@@ -50,12 +76,19 @@ class Translation:
 
 
 class Translator:
-    """English -> ``target`` with a seq2seq model loaded lazily, once; a failed load is remembered."""
+    """``source`` -> ``target`` with a seq2seq model loaded lazily, once; a failed load is remembered.
+
+    Args:
+        model_id: the model to use; default the pair's model from ``TRANSLATION_MODELS``.
+
+    Raises:
+        NoTranslationModel: no ``model_id`` given and no model for the pair.
+    """
 
     def __init__(self, model_id: str | None = None, target: str = "vi",
-                 local_files_only: bool | None = None) -> None:
-        self.target = normalize_lang(target)
-        self.model_id = model_id or TRANSLATION_MODELS.get(self.target, DEFAULT_TRANSLATION_MODEL)
+                 local_files_only: bool | None = None, source: str = "en") -> None:
+        self.source, self.target = _code(source), _code(target)
+        self.model_id = model_id or model_for(self.source, self.target)
         self.local_files_only = local_files_only
         self._model: Any = None
         self._tokenizer: Any = None
@@ -100,19 +133,19 @@ class Translator:
         return not hub_available()
 
     def translate(self, text: str, target: str | None = None) -> Translation:
-        """Translate English ``text`` into ``target`` (default: this translator's); English stays as it is."""
+        """Translate ``text`` from ``source`` into ``target`` (default: this translator's); to ``source``: unchanged."""
         lang = normalize_lang(target or self.target)
-        if lang == "en" or not text.strip():
+        if lang == self.source or not text.strip():
             return Translation(text=text, language=lang, source_text=text, machine_translated=False, model_id=None)
         if lang != self.target or not self._load():
-            return _untranslated(text, lang)
+            return _untranslated(text, lang, self.source)
         t0 = time.perf_counter()
         out = self._generate(split_sentences(text))
         if not out.strip():                                    # a model that says nothing has not translated
             log.warning("translation model %s returned empty text; keeping English", self.model_id)
-            return _untranslated(text, lang)
+            return _untranslated(text, lang, self.source)
         return Translation(text=out, language=lang, source_text=text, machine_translated=True,
-                           model_id=self.model_id, notice=pick(NOTICE_MACHINE, lang),
+                           model_id=self.model_id, notice=t("narrate.translate.machine", lang),
                            timings={"translate_ms": (time.perf_counter() - t0) * 1e3})
 
     def _generate(self, sentences: list[str]) -> str:
@@ -154,29 +187,34 @@ def _load_model(model_id: str, local_files_only: bool) -> tuple[Any, Any]:
     return tokenizer, model.to(rt.device).eval()
 
 
-def _untranslated(text: str, lang: str) -> Translation:
-    return Translation(text=text, language="en", source_text=text, machine_translated=False, model_id=None,
-                       notice=pick(NOTICE_NO_MODEL, lang))
+def _untranslated(text: str, lang: str, source: str = "en") -> Translation:
+    return Translation(text=text, language=source, source_text=text, machine_translated=False, model_id=None,
+                       notice=t("narrate.translate.no_model", lang))
 
 
 @functools.lru_cache(maxsize=4)
-def get_translator(target: str = "vi", model_id: str | None = None) -> Translator:
-    """One shared translator per (target, model): the model is loaded once per process."""
-    return Translator(model_id=model_id, target=target)
+def get_translator(target: str = "vi", model_id: str | None = None, source: str = "en") -> Translator:
+    """One shared translator per (pair, model): the model is loaded once per process (``NoTranslationModel`` for a
+    pair without a model)."""
+    return Translator(model_id=model_id, target=target, source=source)
 
 
 def translate_narration(narration: Narration, lang: str, translator: Translator | None = None) -> Narration:
-    """An English narration in ``lang``: translated and labelled, or kept in English with a notice.
+    """A narration in ``lang``: translated and labelled, or kept in its own language with a notice.
 
     Args:
-        narration: written in English (``narration.language == "en"``).
+        narration: written in another language (English, from every narrator that needs this).
         lang: the visitor's language.
-        translator: defaults to ``get_translator(lang)``.
+        translator: defaults to ``get_translator(lang, source=narration.language)``.
+
+    Raises:
+        NoTranslationModel: no translator given and no model for the pair.
     """
     lang = normalize_lang(lang)
     if lang == narration.language:
         return narration
-    result = (translator or get_translator(lang)).translate(narration.text, lang)
+    translator = translator or get_translator(lang, source=narration.language)
+    result = translator.translate(narration.text, lang)
     timings = {**narration.timings, **result.timings}
     if "translate_ms" in result.timings and "total_ms" in narration.timings:
         timings["total_ms"] = narration.timings["total_ms"] + result.timings["translate_ms"]
@@ -184,7 +222,26 @@ def translate_narration(narration: Narration, lang: str, translator: Translator 
                    machine_translated=result.machine_translated, notice=result.notice, timings=timings)
 
 
+def in_language(narration: Narration, lang: str) -> Narration:
+    """The translation stage: ``narration`` in the visitor's ``lang``, or as it was with a notice. Never raises.
+
+    A broken translation model, or a pair without one, must not lose the text: it is kept, with a notice in ``lang``
+    (the app then reads it with the voice of the language it is in).
+    """
+    lang = normalize_lang(lang)
+    if narration.language == lang:
+        return narration
+    try:
+        return translate_narration(narration, lang)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the visitor keeps the English text and is told
+        log.warning("Translation to %s failed (%s); keeping English", lang, exc)
+        return replace(narration, notice=t("narrate.translate.failed", lang))
+
+
 def translate(text: str, lang: str) -> str | None:
     """The machine translation of English ``text`` into ``lang``, or None when no model could translate it."""
-    result = get_translator(normalize_lang(lang)).translate(text, lang)
+    lang = normalize_lang(lang)
+    if lang == "en":
+        return None
+    result = get_translator(lang).translate(text, lang)
     return result.text if result.machine_translated else None

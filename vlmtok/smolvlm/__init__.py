@@ -5,6 +5,9 @@
 - ``tower``: the model's own vision tower and connector behind a per-image token cache; the splice into
   ``inputs_embeds``.
 - ``loading``: the real checkpoint (Hub or local cache) and random-weight stand-ins with the real architecture.
+- ``decode``: the greedy decoder (one short step per token); ``generate``: one narration's GPU work as one job of
+  plain values; ``zerogpu``: ``spaces.GPU`` where it works and its quota errors in plain words; ``int8``: opt-in
+  int8 weights for the language model on the CPU.
 
 This package imports nothing from ``vlmtok.encoders``; the encoder registry wraps the tower
 (``vlmtok.encoders.smolvlm``).
@@ -16,6 +19,7 @@ from vlmtok.smolvlm.loading import (LoadedSmolVLM, SmolVLMUnavailable, default_i
 from vlmtok.smolvlm.tiles import (DETAILS, Geometry, TilePlan, check_detail, geometry_of, image_kwargs, image_prompt,
                                   resolve_detail, tile_plan)
 from vlmtok.smolvlm.tower import SmolVLMImageTokens, SmolVLMVisionTower, splice_image_tokens
+from vlmtok.smolvlm import zerogpu  # noqa: E402, F401  (light: settings, errors, i18n)
 
 __all__ = ["CHECKPOINTS", "DEFAULT_MODEL_ID", "DETAILS", "Checkpoint", "Geometry", "LoadedSmolVLM",
            "SmolVLMImageTokens", "SmolVLMUnavailable", "SmolVLMVisionTower", "TilePlan", "check_detail", "checkpoint",

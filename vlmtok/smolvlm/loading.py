@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from vlmtok.errors import VisitorError
 from vlmtok.smolvlm.checkpoints import DEFAULT_MODEL_ID, smolvlm_config
 from vlmtok.smolvlm.tiles import Geometry, geometry_of
 from vlmtok.smolvlm.tower import SmolVLMVisionTower
@@ -22,9 +23,11 @@ from vlmtok.smolvlm.tower import SmolVLMVisionTower
 log = logging.getLogger(__name__)
 
 
-def default_image_processor(geometry: Geometry = Geometry()):
+def default_image_processor(geometry: Geometry | None = None):
     """The Idefics3 image processor as SmolVLM's preprocessor_config.json sets it (LANCZOS, mean = std = 0.5)."""
     from transformers import Idefics3ImageProcessor
+
+    geometry = geometry or Geometry()
 
     return Idefics3ImageProcessor(
         size={"longest_edge": geometry.default_longest_edge}, max_image_size={"longest_edge": geometry.tile_px},
@@ -34,33 +37,20 @@ def default_image_processor(geometry: Geometry = Geometry()):
 # ----------------------------------------------------------------------------------------------------------------
 # Loading the real checkpoints (Hub or local cache), shared by the narrator and the encoder registry
 
-_MESSAGES = {
-    "offline": {"en": "The SmolVLM model is not on this device and the internet is not reachable. Run "
-                      "'python -m vlmtok prefetch' once while online, or use the offline description.",
-                "vi": "Mô hình SmolVLM chưa có trên máy này và không kết nối được internet. Hãy chạy "
-                      "'python -m vlmtok prefetch' một lần khi có mạng, hoặc dùng mô tả ngoại tuyến."},
-    "failed": {"en": "The SmolVLM model could not be loaded. Run 'python -m vlmtok prefetch' again while online, "
-                     "or use the offline description.",
-               "vi": "Không tải được mô hình SmolVLM. Hãy chạy lại 'python -m vlmtok prefetch' khi có mạng, "
-                     "hoặc dùng mô tả ngoại tuyến."},
-}
+class SmolVLMUnavailable(VisitorError, RuntimeError):
+    """SmolVLM cannot be loaded here; ``user_message_for(lang)`` says so in plain words.
 
+    Args:
+        reason: the technical detail (logs only).
+        kind: "offline" (not cached, Hub unreachable) or "failed" (it would not load); the message is the
+            catalogue's ``smolvlm.<kind>``.
+    """
 
-class SmolVLMUnavailable(RuntimeError):
-    """SmolVLM cannot be loaded here; ``user_message_for(lang)`` says so in plain words."""
+    message_key = "smolvlm.offline"
 
     def __init__(self, reason: str, kind: str = "offline"):
-        super().__init__(reason)
+        super().__init__(reason, key=f"smolvlm.{kind}")
         self.kind = kind
-
-    @property
-    def user_message(self) -> str:
-        return self.user_message_for("en")
-
-    def user_message_for(self, lang: str | None) -> str:
-        from vlmtok.i18n import pick
-
-        return pick(_MESSAGES[self.kind], lang)
 
 
 def _cached_snapshot(model_id: str) -> str | None:

@@ -1,13 +1,16 @@
-"""What every speech engine is and returns, the engine registry, and sentence splitting.
+"""What every speech engine (a voice) is and returns, the voice registry, and sentence splitting.
 
 An engine turns text into audio bytes; it never touches the disk (the cache in ``vlmtok.speech.service`` does, and
-writes atomically). Engines are chosen by name: ``get_engine("espeak")``; unknown names raise listing known ones.
+writes atomically). Each engine module registers its voice with ``register_voice(name, builder, priority=...,
+offline=...)`` (the encoders' and narrators' idiom); ``auto`` tries them by priority, highest first. Engines are
+chosen by name: ``get_engine("espeak")``; unknown names raise listing known ones.
 """
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
+from collections.abc import Callable
 
 from vlmtok.speech.audio import mp3_duration, pcm_duration, pcm_to_wav
 from vlmtok.text import split_sentences  # noqa: F401 - part of this module's interface
@@ -60,35 +63,55 @@ class Engine(Protocol):
 
 # --- registry ------------------------------------------------------------------------------------------------
 
-_FACTORIES: dict[str, Callable[[], Engine]] = {}
+@dataclass(frozen=True)
+class VoiceEntry:
+    """One registered voice: ``builder()`` makes its engine (once per process).
+
+    ``priority``: ``auto`` tries higher first. ``offline``: it speaks without the network (offline mode keeps it,
+    and falling back from one offline voice to another is no news to the visitor).
+    """
+
+    name: str
+    builder: Callable[[], Engine]
+    priority: int = 0
+    offline: bool = True
+
+
+_VOICES: dict[str, VoiceEntry] = {}
 _INSTANCES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
 
 
-def register_engine(name: str) -> Callable[[Callable[[], Engine]], Callable[[], Engine]]:
-    """Decorator: register a zero-argument factory under ``name``."""
-    def wrap(factory: Callable[[], Engine]) -> Callable[[], Engine]:
-        _FACTORIES[name] = factory
-        return factory
-    return wrap
+def register_voice(name: str, builder: Callable[[], Engine], *, priority: int = 0,
+                   offline: bool = True) -> VoiceEntry:
+    """Add a voice under ``name`` (a second registration of a name replaces the first)."""
+    voice = VoiceEntry(name, builder, priority, offline)
+    _VOICES[name] = voice
+    return voice
 
 
 def list_engines() -> list[str]:
-    """Registered engine names, in the order ``auto`` tries them."""
-    return list(_FACTORIES)
+    """Registered voice names, in the order ``auto`` tries them (priority, highest first; ties: registration)."""
+    return [v.name for v in sorted(_VOICES.values(), key=lambda v: -v.priority)]
 
 
-def get_engine(name: str) -> Engine:
-    """The (shared) engine called ``name``.
+def get_voice(name: str) -> VoiceEntry:
+    """The registry entry of ``name``.
 
     Raises:
         ValueError: unknown name; the message lists the known ones.
     """
-    if name not in _FACTORIES:
-        raise ValueError(f"Unknown speech engine: {name!r}; known: auto, {', '.join(_FACTORIES)}")
+    if name not in _VOICES:
+        raise ValueError(f"Unknown speech engine: {name!r}; known: auto, {', '.join(list_engines())}")
+    return _VOICES[name]
+
+
+def get_engine(name: str) -> Engine:
+    """The (shared) engine called ``name`` (``ValueError`` for an unknown name, listing the known ones)."""
+    voice = get_voice(name)
     with _LOCK:
         if name not in _INSTANCES:
-            _INSTANCES[name] = _FACTORIES[name]()
+            _INSTANCES[name] = voice.builder()
         return _INSTANCES[name]
 
 

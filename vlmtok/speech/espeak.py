@@ -17,12 +17,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from vlmtok.i18n import LANGUAGES, language_facts
 from vlmtok.speech.audio import pcm_duration, pcm_to_wav
-from vlmtok.speech.base import EngineError, EngineUnavailable, Plan, Synthesis, register_engine
+from vlmtok.speech.base import EngineError, EngineUnavailable, Plan, Synthesis, register_voice
 
 log = logging.getLogger(__name__)
 
-VOICES: dict[str, str] = {"en": "en-us", "vi": "vi"}
+VOICES: dict[str, str] = {lang: str(language_facts(lang)["espeak_voice"]) for lang in LANGUAGES}  # the catalogues'
 BASE_WPM = 175                      # espeak-ng's own default speed
 MIN_WPM, MAX_WPM = 80, 450          # espeakRATE_MINIMUM / espeakRATE_MAXIMUM in speak_lib.h
 
@@ -217,6 +218,4 @@ def _sentence_times(text: str, events: list[tuple[int, int]], sample_rate: int) 
     return sentences, starts
 
 
-@register_engine("espeak")
-def _make_espeak() -> EspeakEngine:
-    return EspeakEngine()
+register_voice("espeak", EspeakEngine, priority=10, offline=True)

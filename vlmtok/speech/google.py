@@ -28,14 +28,15 @@ from dataclasses import dataclass
 import requests
 
 from vlmtok import settings
+from vlmtok.i18n import LANGUAGES, language_facts
 from vlmtok.speech.audio import mp3_duration
 from vlmtok.speech.base import (EngineError, EngineUnavailable, Plan, Synthesis, join_mp3_sentences,
-                                register_engine, split_sentences)
+                                register_voice, split_sentences)
 
 log = logging.getLogger(__name__)
 
 URL_ENV = "VLMTOK_GTTS_URL"
-LANGS: dict[str, str] = {"en": "en", "vi": "vi"}
+LANGS: dict[str, str] = {lang: str(language_facts(lang)["gtts_lang"]) for lang in LANGUAGES}  # the catalogues'
 _AUDIO_RE = re.compile(r'jQ1olc","\[\\"(.*)\\"]')      # the same pattern gTTS uses on each response line
 
 
@@ -227,6 +228,4 @@ def _decode(content: bytes) -> bytes:
     return audio
 
 
-@register_engine("gtts")
-def _make_gtts() -> GttsEngine:
-    return GttsEngine()
+register_voice("gtts", GttsEngine, priority=30, offline=False)

@@ -18,7 +18,7 @@ from typing import Any
 from vlmtok import settings
 from vlmtok.paths import cache_dir
 from vlmtok.speech.base import (EngineError, EngineUnavailable, Plan, Synthesis, join_wav_sentences,
-                                register_engine, split_sentences)
+                                register_voice, split_sentences)
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,4 @@ def _pcm(voice: Any, sentence: str, length_scale: float) -> tuple[bytes, int]:
     return b"".join(c.audio_int16_bytes for c in chunks), rate
 
 
-@register_engine("piper")
-def _make_piper() -> PiperEngine:
-    return PiperEngine()
+register_voice("piper", PiperEngine, priority=20, offline=True)

@@ -1,7 +1,8 @@
 """``speak()``: text in, a playable audio file out, from the best engine that works right now, cached on disk.
 
-Order for ``engine="auto"``: gTTS (when Google answers; skipped for a minute after a failure), then Piper for
-English when it and a voice are installed, then espeak-ng (offline, always shipped). A named engine is tried first
+Order for ``engine="auto"`` (the voices' registry priorities, ``vlmtok.speech.base``): gTTS (when Google answers;
+skipped for a minute after a failure), then Piper for English when it and a voice are installed, then espeak-ng
+(offline, always shipped). A named engine is tried first
 and the others follow unless ``fallback=False``. Every skipped or failed engine leaves a reason in
 ``SpeechResult.fallback_reasons``; if the visitor gets a different voice than asked for, or none, ``notice`` says
 so in their language. ``speak`` never raises for a synthesis, network or disk failure.
@@ -25,30 +26,15 @@ from pathlib import Path
 
 from vlmtok import settings
 from vlmtok.cache import DiskCache
-from vlmtok.i18n import normalize_lang, pick
-from vlmtok.speech.base import Engine, EngineError, Plan, Synthesis, get_engine, list_engines
+from vlmtok.i18n import normalize_lang, t
+from vlmtok.speech.base import Engine, EngineError, Plan, Synthesis, get_engine, get_voice, list_engines
 
 log = logging.getLogger(__name__)
 
-AUTO_ORDER: tuple[str, ...] = ("gtts", "piper", "espeak")
-OFFLINE_ENGINES = frozenset({"piper", "espeak"})
 MIN_RATE, MAX_RATE = 0.5, 2.0
 CACHE_NAME = "speech"
 UNCACHED_MB = 64                  # audio that could not be cached waits here (system temp) to be played
 CACHE_VERSION = "speech-v1"       # bump when the stored audio or metadata changes meaning
-
-NOTICE_UNAVAILABLE = {
-    "en": "Audio is unavailable; the text is shown above.",
-    "vi": "Hiện không phát được âm thanh; nội dung được hiển thị ở trên.",
-}
-NOTICE_OFFLINE_VOICE = {
-    "en": "The online voice could not be reached, so an offline voice is reading.",
-    "vi": "Không kết nối được giọng đọc trực tuyến, nên một giọng đọc ngoại tuyến đang đọc.",
-}
-NOTICE_OTHER_VOICE = {
-    "en": "The chosen voice is not available, so another voice is reading.",
-    "vi": "Giọng đọc đã chọn không dùng được, nên một giọng đọc khác đang đọc.",
-}
 
 
 @dataclass
@@ -106,9 +92,9 @@ def engine_order(engine: str, fallback: bool = True) -> list[str]:
     """Engines to try, in order. Raises ValueError for an unknown name."""
     if engine == "auto":  # offline mode chosen: the online voice is not even tried, so nothing "fell back"
         offline = settings.offline_forced()
-        return [n for n in AUTO_ORDER if n in list_engines() and not (offline and n not in OFFLINE_ENGINES)]
-    get_engine(engine)                       # validates the name
-    return [engine] + ([n for n in AUTO_ORDER if n != engine] if fallback else [])
+        return [n for n in list_engines() if not (offline and not get_voice(n).offline)]
+    get_voice(engine)                        # validates the name
+    return [engine] + ([n for n in list_engines() if n != engine] if fallback else [])
 
 
 def _first_that_works(text: str, lang: str, rate: float, order: list[str], cache: DiskCache,
@@ -135,15 +121,16 @@ def _first_that_works(text: str, lang: str, rate: float, order: list[str], cache
         return result
     log.error("no speech engine worked: %s", "; ".join(reasons))
     return SpeechResult(None, None, None, 0.0, False, lang, rate,
-                        notice=pick(NOTICE_UNAVAILABLE, lang), fallback_reasons=reasons)
+                        notice=t("speech.unavailable", lang), fallback_reasons=reasons)
 
 
 def _notice(wanted: str, used: str, lang: str, auto: bool = False) -> str | None:
-    if used == wanted or (auto and wanted in OFFLINE_ENGINES and used in OFFLINE_ENGINES):
+    wanted_offline, used_offline = get_voice(wanted).offline, get_voice(used).offline
+    if used == wanted or (auto and wanted_offline and used_offline):
         return None  # "auto" skipping an optional offline voice (Piper not installed) is no news to the visitor
-    if wanted not in OFFLINE_ENGINES and used in OFFLINE_ENGINES:
-        return pick(NOTICE_OFFLINE_VOICE, lang)
-    return pick(NOTICE_OTHER_VOICE, lang)
+    if not wanted_offline and used_offline:
+        return t("speech.offline_voice", lang)
+    return t("speech.other_voice", lang)
 
 
 # --- cache ---------------------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from vlmtok.i18n import pick
+from vlmtok import i18n
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,6 @@ GRID_COLOUR = (255, 214, 0)      # a saturated yellow: visible on dark and light
 BANNER_COLOUR = (176, 0, 32)     # dark red with white text: contrast ratio above 7:1
 BANNER_TEXT = (255, 255, 255)
 ALERT_COLOUR = (176, 0, 32)
-
-RANDOM_BANNER = {
-    "en": "random weights: geometry only, colours mean nothing",
-    "vi": "trọng số ngẫu nhiên: chỉ có hình học, màu sắc không mang ý nghĩa",
-}
 
 # Viridis sampled at 9 evenly spaced points (perceptually uniform, readable by colour-blind visitors).
 _VIRIDIS = np.array([
@@ -115,13 +110,19 @@ def banner_needed(vt) -> bool:
 
 @dataclass
 class Caption:
-    """A laid-out caption strip: wrapped lines, fonts and its height in pixels."""
+    """A laid-out caption strip: wrapped lines, fonts and its height in pixels.
+
+    With random weights the strip opens with a red band: a short stamp in letters a tenth of the picture's width
+    (readable on a thumbnail), then the full sentence.
+    """
 
     banner: list[str]
     lines: list[tuple[str, int]]          # (text, index of the source line)
     alert: Sequence[bool]
     size: int
     height: int
+    stamp: list[str] = field(default_factory=list)
+    stamp_size: int = 0
 
     @property
     def pad(self) -> int:
@@ -131,6 +132,17 @@ class Caption:
     def line_h(self) -> int:
         return int(self.size * 1.35)
 
+    @property
+    def banner_h(self) -> int:
+        if not self.banner:
+            return 0
+        return len(self.stamp) * int(self.stamp_size * 1.25) + len(self.banner) * self.line_h + 2 * self.pad
+
+
+def stamp_size(width: int) -> int:
+    """Letters of the random-weights stamp: a tenth of the picture's width (16 px at least)."""
+    return max(16, width // 10)
+
 
 def caption_layout(width: int, lines: Sequence[str], *, random_weights: bool, lang: str = "en",
                    size: int | None = None, alert: Sequence[bool] = ()) -> Caption:
@@ -138,10 +150,13 @@ def caption_layout(width: int, lines: Sequence[str], *, random_weights: bool, la
     size = size or max(13, min(22, width // 24))
     fnt, bold = font(size), font(size, bold=True)
     pad, line_h = max(4, size // 3), int(size * 1.35)
-    banner = _wrap(pick(RANDOM_BANNER, lang), fnt, width - 2 * pad) if random_weights else []
+    big = stamp_size(width)
+    stamp = _wrap(random_stamp(lang), font(big, bold=True), width - 2 * pad) if random_weights else []
+    banner = _wrap(random_banner(lang), fnt, width - 2 * pad) if random_weights else []
     wrapped = [(w, i) for i, line in enumerate(lines) for w in _wrap(line, bold if i == 0 else fnt, width - 2 * pad)]
-    height = ((len(banner) * line_h + 2 * pad) if banner else 0) + len(wrapped) * line_h + (2 * pad if wrapped else 0)
-    return Caption(banner, wrapped, alert, size, height)
+    cap = Caption(banner, wrapped, alert, size, 0, stamp, big)
+    cap.height = cap.banner_h + len(wrapped) * line_h + (2 * pad if wrapped else 0)
+    return cap
 
 
 def draw_caption(out: Image.Image, y: int, cap: Caption) -> None:
@@ -149,9 +164,15 @@ def draw_caption(out: Image.Image, y: int, cap: Caption) -> None:
     draw = ImageDraw.Draw(out)
     fnt, bold = font(cap.size), font(cap.size, bold=True)
     if cap.banner:
-        banner_h = len(cap.banner) * cap.line_h + 2 * cap.pad
-        draw_banner(draw, (0, y, out.width, y + banner_h), cap.banner, fnt, cap.pad, cap.line_h)
-        y += banner_h
+        draw.rectangle((0, y, out.width, y + cap.banner_h), fill=BANNER_COLOUR)
+        ty = y + cap.pad
+        for text in cap.stamp:
+            draw.text((cap.pad, ty), text, fill=BANNER_TEXT, font=font(cap.stamp_size, bold=True))
+            ty += int(cap.stamp_size * 1.25)
+        for text in cap.banner:
+            draw.text((cap.pad, ty), text, fill=BANNER_TEXT, font=fnt)
+            ty += cap.line_h
+        y += cap.banner_h
     y += cap.pad
     for text, i in cap.lines:
         colour = ALERT_COLOUR if i < len(cap.alert) and cap.alert[i] else INK
@@ -227,8 +248,25 @@ def fmt_count(n: float | None) -> str:
     return f"{n:.0f}"
 
 
-def pick_banner(lang: str = "en") -> str:
-    return pick(RANDOM_BANNER, lang)
+def random_banner(lang: str | None = "en") -> str:
+    """The red banner's words: random weights, so the colours mean nothing."""
+    return i18n.t("visualize.random_banner", lang)
+
+
+def random_stamp(lang: str | None = "en") -> str:
+    """The banner's big first words, the same as the badge in the picker and the ledger."""
+    return i18n.t("compare.badge_random", lang)
+
+
+def vstack(images, gap: int = 4, background=PAPER) -> Image.Image:
+    """Pictures one under the other, left-aligned, ``gap`` px apart on ``background``."""
+    out = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images) + gap * (len(images) - 1)),
+                    background)
+    y = 0
+    for im in images:
+        out.paste(im, (0, y))
+        y += im.height + gap
+    return out
 
 
 def hstack(images, gap: int = 8, background=PAPER) -> Image.Image:

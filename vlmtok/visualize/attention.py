@@ -1,16 +1,13 @@
 """Where a ViT looks: class-token attention for one layer and head, and attention rollout.
 
-timm's fused attention (``scaled_dot_product_attention``) never materialises the weights, so we do not ask it
-to. Removable forward hooks read each block's queries and keys (the outputs of ``attn.q_norm`` and
-``attn.k_norm``, identity layers unless the model normalises q and k) and the weights are recomputed as
-``softmax(q k^T / sqrt(d_head))``, exactly what the non-fused path computes. The model is never edited, no flag
-is flipped, and the hooks are removed in ``finally``; a hook only records calls from the thread that set it, so
-visitors sharing one encoder do not see each other's maps.
+The weights are read by ``vlmtok.encoders.attention`` (removable hooks on q and k, recomputed exactly as the
+unfused path does). A comparison asks the encoder for them in the forward pass that makes the tokens
+(``encode(..., attention=True)`` leaves ``extra["rollout"]``); ``capture_attention`` runs the model once more for
+everything else (one layer, one head).
 """
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +15,7 @@ import torch
 from PIL import Image
 
 from vlmtok.encoders import Encoder, VisionTokens
+from vlmtok.encoders.attention import QKRecorder, attention_modules, rollout
 from vlmtok.visualize import _draw
 from vlmtok.visualize._draw import frame
 
@@ -41,53 +39,17 @@ class AttentionMaps:
     grid: tuple[int, int]
 
 
-def _attention_modules(model: torch.nn.Module) -> list[torch.nn.Module]:
-    blocks = getattr(model, "blocks", None)
-    mods = [b.attn for b in blocks if hasattr(getattr(b, "attn", None), "q_norm")] if blocks is not None else []
-    if not mods:
-        raise ValueError(f"{type(model).__name__} has no global self-attention blocks to read (ViTs only)")
-    return mods
-
-
-class _QKRecorder:
-    """Forward hooks on ``q_norm`` / ``k_norm`` of each attention module, for the calling thread only."""
-
-    def __init__(self, modules: list[torch.nn.Module]):
-        self.owner = threading.get_ident()
-        self.q: list[torch.Tensor | None] = [None] * len(modules)
-        self.k: list[torch.Tensor | None] = [None] * len(modules)
-        self.handles = []
-        for i, m in enumerate(modules):
-            self.handles.append(m.q_norm.register_forward_hook(self._hook(self.q, i)))
-            self.handles.append(m.k_norm.register_forward_hook(self._hook(self.k, i)))
-
-    def _hook(self, store: list, i: int):
-        def hook(_module, _inputs, out):
-            if threading.get_ident() == self.owner:
-                store[i] = out.detach()  # [B, heads, T, d_head]
-        return hook
-
-    def remove(self) -> None:
-        for h in self.handles:
-            h.remove()
-
-
 def capture_attention(encoder: Encoder, vt: VisionTokens) -> AttentionMaps:
     """Run the encoder once more on the picture it saw and return every block's attention weights."""
     model = encoder.model
-    modules = _attention_modules(model)
     x, _ = encoder.preprocess(vt.input_image, vt.input_size)  # [1, 3, H, W]
-    recorder = _QKRecorder(modules)
+    recorder = QKRecorder(attention_modules(model))
     try:
         with torch.inference_mode():
             model.forward_features(x.to(encoder.device, encoder.dtype))
     finally:
         recorder.remove()
-    layers = []
-    for m, q, k in zip(modules, recorder.q, recorder.k):
-        scale = float(getattr(m, "scale", q.shape[-1] ** -0.5))
-        layers.append(((q[0].float() * scale) @ k[0].float().transpose(-2, -1)).softmax(-1).cpu())  # [heads, T, T]
-    return AttentionMaps(layers, int(getattr(model, "num_prefix_tokens", 0)),
+    return AttentionMaps(recorder.weights(), int(getattr(model, "num_prefix_tokens", 0)),
                          bool(getattr(model, "has_class_token", False)), vt.grid)
 
 
@@ -107,16 +69,7 @@ def attention_rollout(maps: AttentionMaps, head_fusion: str = "mean") -> np.ndar
 
     Returns the class token's row of ``R`` over the patches ``[h, w]`` (mean over rows without a class token).
     """
-    t = maps.layers[0].shape[-1]
-    eye = torch.eye(t)
-    rollout = eye.clone()
-    for a in maps.layers:
-        fused = a.mean(0) if head_fusion == "mean" else a.amax(0)  # [T, T]
-        fused = 0.5 * fused + 0.5 * eye
-        fused = fused / fused.sum(-1, keepdim=True)
-        rollout = fused @ rollout  # [T, T]
-    row = rollout[0] if maps.has_cls else rollout.mean(0)
-    return row[maps.prefix:].numpy().reshape(maps.grid)
+    return rollout(maps.layers, maps.has_cls, maps.prefix, maps.grid, head_fusion).numpy()
 
 
 def attention_picture(vt: VisionTokens, attn: np.ndarray, title: str, *, scale: float = 1.0, alpha: float = 0.7,
@@ -138,8 +91,13 @@ def cls_attention_picture(encoder: Encoder, vt: VisionTokens, layer: int = -1, h
     return attention_picture(vt, cls_attention(maps, layer, head), title, scale=scale, lang=lang)
 
 
-def rollout_picture(encoder: Encoder, vt: VisionTokens, *, scale: float = 1.0, lang: str = "en") -> Image.Image:
-    """Capture and draw attention rollout through all layers."""
+def rollout_picture(encoder: Encoder | None, vt: VisionTokens, *, scale: float = 1.0,
+                    lang: str = "en") -> Image.Image:
+    """Draw attention rollout through all layers: read in the encode itself when it was asked for
+    (``vt.extra["rollout"]``, no second forward pass), else captured now from ``encoder``."""
+    if "rollout" in vt.extra:
+        return attention_picture(vt, vt.extra["rollout"], "attention rollout through every layer", scale=scale,
+                                 lang=lang)
     maps = capture_attention(encoder, vt)
     return attention_picture(vt, attention_rollout(maps), f"attention rollout through {len(maps.layers)} layers",
                              scale=scale, lang=lang)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from collections.abc import Callable
 
 from PIL import Image, ImageDraw
 
@@ -106,21 +107,43 @@ def _merge(vt: VisionTokens, ratio: float | None):
     return merge_tokens(vt, ratio)
 
 
+def scale_sizes(encoder: Encoder, sizes: Sequence[int]) -> list[int]:
+    """The sizes an encoder really runs at: each asked size, but one for SmolVLM (its own 512 px global view
+    whatever is asked: a second size would only repeat it)."""
+    return list(sizes[:1]) if encoder.family == "vlm" else list(dict.fromkeys(sizes))
+
+
 def run_encoders(image: Image.Image, encoders: Sequence[Encoder | str], sizes: Sequence[int], *,
-                 merge: float | None = None, weights: str = "auto") -> list[EncoderRun]:
-    """Encode ``image`` with every encoder at every size (measuring memory) and optionally merge tokens."""
+                 merge: float | None = None, weights: str = "auto", attention: bool = False,
+                 on_step: Callable[[int, int, str], Any] | None = None) -> list[EncoderRun]:
+    """Encode ``image`` with every encoder at every size (measuring memory) and optionally merge tokens.
+
+    The picture is decoded once and resized once per input size for all the encoders (timm's); with
+    ``attention`` a ViT's rollout is read in the forward pass that makes its tokens. ``on_step(done, total, what)``
+    is called before each encoder is built and before each size is encoded (a progress bar).
+    """
     if not 1 <= len(encoders) <= MAX_ENCODERS:
         raise ValueError(f"compare 1 to {MAX_ENCODERS} encoders, got {len(encoders)}")
-    runs = []
+    runs, shared = [], {}
+    total = len(encoders) * (1 + len(sizes))
+    done = 0
     for e in encoders:
+        if on_step:
+            on_step(done, total, str(e))
         enc = create_encoder(e, weights=weights) if isinstance(e, str) else e
+        done += 1
         run = EncoderRun(enc.name, enc.family, enc.num_params, enc.weights_source, [])
-        for size in sizes:
-            vt, peak, how = ledger_mod.measure_encode(enc, image, size)
+        for size in scale_sizes(enc, sizes):
+            if on_step:
+                on_step(done, total, f"{enc.name} {size}")
+            kwargs = {"attention": attention, "shared": shared} if enc.family != "vlm" else {}
+            vt, peak, how = ledger_mod.measure_encode(enc, image, size, **kwargs)
             run.scales.append(vt)
             run.peak_mb.append(peak)
             run.memory_how = how
             run.compressed.append(_merge(vt, merge))
+            done += 1
+        done += len(sizes) - len(run.scales)
         runs.append(run)
     return runs
 
@@ -196,7 +219,7 @@ def _encoder_row(run: EncoderRun, tile_px: int, lang: str) -> Image.Image:
     draw = ImageDraw.Draw(out)
     if random_weights:
         fnt = _draw.font(FONT_PX)
-        _draw.draw_banner(draw, (0, 0, out.width, banner_h - 2), [_draw.pick_banner(lang)], fnt, 6, 20)
+        _draw.draw_banner(draw, (0, 0, out.width, banner_h - 2), [_draw.random_banner(lang)], fnt, 6, 20)
     out.paste(info, (0, banner_h))
     out.paste(body, (INFO_PX + GAP, banner_h))
     draw.line([(0, out.height - 1), (out.width, out.height - 1)], fill=(200, 200, 200), width=1)

@@ -1,0 +1,130 @@
+"""The server's headers, served file types and busy answers (``vlmtok.app.http``), on a stand-in ASGI app."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from pathlib import Path
+
+from vlmtok.app import http
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 24
+HTML = b"<!DOCTYPE html><html><script>alert(1)</script></html>"
+
+
+async def _call(app, method: str = "GET", path: str = "/", headers: tuple = ()) -> tuple[int, dict, bytes, float]:
+    sent: list[dict] = []
+    t0 = time.perf_counter()
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message):
+        sent.append({**message, "at": time.perf_counter() - t0})
+
+    await app({"type": "http", "method": method, "path": path, "headers": list(headers)}, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body, start["at"]
+
+
+def _plain_app(content_type: bytes = b"text/html; charset=utf-8", status: int = 200):
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", content_type), (b"content-disposition", b"inline")]})
+        await send({"type": "http.response.body", "body": b"hello"})
+    return app
+
+
+def test_every_response_gets_nosniff_and_the_page_policy():
+    for status in (200, 404, 500):
+        code, headers, _body, _at = asyncio.run(_call(http.Hardened(_plain_app(status=status))))
+        assert code == status and headers["x-content-type-options"] == "nosniff"
+        policy = headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "object-src 'none'" in policy and "base-uri 'self'" in policy
+
+
+def test_files_are_served_as_what_their_bytes_are(tmp_path):
+    app = http.Hardened(_plain_app(b"image/jpeg"))            # Gradio guessed from the name: ".jpg"
+    cases = {"page.jpg": (HTML, "application/octet-stream", "attachment"),
+             "picture.jpg": (PNG, "image/png", "inline"),
+             "speech.wav": (b"RIFF\0\0\0\0WAVEfmt " + b"\0" * 16, "audio/wav", "inline")}
+    for name, (data, kind, disposition) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        for route in (f"/gradio_api/file={tmp_path / name}", f"/file={tmp_path / name}"):
+            _code, headers, _body, _at = asyncio.run(_call(app, path=route))
+            assert headers["content-type"] == kind and headers["content-disposition"] == disposition, (name, headers)
+            assert headers["content-security-policy"] == http.FILE_POLICY
+    _code, headers, _body, _at = asyncio.run(_call(app, path=f"/gradio_api/file={tmp_path / 'gone.png'}"))
+    assert headers["content-disposition"] == "attachment"
+    _code, headers, _body, _at = asyncio.run(_call(app, path="/gradio_api/file=https://example.org/x.png"))
+    assert headers["content-type"] == "application/octet-stream"
+
+
+def test_sniff_knows_only_what_is_served_inline():
+    assert http.sniff(b"\xff\xd8\xff\xe0") == "image/jpeg" and http.sniff(b"GIF89a") == "image/gif"
+    assert http.sniff(b"ID3\x04") == "audio/mpeg" and http.sniff(b"\xff\xf3\x84\x00") == "audio/mpeg"
+    assert http.sniff(b"\0\0\0\x20ftypavif") == "image/avif"
+    for other in (HTML, b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"%PDF-1.7", b"BM", b"II*\0", b""):
+        assert http.sniff(other) is None
+
+
+def test_a_burst_over_the_queue_hears_busy_at_once():
+    """Ten joins at once, three places, a join that takes Gradio 0.3 s to read and queue: seven 503s at once."""
+    queued: list[int] = []
+
+    async def slow_gradio(scope, receive, send):
+        await asyncio.sleep(0.3)                                   # read, parse, check, push
+        full = len(queued) >= 3
+        queued.extend([] if full else [1])
+        await send({"type": "http.response.start", "status": 503 if full else 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    app = http.Hardened(slow_gradio, room=lambda: 3 - len(queued))
+
+    async def burst():
+        vi = ((b"accept-language", b"vi-VN,vi;q=0.9"),)
+        return await asyncio.gather(*[_call(app, "POST", "/gradio_api/queue/join", vi if i % 2 else ())
+                                      for i in range(10)])
+
+    results = asyncio.run(burst())
+    busy = [r for r in results if r[0] == 503]
+    assert sum(r[0] == 200 for r in results) == 3 and len(busy) == 7
+    assert max(r[3] for r in busy) < 0.1                           # before Gradio's 0.3 s, not after it
+    details = {json.loads(r[2])["detail"] for r in busy}
+    assert details == {"Too many visitors are waiting right now. Please try again in a moment.",
+                       "Hiện có quá nhiều khách đang chờ. Xin hãy thử lại sau giây lát."}
+    assert all(r[1]["retry-after"] == "5" and r[1]["x-content-type-options"] == "nosniff" for r in busy)
+    assert app.joining == 0                                         # every admitted join was counted out again
+    code, _h, _b, _at = asyncio.run(_call(app, "POST", "/gradio_api/queue/join"))
+    assert code == 503                                              # still full: told at once
+
+
+def test_a_broken_queue_check_refuses_nobody():
+    def broken():
+        raise RuntimeError("no queue yet")
+
+    code, _h, _b, _at = asyncio.run(_call(http.Hardened(_plain_app(), room=broken), "POST", "/gradio_api/queue/join"))
+    assert code == 200
+
+
+def test_inline_pictures_are_written_unopened(tmp_path):
+    url = "data:image/png;base64," + base64.b64encode(PNG).decode()
+    path = http.save_data_url(url, tmp_path)
+    assert path and Path(path).read_bytes() == PNG and path.startswith(str(tmp_path))
+    assert http.save_data_url("data:text/plain,hello", tmp_path) is None
+    assert http.save_data_url("data:image/png;base64," + "A" * 400, tmp_path, max_bytes=100) is None
+
+
+def test_storage_notice_only_when_the_cache_moved(tmp_path, monkeypatch):
+    monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path / "ok"))
+    assert http.storage_notice("en") == ""
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path / "file"))
+    assert "until the app restarts" in http.storage_notice("en")
+    assert "khởi động lại" in http.storage_notice("vi")
+    from vlmtok import paths
+
+    assert str(paths.cache_state().root / "speech") in http.served_folders()      # the audio is served from there

@@ -1,0 +1,520 @@
+"""The public API as plain functions: what ``/describe``, ``/tour``, ``/ask``, ``/speak``, ``/compare``,
+``/similarity``, ``/pipeline`` and ``/about`` answer.
+
+``app.py`` publishes each one with ``gr.api`` under its own name; nothing here imports gradio. Results are dicts
+(the ``TypedDict`` s below name their fields, and the API page shows them); pictures are PIL images and files are
+``pathlib.Path`` s, which app.py hands over as files. Every narration carries its provenance as data
+(``Provenance``): which narrator wrote it, with which model and weights, at which detail, how many tiles and image
+tokens, whether it was machine translated, and its timings.
+
+A request the caller got wrong (no picture, a broken file, an unknown encoder) or one this server could not serve
+(busy, too slow) raises ``ApiError`` with the plain message in the caller's language; app.py turns it into
+``gr.Error``, so ``gradio_client`` raises ``AppError`` with that message. Nothing is cached for a picture that
+could not be read: it is refused before any narrator, encoder or voice sees it.
+
+>>> result = describe("examples/durer_lion.jpg", lang="vi", tier="alt")  # doctest: +SKIP
+>>> result["narration"]["narrator"], result["speech"]["audio"]           # doctest: +SKIP
+('offline', PosixPath('.../speech/....wav'))
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypedDict, TypeVar
+
+from vlmtok import settings
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import LANGUAGES, t
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TIERS = ("alt", "short", "long")
+AUDIENCES = ("adult", "child")
+DETAILS = ("auto", "low", "normal", "high")
+SIZES = (224, 336, 448)
+MAX_ENCODERS = 4
+MAX_SPEAK_CHARS = 3000
+MERGE_RATIO = 0.5
+
+
+class ApiError(VisitorError):
+    """A request the API refuses or could not serve; ``message`` is already in the caller's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def user_message_for(self, lang: str | None) -> str:
+        return self.message
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# What the endpoints return
+
+
+class Provenance(TypedDict):
+    """Where a narration came from."""
+
+    narrator: str                  # "smolvlm", "openai" (a served model), "offline"
+    label: str                     # the byline, in the caller's language: "AI description, SmolVLM-256M"
+    model_id: str | None           # "HuggingFaceTB/SmolVLM-256M-Instruct"; None for the offline narrator
+    weights_source: str            # "hub", "local-cache", "random", "served", "none"
+    server: str | None             # the served narrator's host:port
+    detail: str | None             # "low", "normal", "high" (vision-language models only)
+    tiles: int | None              # images SmolVLM's vision tower encoded (local tiles + the global view)
+    image_tokens: int | None       # image tokens the language model read
+    language: str                  # the language of ``text``
+    machine_translated: bool
+    cached: bool                   # read back from the narration cache (written earlier, same picture and request)
+    notice: str | None             # e.g. "No translation model available; shown in English."
+    timings: dict[str, float]      # milliseconds and counts: total_ms, prefill_ms, decode_ms, first_token_ms ...
+
+
+class Speech(TypedDict):
+    """The narration spoken: an audio file and when each sentence starts."""
+
+    audio: str | None              # a WAV or MP3 file (None when no voice could speak; ``notice`` says so)
+    engine: str | None             # "gtts", "piper", "espeak"
+    format: str | None
+    duration_s: float
+    playback_rate: float           # the speed the player must apply (1.0 when the voice spoke at the rate itself)
+    sentences: list[str]
+    starts: list[float]            # seconds into the audio
+    notice: str | None
+
+
+class Description(TypedDict):
+    """A finished description (or answer), with its provenance and, when asked for, its speech."""
+
+    text: str
+    language: str
+    tier: str
+    conversation: str              # give it to /ask to continue this visitor's conversation about the picture
+    narration: Provenance
+    speech: Speech | None
+
+
+class TourUpdate(TypedDict):
+    """One step of a streamed description: the text so far, then the finished one (``done``)."""
+
+    text: str
+    done: bool
+    status: str                    # a plain sentence: "Describing... Expected time on this hardware: about 24 s"
+    expected_s: float | None       # measured on this hardware for this kind of narration; None: not timed yet
+    conversation: str | None
+    narration: Provenance | None   # on the last update
+
+
+class Picture(TypedDict):
+    image: Any                     # a PNG file
+    caption: str
+    kind: str                      # "grid", "pca", "merge", "similarity"
+
+
+class EncoderRun(TypedDict):
+    encoder: str
+    family: str
+    weights_source: str            # "hub", "offline-pack", "random" (random: geometry only, colours mean nothing)
+    size: int
+    grid: list[int]
+    patch_px: int
+    tokens: int
+    dim: int
+    forward_ms: float
+    pictures: list[Picture]
+
+
+class Comparison(TypedDict):
+    runs: list[EncoderRun]
+    ledger: dict[str, Any]         # the token ledger: every encoder's cost and SmolVLM's tiles for this picture
+    notice: str | None
+
+
+class Similarity(TypedDict):
+    point: list[float]             # the tapped (x, y) in pixels of the original picture
+    maps: list[Picture]
+
+
+class Pipeline(TypedDict):
+    steps: str                     # HTML: each step with the shapes computed for this picture, drawn on it
+    encoder: dict[str, Any]
+    smolvlm: list[dict[str, Any]]  # one tile plan per detail level
+
+
+class About(TypedDict):
+    narrator: str
+    reason: str
+    model_id: str | None
+    server: str | None
+    hardware: str
+    expected_s: dict[str, float | None]   # a short description at each detail, measured here (None: not yet)
+    languages: list[str]
+    encoders: list[str]
+    offline: bool
+    storage: str                          # "" when the caches work; else what is not kept (and for how long)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Checks
+
+
+def _lang(lang: str | None) -> str:
+    code = (lang or "en").strip().lower().replace("_", "-").split("-")[0]
+    if code not in LANGUAGES:
+        raise ApiError(t("api.bad_choice", "en", name="lang", choices=", ".join(LANGUAGES)))
+    return code
+
+
+def _choice(value: Any, name: str, choices: tuple, lang: str) -> Any:
+    if value not in choices:
+        raise ApiError(t("api.bad_choice", lang, name=name, choices=", ".join(str(c) for c in choices)))
+    return value
+
+
+def _guarded(step: Callable[[], T], lang: str) -> T:
+    """``step()`` under the request timeout (``VLMTOK_REQUEST_TIMEOUT_S``); a plain message raised instead."""
+    from vlmtok.guard import run_guarded
+
+    result, message = run_guarded(step, timeout_s=settings.request_timeout_s(), lang=lang)
+    if message is not None:
+        raise ApiError(message)
+    return result
+
+
+def _load(image: Any, lang: str):
+    """The caller's picture through the safe loader (raises VisitorError with a plain message)."""
+    if not image:
+        raise ApiError(t("app.no_image", lang))
+    from vlmtok.images import load_image
+
+    return load_image(image)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Narration
+
+
+def narrator():
+    """The narrator the app uses (``VLMTOK_NARRATOR``, ``python app.py --narrator``) and why it was chosen."""
+    from vlmtok.narrate import get_narrator
+
+    return get_narrator(settings.narrator())
+
+
+def provenance(chosen: Any, request: Any, narration: Any) -> Provenance:
+    """Everything a caller must know about where ``narration`` came from."""
+    from vlmtok.app import eta
+
+    timings = {k: float(v) for k, v in narration.timings.items()}
+    served_by = narration.narrator == chosen.name      # else a stand-in answered (the offline narrator)
+    detail = eta.detail_of(chosen, request) if served_by and narration.model_id else None
+    tokens = timings.get("image_tokens")               # counted by SmolVLM's own vision tower
+    return Provenance(narrator=narration.narrator, label=narration.narrator_label, model_id=narration.model_id,
+                      weights_source=narration.weights_source,
+                      server=getattr(chosen, "server", None) if served_by else None, detail=detail,
+                      tiles=_tiles(narration.model_id, tokens),
+                      image_tokens=int(tokens) if tokens else None, language=narration.language,
+                      machine_translated=narration.machine_translated, cached=bool(timings.get("cached")),
+                      notice=narration.notice, timings=timings)
+
+
+def _tiles(model_id: str | None, image_tokens: float | None) -> int | None:
+    """Images the vision tower encoded (local tiles + global view): image tokens over tokens per tile, for a known
+    SmolVLM checkpoint (None for any other model: its tiling is not known here)."""
+    if not model_id or not image_tokens:
+        return None
+    from vlmtok.smolvlm import checkpoint
+
+    try:
+        record = checkpoint(model_id)
+    except ValueError:
+        return None
+    per_tile = (record.tile_px // record.patch_px // record.scale_factor) ** 2    # 512 / 16 / 4 -> 8 x 8 = 64
+    return round(image_tokens / per_tile)
+
+
+def _request(lang: str, tier: str, audience: str, label_text: str | None, detail: str,
+             question: str | None = None, conversation: str | None = None):
+    from vlmtok.narrate import NarrationRequest
+
+    _choice(tier, "tier", TIERS, lang)
+    _choice(audience, "audience", AUDIENCES, lang)
+    _choice(detail, "detail", DETAILS, lang)
+    return NarrationRequest(lang=lang, tier=tier, audience=audience, label_text=(label_text or "").strip() or None,
+                            question=question, detail=detail, conversation=conversation or uuid.uuid4().hex)
+
+
+def _parts(chosen: Any, picture: Any, request: Any) -> Iterator[Any]:
+    """The narration stream (the narration cache in front, not for questions); its time is remembered."""
+    from vlmtok.app import eta
+    from vlmtok.narrate import Narration
+    from vlmtok.narrate.cache import cached_stream
+
+    for part in cached_stream(chosen, picture, request):
+        if isinstance(part, Narration):
+            eta.record(chosen, request, part)
+        yield part
+
+
+def _last(parts: Iterator[Any]) -> Any:
+    """The final ``Narration`` of a stream (the chunks before it are dropped)."""
+    from vlmtok.narrate import Narration
+
+    final = None
+    for final in parts:  # noqa: B007 - only the last part is wanted
+        pass
+    if not isinstance(final, Narration):
+        raise RuntimeError("the narration stream ended without a Narration")
+    return final
+
+
+def _finish(chosen: Any, picture: Any, request: Any, narration: Any, speak: bool, rate: float) -> Description:
+    lang = request.lang
+    return Description(text=narration.text, language=narration.language, tier=request.tier,
+                       conversation=request.conversation, narration=provenance(chosen, request, narration),
+                       speech=_speech(narration.text, narration.language, rate, lang) if speak else None)
+
+
+def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
+             rate: float = 1.0, detail: str = "auto", speak: bool = True) -> Description:
+    """Describe an artwork in one call, then speak it (``speak=False``: text only)."""
+    lang = _lang(lang)
+    request = _request(lang, tier, audience, label_text, detail)
+
+    def step() -> Description:
+        picture = _load(image, lang)
+        chosen, _reason = narrator()
+        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, rate)
+
+    return _guarded(step, lang)
+
+
+def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", label_text: str = "",
+        conversation: str = "", speak: bool = False) -> Description:
+    """Answer a question about the artwork; ``conversation`` (from /describe or /tour) continues that visitor's."""
+    lang = _lang(lang)
+    if not (question or "").strip():
+        raise ApiError(t("app.no_question", lang))
+    request = _request(lang, "short", audience, label_text, "auto", question.strip(), conversation)
+
+    def step() -> Description:
+        picture = _load(image, lang)
+        chosen, _reason = narrator()
+        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, 1.0)
+
+    return _guarded(step, lang)
+
+
+def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
+         detail: str = "auto") -> Iterator[TourUpdate]:
+    """Stream a description: first the expected time, then the text as it is written, then the finished one."""
+    from vlmtok.guard import iter_guarded
+
+    lang = _lang(lang)
+    request = _request(lang, tier, audience, label_text, detail)
+
+    def steps() -> Iterator[TourUpdate]:
+        from vlmtok.app import eta
+        from vlmtok.narrate import Narration
+
+        picture = _load(image, lang)
+        chosen, _reason = narrator()
+        guess = eta.expected(chosen, request, picture)
+        working = " ".join(filter(None, [t("app.describing", lang), eta.sentence(chosen, request, lang, picture)]))
+        expected_s = guess["seconds"] if guess else None
+        yield TourUpdate(text="", done=False, status=working, expected_s=expected_s,
+                         conversation=request.conversation, narration=None)
+        written = ""
+        for part in _parts(chosen, picture, request):
+            if isinstance(part, Narration):
+                done = " ".join(filter(None, [t("app.described", lang), part.notice]))
+                yield TourUpdate(text=part.text, done=True, status=done, expected_s=expected_s,
+                                 conversation=request.conversation,
+                                 narration=provenance(chosen, request, part))
+                return
+            written += str(part)
+            yield TourUpdate(text=written, done=False, status=working, expected_s=expected_s,
+                             conversation=request.conversation, narration=None)
+
+    for update, message in iter_guarded(steps, timeout_s=settings.request_timeout_s(), lang=lang):
+        if message is not None:
+            raise ApiError(message)
+        yield update
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Speech
+
+
+def _speech(text: str, text_lang: str, rate: float, lang: str) -> Speech:
+    from vlmtok.speech import speak as speak_text
+
+    try:
+        result = speak_text(text, text_lang, rate=min(max(float(rate or 1.0), 0.75), 1.5))
+    except Exception as exc:  # noqa: BLE001 - the text stands; the notice says there is no audio
+        log.error("speech failed: %s", exc, exc_info=exc)
+        return Speech(audio=None, engine=None, format=None, duration_s=0.0, playback_rate=1.0, sentences=[],
+                      starts=[], notice=t("app.audio_unavailable", lang))
+    return Speech(audio=result.audio_path, engine=result.engine, format=result.format,
+                  duration_s=float(result.duration_s), playback_rate=float(result.playback_rate),
+                  sentences=list(result.sentences), starts=[float(s) for s in result.sentence_starts],
+                  notice=result.notice if result.ok else (result.notice or t("app.audio_unavailable", lang)))
+
+
+def speak(text: str, lang: str = "en", rate: float = 1.0) -> Speech:
+    """Speak a text (a narration, maybe edited by the guide) in ``lang``, at ``rate`` (0.75 to 1.5)."""
+    lang = _lang(lang)
+    text = (text or "").strip()
+    if not text:
+        raise ApiError(t("app.no_text", lang))
+    if len(text) > MAX_SPEAK_CHARS:
+        raise ApiError(t("app.too_long", lang, limit=MAX_SPEAK_CHARS))
+    return _guarded(lambda: _speech(text, lang, rate, lang), lang)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Encoders: compare, similarity, pipeline
+
+
+def _encoders(encoders: list[str] | str | None, lang: str) -> list[str]:
+    from vlmtok.encoders import encoder_specs
+
+    names = [encoders] if isinstance(encoders, str) else list(encoders or [])
+    if not 1 <= len(names) <= MAX_ENCODERS:
+        raise ApiError(t("api.too_many_encoders", lang, n=MAX_ENCODERS))
+    known = [s.name for s in encoder_specs()]
+    for name in names:
+        if name not in known:
+            raise ApiError(t("api.unknown_encoder", lang, name=name, known=", ".join(known)))
+    return names
+
+
+def _sizes(sizes: list[int] | int | None, lang: str) -> list[int]:
+    values = [sizes] if isinstance(sizes, (int, str)) else list(sizes or [224])
+    try:
+        out = [int(s) for s in values]
+    except (TypeError, ValueError):
+        out = [0]
+    for s in out:
+        _choice(s, "size", SIZES, lang)
+    return out
+
+
+def _run_record(run, vt, comp, lang: str) -> EncoderRun:
+    from vlmtok import visualize as viz
+
+    tag = f"{vt.encoder} @ {vt.input_size[0]}x{vt.input_size[1]}px"
+    pictures = [Picture(image=viz.patch_grid(vt, lang=lang), caption=t("compare.cap_grid", lang, tag=tag,
+                                                                          n=vt.num_tokens, p=vt.patch_px), kind="grid"),
+                Picture(image=viz.pca_picture(vt, lang=lang), caption=t("compare.cap_pca", lang, tag=tag), kind="pca")]
+    if comp is not None:
+        pictures.append(Picture(image=viz.compression_picture(vt, comp, scale=1.0, lang=lang),
+                                caption=t("compare.cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens),
+                                kind="merge"))
+    return EncoderRun(encoder=run.name, family=run.family, weights_source=run.weights_source,
+                      size=int(vt.input_size[0]), grid=list(vt.grid), patch_px=int(vt.patch_px),
+                      tokens=int(vt.num_tokens), dim=int(vt.dim), forward_ms=float(vt.timings.get("forward_ms", 0.0)),
+                      pictures=pictures)
+
+
+def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en") -> Comparison:
+    """How each encoder cuts the picture into tokens at each size: grids, PCA colours, merge groups, the ledger."""
+    lang = _lang(lang)
+    names, chosen_sizes = _encoders(encoders, lang), _sizes(sizes, lang)
+
+    def step() -> Comparison:
+        from vlmtok.visualize import Comparison as Sheet
+        from vlmtok.visualize import run_encoders
+
+        picture = _load(image, lang)
+        runs = run_encoders(picture, names, chosen_sizes, merge=MERGE_RATIO)
+        records = [_run_record(run, vt, comp, lang) for run in runs for vt, comp in zip(run.scales, run.compressed)]
+        random = any(run.weights_source == "random" for run in runs)
+        return Comparison(runs=records, ledger=Sheet(runs, picture.size, "").ledger().to_dict(),
+                          notice=t("visualize.random_banner", lang) if random else None)
+
+    return _guarded(step, lang)
+
+
+def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 224,
+               lang: str = "en") -> Similarity:
+    """How similar every token is to the one under the point ``(x, y)`` (pixels of the original), per encoder."""
+    lang = _lang(lang)
+    names, (chosen_size,) = _encoders(encoders, lang), _sizes([size], lang)
+
+    def step() -> Similarity:
+        from vlmtok.visualize import run_encoders, similarity_picture
+
+        picture = _load(image, lang)
+        w, h = picture.size
+        if not (0 <= float(x) < w and 0 <= float(y) < h):
+            raise ApiError(t("api.bad_point", lang, x=x, y=y, width=w, height=h))
+        runs = run_encoders(picture, names, [chosen_size], merge=None)
+        maps = [Picture(image=similarity_picture(run.scales[0], (float(x), float(y)), from_size=picture.size,
+                                                 lang=lang),
+                        caption=f"{run.name}: {t('app.similarity', lang)}", kind="similarity") for run in runs]
+        return Similarity(point=[float(x), float(y)], maps=maps)
+
+    return _guarded(step, lang)
+
+
+def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pipeline:
+    """Every step from pixels to the language model's input, with the shapes computed for this picture."""
+    lang = _lang(lang)
+    (name,), (chosen_size,) = _encoders([encoder], lang), _sizes([size], lang)
+
+    def step() -> Pipeline:
+        from vlmtok.app.compare import how_it_works
+        from vlmtok.encoders import create_encoder
+        from vlmtok.smolvlm import tile_plan
+
+        picture = _load(image, lang)
+        vt = create_encoder(name).encode(picture, chosen_size)
+        encoder_facts = {"encoder": name, "family": vt.family, "weights_source": vt.weights_source,
+                         "input_size": list(vt.input_size), "patch_px": int(vt.patch_px), "grid": list(vt.grid),
+                         "tokens": int(vt.num_tokens), "dim": int(vt.dim)}
+        plans = []
+        for detail in ("low", "normal", "high"):
+            plan = tile_plan(picture.size, detail)
+            plans.append({"detail": detail, "rows": plan.rows, "cols": plan.cols, "tiles": plan.tiles,
+                          "tokens_per_tile": plan.tokens_per_tile, "tokens": plan.tokens})
+        return Pipeline(steps=how_it_works(image, name, chosen_size, lang).html, encoder=encoder_facts, smolvlm=plans)
+
+    return _guarded(step, lang)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# About this server
+
+
+def about(lang: str = "en") -> About:
+    """Which narrator this server uses and why, on what hardware, how long a description takes here, and whether
+    its caches work."""
+    lang = _lang(lang)
+
+    def step() -> About:
+        from vlmtok.app import eta
+        from vlmtok.app.http import storage_notice
+        from vlmtok.encoders import encoder_specs
+        from vlmtok.hub import hub_offline_forced
+        from vlmtok.narrate import NarrationRequest, get_narrator
+
+        chosen, reason = get_narrator(settings.narrator(), lang=lang)
+        times: dict[str, float | None] = {}
+        for detail in ("low", "normal", "high"):
+            guess = eta.expected(chosen, NarrationRequest(lang=lang, detail=detail))
+            times[detail] = guess["seconds"] if guess else None
+        return About(narrator=chosen.name, reason=reason, model_id=getattr(chosen, "model_id", None),
+                     server=getattr(chosen, "server", None), hardware=eta.where(chosen), expected_s=times,
+                     languages=list(LANGUAGES), encoders=[s.name for s in encoder_specs()],
+                     offline=hub_offline_forced(), storage=storage_notice(lang))
+
+    return _guarded(step, lang)
+
+
+__all__ = ["ApiError", "About", "Comparison", "Description", "EncoderRun", "Picture", "Pipeline", "Provenance",
+           "Similarity", "Speech", "TourUpdate", "about", "ask", "compare", "describe", "narrator", "pipeline",
+           "provenance", "similarity", "speak", "tour"]
