@@ -203,8 +203,10 @@ def test_a_crash_leaves_the_last_good_pack_and_the_rerun_keeps_finished_work(bui
 
 def test_bad_options_and_a_second_builder_are_refused_plainly(built, pack_copy, cache):
     source = built[0]
-    with pytest.raises(ValueError, match="unknown narrator: openai; choose from auto, smolvlm, offline"):
-        build_pack(source, pack_copy, options=BuildOptions(**{**OPTIONS, "narrator": "openai"}))
+    with pytest.raises(ValueError, match="unknown narrator: gpt; choose from auto, smolvlm, openai, offline"):
+        build_pack(source, pack_copy, options=BuildOptions(**{**OPTIONS, "narrator": "gpt"}))
+    with pytest.raises(ValueError, match="openai narrator cannot be used.*--base-url"):   # no server: never offline
+        build_pack(source, pack_copy, options=BuildOptions(**{**OPTIONS, "narrator": "openai"}))   # texts under its name
     with pytest.raises(ValueError, match="unknown language: fr"):
         build_pack(source, pack_copy, options=BuildOptions(**{**OPTIONS, "langs": ["fr"]}))
     from vlmtok.pack.writer import PackWriter
@@ -258,8 +260,8 @@ def test_cli_build_and_match(built, tmp_path, cache, capsys):
                  "--narrator", "offline", "--voice", "espeak"]) == 0
     out = capsys.readouterr().out
     assert "1 artworks, 1 narrations (1 new, 0 kept)" in out
-    assert main(["pack", "build", str(source), "--out", str(tmp_path / "p"), "--narrator", "openai"]) == 2
-    assert "unknown narrator: openai" in capsys.readouterr().err
+    assert main(["pack", "build", str(source), "--out", str(tmp_path / "p"), "--narrator", "gpt"]) == 2
+    assert "unknown narrator: gpt" in capsys.readouterr().err
     photo = tmp_path / "photo.jpg"
     gallery_photo(load_image(EXAMPLES / "durer_lion.jpg"), "perspective", seed=2).save(photo)
     assert main(["pack", "match", str(built[1]), str(photo)]) == 0
@@ -319,7 +321,7 @@ def test_gallery_photos_are_reproducible_and_differ_by_kind():
 
 # --- the app's Tour pack view --------------------------------------------------------------------------------------
 
-def test_the_pack_view_plays_prepared_narrations_in_both_languages(built, cache, tmp_path, monkeypatch):
+def test_the_pack_view_plays_prepared_narrations_in_both_languages(built, cache, tmp_path):
     import html
 
     from vlmtok.app import pack_view
@@ -344,10 +346,22 @@ def test_the_pack_view_plays_prepared_narrations_in_both_languages(built, cache,
     assert missed.audio is None and "không khớp" in missed.status
     (tmp_path / "bad.jpg").write_text("not a picture")
     assert "JPEG" in pack_view.match_photo(pack, str(tmp_path / "bad.jpg"), "en", "alt", "adult").status
-    assert pack_view.open_pack(str(tmp_path))[0] is None
-    assert pack_view.pack_folder(["--pack", "p1"]) == "p1" and pack_view.pack_folder(["--pack=p2"]) == "p2"
-    monkeypatch.setenv("VLMTOK_PACK", "p3")
-    assert pack_view.pack_folder([]) == "p3"
+    pack_none, problem = pack_view.open_pack(str(tmp_path))
+    assert pack_none is None and "no tour pack" in problem and "no tour pack" in pack_view.intro(None, problem, "en")
+
+
+def test_app_option_pack_is_the_pack_setting_and_its_folder_is_served(tmp_path):
+    from vlmtok import settings
+    from vlmtok.app import http
+    from vlmtok.app.options import parse_options
+
+    try:
+        parse_options(["--pack", str(tmp_path)])
+        assert settings.pack_folder() == str(tmp_path)
+        assert str(tmp_path.resolve()) in http.served_folders()
+    finally:
+        settings.override("VLMTOK_PACK", None)
+    assert str(tmp_path.resolve()) not in http.served_folders()
 
 
 def test_questions_say_when_no_live_narrator_is_here(built, cache):

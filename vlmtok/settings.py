@@ -421,8 +421,9 @@ def axe_js() -> str | None:
 
 
 def forwarded_environment() -> dict[str, str]:
-    """The settings of this table that are set here, for workers on other processes or machines (Ray)."""
-    return {s.name: os.environ[s.name] for s in SETTINGS if s.name in os.environ}
+    """The settings of this table that are set here (overrides included), for workers on other processes or
+    machines (Ray)."""
+    return {**{s.name: os.environ[s.name] for s in SETTINGS if s.name in os.environ}, **_OVERRIDES}
 
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

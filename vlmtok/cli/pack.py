@@ -27,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--tiers", default="alt,short,long", help="lengths, comma-separated (alt, short, long)")
     build.add_argument("--audience", default="adult", help="audiences, comma-separated (adult, child)")
     build.add_argument("--narrator", default="auto",
-                       help="auto, or a narrator by name (see vlmtok.narrate.list_narrators())")
+                       help="auto, smolvlm, openai (a served model: --base-url) or offline")
+    build.add_argument("--base-url", metavar="URL", help="the openai narrator's OpenAI-compatible server, up to /v1 "
+                       "[VLMTOK_OPENAI_BASE_URL]")
+    build.add_argument("--model", metavar="NAME", help="the model name on that server [VLMTOK_OPENAI_MODEL]")
     build.add_argument("--detail", default="auto", choices=("auto", "low", "normal", "high"), help="SmolVLM tiles")
     build.add_argument("--voice", default="auto", help="auto, or a speech engine by name (gtts, piper, espeak)")
     build.add_argument("--rate", type=float, default=1.0, help="speech speed of the audio, 0.75 to 1.5")
@@ -48,8 +51,12 @@ def _split(text: str) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from vlmtok import settings
     from vlmtok.pack import BuildOptions, PackError, build_pack
 
+    for value, name in ((args.base_url, "VLMTOK_OPENAI_BASE_URL"), (args.model, "VLMTOK_OPENAI_MODEL")):
+        if value:
+            settings.override(name, value)
     options = BuildOptions(langs=_split(args.langs), tiers=_split(args.tiers), audiences=_split(args.audience),
                            narrator=args.narrator, detail=args.detail, voice=args.voice, rate=args.rate)
     if args.engine == "ray" and not _ray_installed():

@@ -70,12 +70,25 @@ def check_options(options: BuildOptions) -> BuildOptions:
         return values
 
     narrators, voices = list_narrators(), ["auto", *list_engines()]
+    if options.narrator.strip().lower() == "openai":
+        _served_narrator_ready()
     return dataclasses.replace(
         options, langs=allowed("language", options.langs, LANGUAGES), tiers=allowed("length", options.tiers, TIERS),
         audiences=allowed("audience", options.audiences, AUDIENCES),
         narrator=allowed("narrator", [options.narrator], narrators)[0],
         voice=allowed("voice", [options.voice], voices)[0], detail=allowed("detail", [options.detail], DETAILS)[0],
         rate=float(min(2.0, max(0.5, options.rate))))
+
+
+def _served_narrator_ready() -> None:
+    """A pack narrated by a served model needs that server now: texts the offline narrator wrote in its place
+    would be packed under the wrong name."""
+    from vlmtok.narrate.openai import available
+
+    ok, why = available()
+    if not ok:
+        raise ValueError(f"the openai narrator cannot be used: {why or 'no server is set'}; give its address with "
+                         "--base-url URL (or VLMTOK_OPENAI_BASE_URL)")
 
 
 # --- what is already there ---------------------------------------------------------------------------------------
