@@ -199,8 +199,12 @@ Detail = Literal["auto", "low", "normal", "high"]
 
 
 def _upload(image) -> str | None:
-    """An uploaded file's path here (Gradio checked it lies in its upload folder); any other value is no picture."""
+    """An uploaded file's path here (Gradio checked it lies in its upload folder), or a picture sent inline (a
+    ``data:`` URL) written to a file unopened, for the safe loader; any other value is no picture."""
     if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
+        url = image.get("url") or ""
+        if not image.get("path") and url.startswith("data:"):
+            return http.save_data_url(url, demo.GRADIO_CACHE)
         return image.get("path")
     return None
 
@@ -407,7 +411,8 @@ def pack_tab() -> None:
                                      allow_preview=False, object_fit="contain", elem_id="vt-pack-gallery")
                 photo = ArtworkImage(label=t("pack.photo", L), type="filepath", sources=["webcam", "upload"],
                                      image_mode=None, height=240, elem_id="vt-pack-photo")
-                lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("pack.language", L), elem_classes="vt-big")
+                lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("pack.language", L), elem_id="vt-pack-lang",
+                                elem_classes="vt-big")
                 tier = gr.Radio(pack_view.tier_choices(L), value="short", label=t("pack.length", L),
                                 elem_classes="vt-big")
                 audience = gr.Radio(pack_view.audience_choices(L), value="adult", label=t("pack.audience", L),
@@ -418,7 +423,7 @@ def pack_tab() -> None:
                 caption = gr.HTML(ui.caption_html("", L), elem_id="vt-pack-caption", js_on_load=None)
                 audio = gr.Audio(label=t("pack.audio", L), type="filepath", interactive=False,
                                  elem_id="vt-pack-audio")
-                about = gr.Markdown(elem_classes="vt-credit")
+                about = gr.Markdown(elem_id="vt-pack-about", elem_classes="vt-credit")
                 question = gr.Textbox(label=t("pack.question", L), max_length=400)
                 ask_btn = gr.Button(t("pack.ask", L), elem_classes="vt-big")
     out, choice = [caption, status, audio, about, artwork], [lang, tier, audience]

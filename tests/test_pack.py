@@ -374,21 +374,3 @@ def test_questions_say_when_no_live_narrator_is_here(built, cache):
     assert steps[-1].ok and steps[-1].text
     assert ("No AI narrator is available here" in steps[-1].status) is not live
     assert "Tap an artwork" in list(pack_view.ask(pack, {}, "Why?", "en", "adult"))[-1].status
-
-
-@pytest.mark.slow
-def test_the_app_plays_a_pack_through_its_api(built, tmp_path, weights_dir):
-    """``python app.py`` with ``VLMTOK_PACK``: the Tour pack view's endpoints, offline, audio served."""
-    gradio_client = pytest.importorskip("gradio_client")
-    from vlmtok.bench.app import running_app
-
-    env = {"VLMTOK_CACHE": str(_own_cache(tmp_path / "cache", weights_dir)), "HF_HUB_OFFLINE": "1",
-           "VLMTOK_OFFLINE": "1", "VLMTOK_PACK": str(built[1])}
-    with running_app(env, tmp_path / "app.log") as (url, _s, _proc):
-        client = gradio_client.Client(url, verbose=False)
-        assert {"/pack_open", "/pack_match", "/pack_select", "/pack_ask"} <= set(
-            client.view_api(return_format="dict", print_info=False)["named_endpoints"])
-        caption, status, audio, about, artwork = client.predict("great_wave_off_kanagawa", "vi", "alt", "adult",
-                                                                api_name="/pack_open")
-        assert artwork == "great_wave_off_kanagawa" and 'lang="vi"' in caption and "Hokusai" in about
-        assert Path(audio).read_bytes()[:4] == b"RIFF"
