@@ -32,19 +32,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engines", default="local,ray", help="local and/or ray (ray: pip install vlmtok[ray])")
     parser.add_argument("--indexed", type=int, default=7, help="examples in the recognition index (rest: left out)")
     parser.add_argument("--seeds", type=int, default=2, help="simulated photos per kind per indexed artwork")
+    parser.add_argument("--parts", default="build,recognition", help="build and/or recognition")
 
 
 def run(args: argparse.Namespace) -> dict:
     report: dict = {"area": "pack", "build": {}, "recognition": {}}
+    parts = {p.strip() for p in args.parts.split(",")}
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()] if "build" in parts else []
     root = Path(tempfile.mkdtemp(prefix="vlmtok-bench-pack-"))
     try:
-        source = _collection(root / "source", int(args.artworks))
-        for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        source = _collection(root / "source", int(args.artworks)) if engines else None
+        for engine in engines:
             if engine == "ray" and importlib.util.find_spec("ray") is None:
                 report["build"][engine] = {"skipped": "Ray is not installed (pip install vlmtok[ray])"}
                 continue
             report["build"][engine] = _build(source, root / f"pack-{engine}", engine, args)
-        report["recognition"] = recognition(int(args.indexed), int(args.seeds))
+        if "recognition" in parts:
+            report["recognition"] = recognition(int(args.indexed), int(args.seeds))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return report
