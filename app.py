@@ -413,7 +413,7 @@ def pack_tab() -> None:
                                      image_mode=None, height=240, elem_id="vt-pack-photo")
                 lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("pack.language", L), elem_id="vt-pack-lang",
                                 elem_classes="vt-big")
-                tier = gr.Radio(pack_view.tier_choices(L), value="short", label=t("pack.length", L),
+                tier = gr.Radio(pack_view.tier_choices(L), value=pack_view.default_tier(PACK), label=t("pack.length", L),
                                 elem_classes="vt-big")
                 audience = gr.Radio(pack_view.audience_choices(L), value="adult", label=t("pack.audience", L),
                                     elem_classes="vt-big")

@@ -6,6 +6,7 @@ per module; tests that change a pack copy it first. DINOv2's real offline weight
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -332,9 +333,13 @@ def test_the_pack_view_plays_prepared_narrations_in_both_languages(built, cache,
     n = pack.narration("durer_lion", "vi", "alt")
     assert r.state == {"id": "durer_lion"} and r.audio == str(pack.path(n.audio))
     assert 'lang="vi"' in r.caption and html.escape(n.sentences[0]) in r.caption and "data-start" in r.caption
-    assert "Được viết sẵn bởi" in r.about and n.made_at[:10] in r.about and "Albrecht Dürer" in r.about
+    assert f"Được viết sẵn ngày {n.made_at[:10]}: Mô tả ngoại tuyến" in r.about and "Albrecht Dürer" in r.about
+    by_model = dataclasses.replace(n, model="HuggingFaceTB/SmolVLM-256M-Instruct", weights="hub")
+    assert f"Written ahead by HuggingFaceTB/SmolVLM-256M-Instruct (hub weights) on {n.made_at[:10]}" in \
+        pack_view.about(pack.artwork("durer_lion"), by_model, "en")
     assert pack_view.open_artwork(pack, "durer_lion", "en", "alt", "child").audio \
         == str(pack.path(pack.narration("durer_lion", "en", "alt").audio))       # no child's text: the adults'
+    assert pack_view.default_tier(pack) == "alt" and pack_view.default_tier(None) == "short"   # built: alt only
     none = pack_view.open_artwork(pack, "durer_lion", "en", "long")
     assert none.audio is None and "no prepared narration" in none.status
     photo = tmp_path / "wave.jpg"

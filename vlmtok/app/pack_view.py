@@ -39,6 +39,12 @@ def intro(pack, problem: str, lang: str) -> str:
     return _html(t("pack.unreadable", lang, reason=problem) if problem else t("pack.none", lang))
 
 
+def default_tier(pack) -> str:
+    """The length the view opens on: short, unless the pack was built without it (then its first length)."""
+    tiers = list(pack.manifest.options.tiers) if pack is not None else []
+    return "short" if not tiers or "short" in tiers else tiers[0]
+
+
 def tier_choices(lang: str) -> list[tuple[str, str]]:
     return [(t(f"pack.tier_{k}", lang), k) for k in TIERS]
 
@@ -104,8 +110,10 @@ def open_artwork(pack, artwork_id: str | None, lang: str = "en", tier: str = "sh
 
 def about(art, n, lang: str) -> str:
     """"Written ahead by <model> (<weights> weights) on <date>", and the label fields the pack holds."""
-    who = n.model or n.narrator_label
-    lines = [t("pack.written_by", lang, who=who, weights=n.weights, when=n.made_at[:10])]
+    if n.model:
+        lines = [t("pack.written_by", lang, who=n.model, weights=n.weights, when=n.made_at[:10])]
+    else:                                  # the offline narrator: no model, no weights; its byline says what it is
+        lines = [t("pack.written_by_no_model", lang, who=n.narrator_label, when=n.made_at[:10])]
     label = ", ".join(v for v in (art.title, art.artist, art.date) if v)
     if label:
         lines.append(t("pack.label_line", lang, label=label))

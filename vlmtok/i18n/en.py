@@ -615,4 +615,5 @@ MESSAGES: dict[str, str] = {
                              "and layout only.",
     "pack.unreadable": "The tour pack cannot be played: {reason}",
     "pack.none": "No tour pack is loaded. Start the app with: python app.py --pack PACK",
+    "pack.written_by_no_model": "Written ahead on {when}: {who}.",
 }

@@ -604,4 +604,5 @@ MESSAGES: dict[str, str] = {
                              "bố cục.",
     "pack.unreadable": "Không phát được gói tham quan: {reason}",
     "pack.none": "Chưa nạp gói tham quan nào. Hãy khởi động ứng dụng bằng: python app.py --pack PACK",
+    "pack.written_by_no_model": "Được viết sẵn ngày {when}: {who}.",
 }
