@@ -72,7 +72,7 @@ def run_ray(jobs: list[ArtworkJob], paths: dict[str, Path], options: BuildOption
     """Run ``jobs`` on Ray Data and hand each artwork's result to ``on_result(job, result)`` as it arrives."""
     import ray
 
-    started = _connect(ray, address)
+    started = connect(ray, address)
     try:
         rows = [{"job": pickle.dumps(job), "data": _read(paths[job.id])} for job in jobs]
         for row in _pipeline(ray, rows, options, workers).iter_rows():
@@ -100,7 +100,7 @@ def _pipeline(ray, rows: list[dict], options: BuildOptions, workers: int | None)
                          num_gpus=narrator_gpu, batch_format="numpy"))
 
 
-def _connect(ray, address: str | None) -> bool:
+def connect(ray, address: str | None) -> bool:
     """Join ``address`` or start Ray here; True when this call started it (and so must stop it)."""
     if ray.is_initialized():
         return False

@@ -133,6 +133,19 @@ class Recogniser:
         grid = (x.shape[-2] // enc.patch_px, x.shape[-1] // enc.patch_px)
         return _unit(np.concatenate([_unit(cls), _unit(last.mean(0))])), _unit(mid[0].float().cpu().numpy()), grid
 
+    def patches(self, image: Image.Image, long_side: int) -> tuple[np.ndarray, tuple[int, int]]:
+        """``(block-LAYER patches [h * w, d], (h, w))`` only: the blocks after ``LAYER`` are not run (the
+        verification stage needs no global descriptor, and this saves a third of the forward pass)."""
+        import torch
+
+        enc = self.encoder
+        x, _ = enc.preprocess(image, size_for(image.size, long_side, enc.patch_px))   # [1, 3, H, W]
+        with torch.inference_mode():
+            (mid,) = enc.model.forward_intermediates(x.to(enc.device, enc.dtype), indices=[LAYER], norm=True,
+                                                     output_fmt="NLC", intermediates_only=True, stop_early=True)
+        grid = (x.shape[-2] // enc.patch_px, x.shape[-1] // enc.patch_px)
+        return _unit(mid[0].float().cpu().numpy()), grid                          # [h * w, d]
+
     def features(self, image: Image.Image, sides: tuple[int, ...] = INDEX_SIDES) -> Features:
         """Recognition features of an artwork: the global descriptor of the first side, patches of every side."""
         views = [self.view(image, side) for side in sides]
@@ -169,7 +182,7 @@ class Recogniser:
         warped, covered = realign(photo, query.grids[0], a_grid, fitted, self.encoder.patch_px)
         if covered.mean() < MIN_COVER:
             return Candidate(index.ids[i], pairs, 0.0, float(covered.mean()))
-        _, again, grid = self.view(warped, max(warped.size))                # [h * w, d] where the artwork's are
+        again, grid = self.patches(warped, max(warped.size))                 # [h * w, d] where the artwork's are
         if tuple(grid) != tuple(a_grid):
             log.debug("realigned grid %s differs from the artwork's %s", grid, a_grid)
             return Candidate(index.ids[i], pairs)
