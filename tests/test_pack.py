@@ -300,6 +300,20 @@ def test_the_ray_engine_builds_the_same_pack(built, tmp_path, cache):
     assert TourPack(tmp_path / "ray-pack").match(photo).id == "durer_lion"
 
 
+@pytest.mark.slow
+def test_recognition_on_generated_gallery_photos(weights_dir, tmp_path, monkeypatch):
+    """The calibrated rule on every kind of simulated photo: five paintings indexed, the other five (in every
+    kind of photo), made-up pictures and real photos of other things must find nothing."""
+    from vlmtok.bench.pack import recognition
+
+    monkeypatch.setenv("VLMTOK_CACHE", str(_own_cache(tmp_path / "cache", weights_dir)))
+    report = recognition(indexed=5, seeds=1)
+    assert report["weights"] == "offline-pack" and report["photos"] == 5 * 8
+    assert report["top1"] >= 0.95, report["top1_by_kind"]
+    assert report["false_matches"] == 0 and report["negatives"] >= 5 * 8 + 4
+    assert report["false_score_max"] < report["threshold"] <= report["true_score_p5"], report
+
+
 # --- the simulated gallery photos ----------------------------------------------------------------------------------
 
 def test_gallery_photos_are_reproducible_and_differ_by_kind():

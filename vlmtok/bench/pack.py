@@ -130,8 +130,7 @@ def recognition(indexed: int, seeds: int) -> dict:
                 hits += ok
                 true_scores.append(next((c.score for c in match.candidates if c.id == name), 0.0))
                 per_kind.setdefault(kind, []).append(ok)
-    negatives = [gallery_photo(pictures[n], k, s) for n in outside for k in ("wall", "mixed", "jpeg")
-                 for s in range(seeds)]
+    negatives = [gallery_photo(pictures[n], k, s) for n in outside for k in KINDS for s in range(seeds)]
     negatives += [not_a_painting(k, s) for k in NEGATIVE_KINDS for s in range(seeds)]
     negatives += [load_image(p) for p in _other_photos()]
     false, false_scores = 0, []
