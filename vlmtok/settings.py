@@ -174,9 +174,9 @@ SETTINGS: tuple[Setting, ...] = (
             "it the offline narrator answers instead. Read when the narrator is made.",
             ("vlmtok/narrate/openai.py OpenAINarrator",)),
     Setting("VLMTOK_PACK", "path", None,
-            "A tour pack folder (vlmtok pack build) for app.py's Tour pack view; python app.py --pack PACK wins "
-            "over it. Read at import of app.py.",
-            ("app.py PACK",)),
+            "A tour pack folder (vlmtok pack build) for app.py's Tour pack view; also python app.py --pack PACK. "
+            "Read at import of app.py, and where the app's served folders are listed.",
+            ("app.py PACK", "vlmtok/app/http.py served_folders()")),
     Setting("VLMTOK_REQUEST_TIMEOUT_S", "float", 120.0,
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
