@@ -31,7 +31,7 @@ from vlmtok.app import callbacks as ui
 from vlmtok.app import compare as cmp
 from vlmtok.app import http
 from vlmtok.app import tour as tour_ui
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, TIER_KEYS, choices
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices
 from vlmtok.app.tour import QueueLoad
 from vlmtok.i18n import t
 
@@ -40,6 +40,7 @@ PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
 CONCURRENCY = settings.concurrency()      # model calls at once (2 cores here; 1 GPU on a Space)
 QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
+SPEAK_MODE = settings.speak_mode()        # "live": each sentence spoken as it is written; "check": after Play
 MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
@@ -107,14 +108,16 @@ def gate(go):
         raise gr.Error("", visible=False, print_exception=False)
 
 
-def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress()):
-    for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress):
+def tour(image, lang, tier, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+    for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress,
+                            speak_mode=speak_mode):
         yield _view(v)
 
 
-def follow_up(image, question, lang, audience, label_text, session, progress=gr.Progress()):
+def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
     v = None
-    for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress):
+    for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress,
+                           speak_mode=speak_mode):
         yield *_view(v), gr.skip()
     if v is not None and v.ok:
         yield *_view(v), ""                         # answered: the box is ready for the next question
@@ -170,7 +173,8 @@ def relabel(lang, tier, audience, image, session):
             gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
             gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
             gr.update(label=t("app.label_text", lang)), gr.update(label=t("app.speed", lang)),
-            gr.update(label=t("app.examples", lang)))
+            gr.update(label=t("app.examples", lang)),
+            gr.update(label=t("tour.speak_mode", lang), choices=choices(SPEAK_KEYS, lang)))
 
 
 def relabel_views(lang):
@@ -412,6 +416,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                                     elem_classes="vt-big")
                     audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("app.audience", L),
                                         elem_id="vt-audience", elem_classes="vt-big")
+                    speak_mode = gr.Radio(choices(SPEAK_KEYS, L), value=SPEAK_MODE, label=t("tour.speak_mode", L),
+                                          elem_id="vt-speak-mode", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
                     rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
                     examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
@@ -471,7 +477,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     view = [thread, status, approved, session]
     quick = dict(queue=False, show_progress="hidden", api_visibility="private")   # no model: never queued
     model = dict(show_progress="hidden", api_visibility="private", **MODEL)
-    tour_in = [image, lang, tier, audience, label_text, session]
+    tour_in = [image, lang, tier, audience, label_text, session, speak_mode]
 
     def describes(event, reason, api_name=None):
         """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
@@ -486,7 +492,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     asked = gr.on([ask_btn.click, question.submit], ask_begin, inputs=[image, question, lang, session],
                   outputs=[*view, go], **quick)
     asked.success(gate, inputs=go, **quick).success(
-        follow_up, inputs=[image, question, lang, audience, label_text, session], outputs=[*view, question],
+        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode], outputs=[*view, question],
         api_name="ui_ask", **model)
     speak_btn.click(speak_approved, inputs=[approved, lang, session], outputs=[thread, status, session],
                     api_name="speak_approved", queue=False, show_progress="hidden",
@@ -498,7 +504,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     relabelled = lang.change(relabel, inputs=[lang, tier, audience, image, session], api_name="relabel",
                              outputs=[intro, image, describe_btn, credit, strip, thread, status, question, ask_btn,
                                       clear_btn, edit_panel, approved, speak_btn, options, lang, tier, audience,
-                                      label_text, rate, examples.dataset], queue=False, show_progress="hidden",
+                                      label_text, rate, examples.dataset, speak_mode], queue=False,
+                             show_progress="hidden",
                              api_visibility="private")
     describes(relabelled.then, "options")
     lang.change(relabel_views, inputs=lang, api_name="relabel_views", queue=False, show_progress="hidden",

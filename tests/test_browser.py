@@ -416,6 +416,58 @@ def test_the_edited_text_is_what_plays(browser, app_url):
         page.close()
 
 
+SLOW_STORY = ("A great wave curls over three small boats. The sea is deep blue, and white foam crowns the wave. "
+              "Mount Fuji stands small and calm in the distance. The boats lean into the water as the wave falls.")
+
+
+@pytest.fixture()
+def live_app_url(tmp_path_factory):
+    """An app that speaks as it writes (the default), narrated by a stand-in served model writing a word every
+    0.25 s: about ten seconds of writing, so the first sentence can be heard while the rest is written."""
+    from helpers import ChatServer
+
+    from vlmtok.bench.app import running_app
+
+    cache = tmp_path_factory.mktemp("live-app-cache")
+    with ChatServer(words=[w + " " for w in SLOW_STORY.split()], word_delay_s=0.25) as server:
+        env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1",
+               "VLMTOK_NARRATOR": "openai", "VLMTOK_OPENAI_BASE_URL": server.base_url}
+        with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
+            yield url
+
+
+HEARD_WHILE_WRITING = """() => { const a = document.getElementById('vt-audio-el');
+  const box = document.querySelector('#vt-thread .vt-thread');
+  if (!a || a.paused || !(a.currentTime > 0) || !box) return null;
+  return {busy: box.getAttribute('aria-busy'), written: box.innerText.split(/\\s+/).length,
+          src: a.getAttribute('src')}; }"""
+
+
+def test_speech_starts_before_the_caption_is_written(browser, live_app_url):
+    page = _open(browser, live_app_url)
+    try:
+        page.locator("#vt-image input[type=file]").set_input_files(str(EXAMPLE))
+        t0 = time.perf_counter()
+        heard = page.wait_for_function(HEARD_WHILE_WRITING, timeout=DESCRIBE_TIMEOUT_MS, polling=50).json_value()
+        first_audio_s = time.perf_counter() - t0
+        assert heard["busy"] == "true", heard                 # the audio element plays while the caption is written
+        _shot(page, "spoken-while-written")
+        page.wait_for_function("document.querySelector('#vt-thread .vt-thread').dataset.state === 'ready'",
+                               timeout=DESCRIBE_TIMEOUT_MS)
+        written_s = time.perf_counter() - t0
+        page.wait_for_function("document.getElementById('vt-audio-el').ended", timeout=DESCRIBE_TIMEOUT_MS)
+        turn = page.evaluate("""() => { const t = document.querySelector('#vt-thread .vt-turn-description');
+            return {clips: JSON.parse(t.dataset.clips).map((c) => c.src), spans: t.querySelectorAll('.vt-s').length,
+                    text: t.querySelector('.vt-text').innerText}; }""")
+        assert turn["text"].startswith("A great wave") and len(turn["clips"]) == turn["spans"] >= 4, turn
+        assert len(set(turn["clips"])) == len(turn["clips"])          # one clip per sentence, the byline first
+        assert _audio(page)["src"].endswith(turn["clips"][-1].split("file=")[1])   # played through to the last
+        MEASURED["speak-as-written"] = {"first_audio_s": round(first_audio_s, 2), "written_s": round(written_s, 2)}
+        assert first_audio_s < written_s
+    finally:
+        page.close()
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # 4. never silent, never broken
 

@@ -224,6 +224,9 @@ class SmolVLMNarrator(BaseNarrator):
         name = self.model_id.split("/")[-1].removesuffix("-Instruct")
         return f"{name} int8" if self._loaded is not None and is_int8(self._loaded.model) else name
 
+    def byline(self, lang: str) -> str:
+        return t("narrate.smolvlm.label", normalize_lang(lang), model=self.label_model)
+
     def detail(self, request: NarrationRequest) -> str:
         return resolve_detail(request.detail if request.detail not in (None, "", "auto") else self.default_detail)
 
@@ -363,7 +366,7 @@ class SmolVLMNarrator(BaseNarrator):
         """The English narration, its byline in the visitor's language."""
         return Narration(
             text=_fit_tier(english, request.tier), language="en", tier=request.tier, narrator=self.name,
-            narrator_label=t("narrate.smolvlm.label", normalize_lang(request.lang), model=self.label_model),
+            narrator_label=self.byline(request.lang),
             model_id=self.model_id, weights_source=self.loaded.weights_source, audience=request.audience,
             question=request.question, timings=timings)
 

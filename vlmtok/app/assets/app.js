@@ -227,6 +227,10 @@
       const token = el.dataset.play;
       if (token && !player.played.has(token)) { player.played.add(token); player.stale = false; playTurn(el.dataset.turn, true); }
     }
+    if (player.turnId && audio.ended) {                      // spoken as written: the next sentence came after
+      const clips = clipsOf(turnEl(player.turnId));          // the last one had ended, so it plays on from there
+      if (player.index + 1 < clips.length) { player.index += 1; startClip(); }
+    }
     const ready = box.dataset.state + ':' + box.dataset.thread + ':' + $$('.vt-turn', box).length;
     if ((box.dataset.state === 'ready' || box.dataset.state === 'message') && ready !== lastReady) {
       lastReady = ready;
