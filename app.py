@@ -123,6 +123,20 @@ def follow_up(image, question, lang, audience, label_text, session, speak_mode="
         yield *_view(v), ""                         # answered: the box is ready for the next question
 
 
+def prepare(lang):
+    """The first page is served: the narrator starts loading; the status says so until it is ready."""
+    preparing = ui.prepare_narrator(lang)
+    return (preparing, gr.Timer(active=True)) if preparing else (gr.skip(), gr.skip())
+
+
+def prepared(status_now, lang):
+    """Every second while preparing: once ready, "Ready." replaces the preparing line (never a describing one)."""
+    if not ui.narrator_prepared():
+        return gr.skip(), gr.skip()
+    waiting = t("tour.preparing_narrator", lang).split("...")[0] in (status_now or "")
+    return (ui.status_html(t("app.ready", lang), lang) if waiting else gr.skip()), gr.Timer(active=False)
+
+
 def speak_approved(text, lang, session):
     v = ui.speak_edited(text, lang, session)
     return v.thread, v.status, v.session
@@ -425,6 +439,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
             # the page's script presses this when a file is too large to send (caught before the upload)
             too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
+            preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
@@ -529,6 +544,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
           show_progress="hidden")
     demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,
               outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private")
+    demo.load(prepare, inputs=lang, outputs=[status, preparing], queue=False, show_progress="hidden",
+              api_visibility="private")
+    preparing.tick(prepared, inputs=[status, lang], outputs=[status, preparing], queue=False, show_progress="hidden",
+                   api_visibility="private")
     demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage", queue=False,
               api_visibility="private")
     lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage", queue=False,

@@ -230,3 +230,21 @@ def test_a_translated_answer_is_spoken_sentence_by_sentence_in_its_own_language(
     assert all(c["marks"] for c in item["clips"])
     spoken_before_final = [v for v in views if '&quot;src&quot;' in v.thread and 'class="vt-byline"' not in v.thread]
     assert not spoken_before_final                                  # English chunks are never read to a Vietnamese visitor
+
+
+def test_the_narrator_is_prepared_once_in_the_background_after_the_first_page(monkeypatch):
+    import threading
+    import time
+
+    loads, release = [], threading.Event()
+    monkeypatch.setattr(ui, "_PREPARED", threading.Event())
+    monkeypatch.setattr(ui, "_PREPARING", threading.Lock())
+    monkeypatch.setattr(ui, "_narrator", lambda lang, progress: (loads.append(lang), release.wait(10)))
+    first = ui.prepare_narrator("vi", wait_s=0.05)
+    assert first and "Đang chuẩn bị bộ mô tả" in first and 'lang="vi"' in first   # the page says so, at once
+    assert ui.prepare_narrator("en", wait_s=0.05) and not ui.narrator_prepared()   # a second page: no second load
+    release.set()
+    deadline = time.monotonic() + 5
+    while not ui.narrator_prepared() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ui.narrator_prepared() and ui.prepare_narrator("en") is None and loads == ["vi"]

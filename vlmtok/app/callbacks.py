@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -155,6 +156,36 @@ def _narrator(lang: str, progress: Progress | None):
     if reason:
         log.info("narrator %s: %s", getattr(narrator, "name", "?"), reason)
     return narrator
+
+
+_PREPARED = threading.Event()
+_PREPARING = threading.Lock()
+
+
+def prepare_narrator(lang: str = "en", wait_s: float = 0.5) -> str | None:
+    """Start loading the app's narrator in the background (once per process), right after the first page is served.
+
+    Returns the status line to show while it loads ("preparing the narrator"), or None when it is ready within
+    ``wait_s``. A visitor who describes meanwhile waits for the same load, never a second one.
+    """
+    if _PREPARING.acquire(blocking=False):
+        def load() -> None:
+            try:
+                _narrator(normalize_lang(lang), None)
+            except Exception:  # noqa: BLE001 - the first description will say what went wrong, in plain words
+                log.exception("the narrator could not be prepared in the background")
+            finally:
+                _PREPARED.set()
+
+        threading.Thread(target=load, name="vlmtok-prepare-narrator", daemon=True).start()
+    if _PREPARED.wait(wait_s):
+        return None
+    return status_html(t("tour.preparing_narrator", lang), lang)
+
+
+def narrator_prepared() -> bool:
+    """Whether the background load that ``prepare_narrator`` began has ended."""
+    return _PREPARED.is_set()
 
 
 def _request(lang: str, tier: str, audience: str, label_text: str | None, question: str | None = None):

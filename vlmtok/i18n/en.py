@@ -586,4 +586,6 @@ MESSAGES: dict[str, str] = {
     "tour.speak_mode": "Speech",
     "tour.speak_live": "Speak as it is written",
     "tour.speak_check": "Check before speaking",
+    "tour.preparing_narrator": "Preparing the narrator... You can choose a picture already: it is described as soon "
+                               "as the narrator is ready.",
 }

@@ -574,4 +574,6 @@ MESSAGES: dict[str, str] = {
     "tour.speak_mode": "Giọng đọc",
     "tour.speak_live": "Đọc ngay khi đang viết",
     "tour.speak_check": "Duyệt trước khi đọc",
+    "tour.preparing_narrator": "Đang chuẩn bị bộ mô tả... Bạn có thể chọn ảnh ngay: ảnh sẽ được mô tả khi bộ mô tả "
+                               "sẵn sàng.",
 }

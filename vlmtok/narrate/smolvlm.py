@@ -197,16 +197,19 @@ class SmolVLMNarrator(BaseNarrator):
         self._history: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
         self._engine_key: str | None = None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()          # the page's background preload and a first visitor load once
 
     # -- model -----------------------------------------------------------------------------------------------
 
     @property
     def loaded(self) -> LoadedSmolVLM:
         if self._loaded is None:
-            loaded = load_smolvlm(self.model_id)
-            if settings.int8():
-                quantize_language_model(loaded.model)
-            self._loaded = loaded
+            with self._load_lock:
+                if self._loaded is None:
+                    loaded = load_smolvlm(self.model_id)
+                    if settings.int8():
+                        quantize_language_model(loaded.model)
+                    self._loaded = loaded
         return self._loaded
 
     def warm_up(self) -> None:
