@@ -104,13 +104,13 @@ SPOKEN_IN_VIEW_JS = """() => {
   return inside(first) && (!fits || inside(all)) && b.top >= 0 && b.bottom <= innerHeight + 1;
 }"""
 
-# the words drawn across two lines (a word broken mid-word) inside the elements ``sel`` matches
+# the words drawn across two lines (a word broken mid-word; a break after a hyphen is fine) inside ``sel``
 BROKEN_WORDS_JS = """(sel) => {
   const broken = [];
   for (const root of document.querySelectorAll(sel)) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /[^ \\t\\n\\r]+/g; let m;
+      const re = /[^ \\t\\n\\r\\-\u2010]+/g; let m;
       while ((m = re.exec(node.textContent))) {
         const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
         const tops = new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top)));
@@ -512,6 +512,7 @@ def test_messages_are_shown_apart_and_spoken(browser, app_url, tmp_path):
         assert page.get_by_role("status").first.inner_text().strip()
         _shot(page, "message-broken-photo")
         _choose_language(page, "vi")                                       # too large: caught before the upload
+        page.locator('#vt-thread .vt-turn-message[lang="vi"]').wait_for(timeout=60_000)   # the photo, again in vi
         sent = len(uploads)
         huge = tmp_path / "huge.jpg"
         huge.write_bytes(b"\xff\xd8\xff" + os.urandom(21 * 1024 * 1024))
@@ -617,7 +618,7 @@ def test_keyboard_order_radio_groups_and_focus_rings(browser, app_url):
         page.locator("#vt-tier input:checked").wait_for()
         groups = page.evaluate("""() => [...document.querySelectorAll('#vt-options fieldset')].map((f) => ({
             role: f.getAttribute('role'), names: [...new Set([...f.querySelectorAll('input[type=radio]')].map((i) => i.name))]}))""")
-        assert len(groups) == 3 and all(g["role"] == "radiogroup" and len(g["names"]) == 1 for g in groups), groups
+        assert len(groups) == 4 and all(g["role"] == "radiogroup" and len(g["names"]) == 1 for g in groups), groups
         page.locator("#vt-tier input:checked").focus()
         page.keyboard.press("ArrowRight")                                    # arrows move within one choice
         page.wait_for_function("document.querySelector('#vt-tier input:checked').value === 'long'")

@@ -107,7 +107,8 @@
     const below = r.bottom > view.bottom - 4;               // the voice has gone past what is on screen
     const above = r.top < view.top;                          // a replay from the start, or a reader who went ahead
     if (!below && !(above && Date.now() - lastUserScroll > 8000)) return;
-    const delta = r.top - view.top - Math.min(view.height * 0.2, 80);
+    // a little of what was said stays above it, but never so much that a sentence that fits is cut at the bottom
+    const delta = r.top - view.top - Math.min(view.height * 0.2, 80, Math.max(0, view.height - r.height - 6));
     if (scrollsItself) box.scrollTo({ top: box.scrollTop + delta, behavior });
     else window.scrollBy({ top: delta, behavior });
   }
