@@ -216,8 +216,12 @@ Detail = Literal["auto", "low", "normal", "high"]
 
 
 def _upload(image) -> str | None:
-    """An uploaded file's path here (Gradio checked it lies in its upload folder); any other value is no picture."""
+    """An uploaded file's path here (Gradio checked it lies in its upload folder), or a picture sent inline (a
+    ``data:`` URL) written to a file unopened, as the page's picture is; any other value is no picture."""
     if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
+        url = image.get("url") or ""
+        if not image.get("path") and url.startswith("data:"):
+            return http.save_data_url(url, demo.GRADIO_CACHE)
         return image.get("path")
     return None
 
