@@ -32,7 +32,7 @@ from vlmtok.app import compare as cmp
 from vlmtok.app import http
 from vlmtok.app import pack_view
 from vlmtok.app import tour as tour_ui
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, TIER_KEYS, choices
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices
 from vlmtok.app.tour import QueueLoad
 from vlmtok.i18n import t
 
@@ -41,6 +41,7 @@ PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
 CONCURRENCY = settings.concurrency()      # model calls at once (2 cores here; 1 GPU on a Space)
 QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
+SPEAK_MODE = settings.speak_mode()        # "live": each sentence spoken as it is written; "check": after Play
 MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
@@ -108,17 +109,33 @@ def gate(go):
         raise gr.Error("", visible=False, print_exception=False)
 
 
-def tour(image, lang, tier, audience, label_text, session, progress=gr.Progress()):
-    for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress):
+def tour(image, lang, tier, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+    for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress,
+                            speak_mode=speak_mode):
         yield _view(v)
 
 
-def follow_up(image, question, lang, audience, label_text, session, progress=gr.Progress()):
+def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
     v = None
-    for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress):
+    for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress,
+                           speak_mode=speak_mode):
         yield *_view(v), gr.skip()
     if v is not None and v.ok:
         yield *_view(v), ""                         # answered: the box is ready for the next question
+
+
+def prepare(lang):
+    """The first page is served: the narrator starts loading; the status says so until it is ready."""
+    preparing = ui.prepare_narrator(lang)
+    return (preparing, gr.Timer(active=True)) if preparing else (gr.skip(), gr.skip())
+
+
+def prepared(status_now, lang):
+    """Every second while preparing: once ready, "Ready." replaces the preparing line (never a describing one)."""
+    if not ui.narrator_prepared():
+        return gr.skip(), gr.skip()
+    waiting = t("tour.preparing_narrator", lang).split("...")[0] in (status_now or "")
+    return (ui.status_html(t("app.ready", lang), lang) if waiting else gr.skip()), gr.Timer(active=False)
 
 
 def speak_approved(text, lang, session):
@@ -171,7 +188,8 @@ def relabel(lang, tier, audience, image, session):
             gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
             gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
             gr.update(label=t("app.label_text", lang)), gr.update(label=t("app.speed", lang)),
-            gr.update(label=t("app.examples", lang)))
+            gr.update(label=t("app.examples", lang)),
+            gr.update(label=t("tour.speak_mode", lang), choices=choices(SPEAK_KEYS, lang)))
 
 
 def relabel_views(lang):
@@ -200,7 +218,7 @@ Detail = Literal["auto", "low", "normal", "high"]
 
 def _upload(image) -> str | None:
     """An uploaded file's path here (Gradio checked it lies in its upload folder), or a picture sent inline (a
-    ``data:`` URL) written to a file unopened, for the safe loader; any other value is no picture."""
+    ``data:`` URL) written to a file unopened, as the page's picture is; any other value is no picture."""
     if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
         url = image.get("url") or ""
         if not image.get("path") and url.startswith("data:"):
@@ -413,8 +431,8 @@ def pack_tab() -> None:
                                      image_mode=None, height=240, elem_id="vt-pack-photo")
                 lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("pack.language", L), elem_id="vt-pack-lang",
                                 elem_classes="vt-big")
-                tier = gr.Radio(pack_view.tier_choices(L), value=pack_view.default_tier(PACK), label=t("pack.length", L),
-                                elem_classes="vt-big")
+                tier = gr.Radio(pack_view.tier_choices(L), value=pack_view.default_tier(PACK),
+                                label=t("pack.length", L), elem_classes="vt-big")
                 audience = gr.Radio(pack_view.audience_choices(L), value="adult", label=t("pack.audience", L),
                                     elem_classes="vt-big")
             with gr.Column(scale=2, min_width=280):
@@ -434,8 +452,8 @@ def pack_tab() -> None:
           inputs=[artwork, *choice], outputs=out, queue=False, **private)
     gr.on([ask_btn.click, question.submit], asked, inputs=[artwork, question, lang, audience],
           outputs=[caption, status], **MODEL, **private)
-    lang.change(relabel, inputs=lang, outputs=[gallery, photo, lang, tier, audience, audio, question,
-                                                         ask_btn], queue=False, **private)
+    lang.change(relabel, inputs=lang, outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn],
+                queue=False, **private)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -482,6 +500,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                                     elem_classes="vt-big")
                     audience = gr.Radio(choices(AUDIENCE_KEYS, L), value="adult", label=t("app.audience", L),
                                         elem_id="vt-audience", elem_classes="vt-big")
+                    speak_mode = gr.Radio(choices(SPEAK_KEYS, L), value=SPEAK_MODE, label=t("tour.speak_mode", L),
+                                          elem_id="vt-speak-mode", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
                     rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
                     examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
@@ -489,6 +509,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
             # the page's script presses this when a file is too large to send (caught before the upload)
             too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
+            preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
@@ -542,7 +563,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     view = [thread, status, approved, session]
     quick = dict(queue=False, show_progress="hidden", api_visibility="private")   # no model: never queued
     model = dict(show_progress="hidden", api_visibility="private", **MODEL)
-    tour_in = [image, lang, tier, audience, label_text, session]
+    tour_in = [image, lang, tier, audience, label_text, session, speak_mode]
 
     def describes(event, reason, api_name=None):
         """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
@@ -557,7 +578,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     asked = gr.on([ask_btn.click, question.submit], ask_begin, inputs=[image, question, lang, session],
                   outputs=[*view, go], **quick)
     asked.success(gate, inputs=go, **quick).success(
-        follow_up, inputs=[image, question, lang, audience, label_text, session], outputs=[*view, question],
+        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode], outputs=[*view, question],
         api_name="ui_ask", **model)
     speak_btn.click(speak_approved, inputs=[approved, lang, session], outputs=[thread, status, session],
                     api_name="speak_approved", queue=False, show_progress="hidden",
@@ -569,7 +590,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     relabelled = lang.change(relabel, inputs=[lang, tier, audience, image, session], api_name="relabel",
                              outputs=[intro, image, describe_btn, credit, strip, thread, status, question, ask_btn,
                                       clear_btn, edit_panel, approved, speak_btn, options, lang, tier, audience,
-                                      label_text, rate, examples.dataset], queue=False, show_progress="hidden",
+                                      label_text, rate, examples.dataset, speak_mode], queue=False,
+                             show_progress="hidden",
                              api_visibility="private")
     describes(relabelled.then, "options")
     lang.change(relabel_views, inputs=lang, api_name="relabel_views", queue=False, show_progress="hidden",
@@ -593,6 +615,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
           show_progress="hidden")
     demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,
               outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private")
+    demo.load(prepare, inputs=lang, outputs=[status, preparing], queue=False, show_progress="hidden",
+              api_visibility="private")
+    preparing.tick(prepared, inputs=[status, lang], outputs=[status, preparing], queue=False, show_progress="hidden",
+                   api_visibility="private")
     demo.load(http.storage_notice, inputs=lang, outputs=storage, api_name="storage", queue=False,
               api_visibility="private")
     lang.change(http.storage_notice, inputs=lang, outputs=storage, api_name="relabel_storage", queue=False,

@@ -34,6 +34,8 @@ def app_url(app_cache):
     from vlmtok.bench.app import running_app
 
     cache = app_cache
-    env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1"}
+    # "check before speaking": these tests follow the guide's approve step and press Play themselves; speech as it is
+    # written has its own app, narrated slowly enough to hear it start (test_browser.py)
+    env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1", "VLMTOK_SPEAK": "check"}
     with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
         yield url

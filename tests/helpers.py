@@ -76,11 +76,12 @@ class ChatServer:
     WORDS = ["A ", "great ", "wave ", "curls ", "over ", "three ", "small ", "boats. ", "Mount ", "Fuji ",
              "stands ", "far ", "behind."]
 
-    def __init__(self, mode="ok", delay_s: float = 0.0, words: list[str] | None = None):
+    def __init__(self, mode="ok", delay_s: float = 0.0, words: list[str] | None = None, word_delay_s: float = 0.0):
         import threading
         from http.server import ThreadingHTTPServer
 
         self.mode, self.delay_s, self.words = mode, delay_s, list(words or self.WORDS)
+        self.word_delay_s = word_delay_s          # "ok": the pause before each word, as a model writing slowly
         self.statuses = list(mode) if isinstance(mode, list) else []
         self.requests: list[dict] = []
         self.headers: list[dict] = []
@@ -175,6 +176,7 @@ class ChatServer:
                 elif mode != "empty":
                     self._event({"choices": [{"delta": {"role": "assistant"}}]})
                     for w in words:
+                        time.sleep(stand_in.word_delay_s)
                         self._event({"choices": [{"delta": {"content": w}}]})
                     self._event({"choices": [], "usage": {"prompt_tokens": 120, "completion_tokens": len(words)}})
                 self._event(b"[DONE]")

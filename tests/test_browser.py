@@ -104,6 +104,20 @@ SPOKEN_IN_VIEW_JS = """() => {
   return inside(first) && (!fits || inside(all)) && b.top >= 0 && b.bottom <= innerHeight + 1;
 }"""
 
+# the words drawn across two lines (a word broken mid-word; a break after a hyphen is fine) inside ``sel``
+BROKEN_WORDS_JS = """(sel) => {
+  const broken = [];
+  for (const root of document.querySelectorAll(sel)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /[^ \\t\\n\\r\\-\u2010]+/g; let m;
+      while ((m = re.exec(node.textContent))) {
+        const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      } } }
+  return broken; }"""
+
 MEASURED: dict[str, dict] = {}
 
 
@@ -292,9 +306,11 @@ def test_caption_card_is_a_tour_tool(browser, app_url, size):
         larger = page.locator("#vt-strip [data-vt-action=larger]")
         while larger.get_attribute("aria-disabled") != "true":             # the largest type: the text scrolls
             larger.click()
-        page.wait_for_function("""() => { const b = document.querySelector('#vt-thread .vt-thread');
-            return parseFloat(getComputedStyle(b.querySelector('.vt-turn')).fontSize) >= 64
-                && b.scrollHeight > b.clientHeight + 50; }""")
+        largest = min(64, 0.12 * size[0])                                  # capped on a phone: whole words
+        page.wait_for_function("""(px) => { const b = document.querySelector('#vt-thread .vt-thread');
+            return parseFloat(getComputedStyle(b.querySelector('.vt-turn')).fontSize) >= px - 0.5
+                && b.scrollHeight > b.clientHeight + 50; }""", arg=largest)
+        assert page.evaluate(BROKEN_WORDS_JS, "#vt-thread .vt-turn .vt-text") == []
         in_view = {}
         for fraction in (0.2, 0.6, 0.9):
             page.evaluate("(f) => { const a = document.getElementById('vt-audio-el'); a.currentTime = a.duration * f; }",
@@ -416,6 +432,58 @@ def test_the_edited_text_is_what_plays(browser, app_url):
         page.close()
 
 
+SLOW_STORY = ("A great wave curls over three small boats. The sea is deep blue, and white foam crowns the wave. "
+              "Mount Fuji stands small and calm in the distance. The boats lean into the water as the wave falls.")
+
+
+@pytest.fixture()
+def live_app_url(tmp_path_factory):
+    """An app that speaks as it writes (the default), narrated by a stand-in served model writing a word every
+    0.25 s: about ten seconds of writing, so the first sentence can be heard while the rest is written."""
+    from helpers import ChatServer
+
+    from vlmtok.bench.app import running_app
+
+    cache = tmp_path_factory.mktemp("live-app-cache")
+    with ChatServer(words=[w + " " for w in SLOW_STORY.split()], word_delay_s=0.25) as server:
+        env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1",
+               "VLMTOK_NARRATOR": "openai", "VLMTOK_OPENAI_BASE_URL": server.base_url}
+        with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
+            yield url
+
+
+HEARD_WHILE_WRITING = """() => { const a = document.getElementById('vt-audio-el');
+  const box = document.querySelector('#vt-thread .vt-thread');
+  if (!a || a.paused || !(a.currentTime > 0) || !box) return null;
+  return {busy: box.getAttribute('aria-busy'), written: box.innerText.split(/\\s+/).length,
+          src: a.getAttribute('src')}; }"""
+
+
+def test_speech_starts_before_the_caption_is_written(browser, live_app_url):
+    page = _open(browser, live_app_url)
+    try:
+        page.locator("#vt-image input[type=file]").set_input_files(str(EXAMPLE))
+        t0 = time.perf_counter()
+        heard = page.wait_for_function(HEARD_WHILE_WRITING, timeout=DESCRIBE_TIMEOUT_MS, polling=50).json_value()
+        first_audio_s = time.perf_counter() - t0
+        assert heard["busy"] == "true", heard                 # the audio element plays while the caption is written
+        _shot(page, "spoken-while-written")
+        page.wait_for_function("document.querySelector('#vt-thread .vt-thread').dataset.state === 'ready'",
+                               timeout=DESCRIBE_TIMEOUT_MS)
+        written_s = time.perf_counter() - t0
+        page.wait_for_function("document.getElementById('vt-audio-el').ended", timeout=DESCRIBE_TIMEOUT_MS)
+        turn = page.evaluate("""() => { const t = document.querySelector('#vt-thread .vt-turn-description');
+            return {clips: JSON.parse(t.dataset.clips).map((c) => c.src), spans: t.querySelectorAll('.vt-s').length,
+                    text: t.querySelector('.vt-text').innerText}; }""")
+        assert turn["text"].startswith("A great wave") and len(turn["clips"]) == turn["spans"] >= 4, turn
+        assert len(set(turn["clips"])) == len(turn["clips"])          # one clip per sentence, the byline first
+        assert _audio(page)["src"].endswith(turn["clips"][-1].split("file=")[1])   # played through to the last
+        MEASURED["speak-as-written"] = {"first_audio_s": round(first_audio_s, 2), "written_s": round(written_s, 2)}
+        assert first_audio_s < written_s
+    finally:
+        page.close()
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # 4. never silent, never broken
 
@@ -444,6 +512,7 @@ def test_messages_are_shown_apart_and_spoken(browser, app_url, tmp_path):
         assert page.get_by_role("status").first.inner_text().strip()
         _shot(page, "message-broken-photo")
         _choose_language(page, "vi")                                       # too large: caught before the upload
+        page.locator('#vt-thread .vt-turn-message[lang="vi"]').wait_for(timeout=60_000)   # the photo, again in vi
         sent = len(uploads)
         huge = tmp_path / "huge.jpg"
         huge.write_bytes(b"\xff\xd8\xff" + os.urandom(21 * 1024 * 1024))
@@ -549,7 +618,7 @@ def test_keyboard_order_radio_groups_and_focus_rings(browser, app_url):
         page.locator("#vt-tier input:checked").wait_for()
         groups = page.evaluate("""() => [...document.querySelectorAll('#vt-options fieldset')].map((f) => ({
             role: f.getAttribute('role'), names: [...new Set([...f.querySelectorAll('input[type=radio]')].map((i) => i.name))]}))""")
-        assert len(groups) == 3 and all(g["role"] == "radiogroup" and len(g["names"]) == 1 for g in groups), groups
+        assert len(groups) == 4 and all(g["role"] == "radiogroup" and len(g["names"]) == 1 for g in groups), groups
         page.locator("#vt-tier input:checked").focus()
         page.keyboard.press("ArrowRight")                                    # arrows move within one choice
         page.wait_for_function("document.querySelector('#vt-tier input:checked').value === 'long'")

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from test_browser import ARTIFACTS, CHROMIUM_ARGS, WCAG_TAGS, _axe_js, _choose_language, _chromium
+from test_browser import ARTIFACTS, BROKEN_WORDS_JS, CHROMIUM_ARGS, WCAG_TAGS, _axe_js, _choose_language, _chromium
 
 pytestmark = pytest.mark.browser
 
@@ -25,18 +25,7 @@ LION_EYE = (0.63, 0.30)           # of the picture's width and height
 
 # Words split across lines: every run of non-space characters must sit on one line (a no-break space joins on
 # purpose, so it is not a word boundary here).
-BROKEN_WORDS_JS = """(sel) => {
-  const broken = [];
-  for (const root of document.querySelectorAll(sel)) {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const re = /[^ \\t\\n\\r]+/g; let m;
-      while ((m = re.exec(node.textContent))) {
-        const r = document.createRange(); r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
-        const tops = new Set([...r.getClientRects()].filter((b) => b.width > 0).map((b) => Math.round(b.top)));
-        if (tops.size > 1) broken.push(m[0]);
-      } } }
-  return broken; }"""
+
 
 LAYOUT_JS = """() => {
   const td = document.querySelector('#vt-ledger td.vt-col-tokens'), scroll = document.querySelector('#vt-ledger .vt-ledger-scroll');

@@ -43,9 +43,11 @@ def _greedy(loaded, narrator, embeds, n: int, min_new: int, fast: bool = True) -
                        min_new_tokens=min_new, fast=fast))
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])     # float32: the CPU's own attention for one query
 @pytest.mark.parametrize("kind", ["idefics3", "smolvlm"])
-def test_the_fast_step_writes_generates_tokens(kind):
+def test_the_fast_step_writes_generates_tokens(kind, dtype):
     loaded = tiny_smolvlm(kind)
+    loaded.model.to(getattr(torch, dtype))
     assert FastStep.supports(loaded.model)
     narrator, ids, embeds = _prompt(loaded)
     reference = _generate(loaded, narrator, ids, embeds, 40, 40)
@@ -54,14 +56,16 @@ def test_the_fast_step_writes_generates_tokens(kind):
     assert _greedy(loaded, narrator, embeds, 40, 40, fast=False) == reference
 
 
-def test_the_fast_step_matches_the_models_forward_logits():
-    """Position by position, the hand-written step gives the model's own logits (a wrong rope, norm or cache
-    write shows here before it changes a greedy token)."""
+@pytest.mark.parametrize("dtype", ["bfloat16", "float32"])
+def test_the_fast_step_matches_the_models_forward_logits(dtype):
+    """Position by position, the hand-written step gives the model's own logits (a wrong rope, norm, attention or
+    cache write shows here before it changes a greedy token)."""
     from transformers import DynamicCache
 
     from vlmtok.smolvlm.decode import _forward_step, cache_kwarg
 
     loaded = tiny_smolvlm()
+    loaded.model.to(getattr(torch, dtype))
     _, ids, embeds = _prompt(loaded, seed=1)
     caches = [DynamicCache(), DynamicCache()]
     step = FastStep(loaded.model)

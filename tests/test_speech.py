@@ -476,3 +476,15 @@ def test_offline_mode_does_not_try_the_online_voice(monkeypatch, tmp_path):
     assert "gtts" not in engine_order("auto")
     result = speak("The museum opens at nine.", "en", cache=DiskCache("speech", 10_000_000, root=tmp_path))
     assert result.engine == "espeak" and result.audio_path is not None and result.notice is None
+
+
+def test_speech_as_written_falls_back_per_sentence_when_google_fails_mid_stream(stand_in):
+    from vlmtok.speech.stream import SpokenSentence, speak_as_written
+
+    stand_in([200], default=500)                   # Google answers the first sentence, then fails for good
+    parts = ["The sky is pale. ", "A boat rides the wave. ", "Mount Fuji stands behind."]
+    spoken = [p for p in speak_as_written(iter(parts), "en") if isinstance(p, SpokenSentence)]
+    engines = [s.speech.engine for s in spoken]
+    assert [s.text for s in spoken] == [p.strip() for p in parts]      # every sentence heard, in order
+    assert engines[0] == "gtts" and engines[1:] == ["espeak", "espeak"], engines
+    assert all(s.speech.audio_path and s.speech.audio_path.is_file() for s in spoken)

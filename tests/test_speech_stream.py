@@ -99,6 +99,16 @@ def test_not_live_speaks_the_final_narration_only():
     assert kinds == ["str", "str", "Narration", "SpokenSentence", "SpokenSentence"]
 
 
+def test_the_preamble_is_said_first_and_outside_the_word_limit():
+    speaker = _Speaker()
+    parts = list(speak_as_written(_written(TEXT), "en", tier="alt", preamble=["AI description, SmolVLM."],
+                                  speak_fn=speaker))
+    spoken = [p for p in parts if isinstance(p, SpokenSentence)]
+    assert [s.text for s in spoken][:2] == ["AI description, SmolVLM.", "The sky is pale blue."]
+    assert [s.index for s in spoken] == list(range(len(spoken)))
+    assert "AI description" not in "".join(p for p in parts if isinstance(p, str))   # said, never written
+
+
 def test_leaving_early_stops_the_narrator_and_the_voice():
     log, speaker = [], _Speaker(seconds=0.02)
     parts = speak_as_written(_written(TEXT * 5, delay=0.005, log=log), "en", speak_fn=speaker)

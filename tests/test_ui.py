@@ -176,3 +176,75 @@ def test_queue_wording():
     full, is_full = tour.queue_message(tour.QueueLoad(waiting=3, max_size=3), "en")
     assert is_full and "3 requests are waiting" in full and "seconds" not in full   # nothing timed yet: no guess
     assert tour.QueueLoad(waiting=0, max_size=1, avg_s=10, slots=2).wait_s() == 5
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Speak as it is written: each sentence's clip joins the turn while the text is still being written
+
+def test_spoken_as_written_the_first_clip_plays_before_the_text_is_finished(monkeypatch):
+    from vlmtok.narrate.offline import OfflineNarrator
+
+    real = OfflineNarrator.write
+
+    def slowly(self, image, request, cancel=None):       # the offline narrator writes a word at a time
+        import time
+
+        for part in real(self, image, request, cancel):
+            if isinstance(part, str):
+                for word in part.split(" "):
+                    time.sleep(0.02)
+                    yield word + " "
+            else:
+                yield part
+
+    monkeypatch.setattr(OfflineNarrator, "write", slowly)
+    views = list(ui.tour_stream(WAVE, "en", tier="long", speak_mode="live"))
+    first_clip = next(n for n, v in enumerate(views) if '&quot;src&quot;' in v.thread)
+    finished = next(n for n, v in enumerate(views) if 'class="vt-byline"' in v.thread)   # the finished turn
+    assert first_clip < finished                                   # heard while the narrator still writes
+    plays = {v.thread.split('data-play="')[1].split('"')[0] for v in views[first_clip:] if 'data-play="' in v.thread}
+    ids = {v.thread.split('data-turn="')[1].split('"')[0] for v in views[first_clip:]}
+    assert len(plays) == 1 and "" not in plays and len(ids) == 1  # one turn, played once, from start to end
+    (item,) = views[-1].session["thread"]
+    sentences = tour.spoken_sentences(item)
+    assert len(item["clips"]) == len(sentences) >= 3                # every sentence, the byline included, in order
+    assert [c["text"] for c in item["clips"]] == sentences
+    assert [c["marks"] for c in item["clips"]] == [[[0.0, i]] for i in range(len(sentences))]
+    assert "Press Play" not in views[-1].status and 'aria-busy="false"' in views[-1].thread
+
+
+def test_check_before_speaking_plays_nothing_until_play(monkeypatch):
+    views = list(ui.tour_stream(WAVE, "en", speak_mode="check"))
+    assert all('data-play=""' in v.thread or "vt-turn" not in v.thread for v in views)
+    (item,) = views[-1].session["thread"]
+    assert len(item["clips"]) == 1 and not item["play"] and "Press Play" in views[-1].status
+
+
+def test_a_translated_answer_is_spoken_sentence_by_sentence_in_its_own_language(monkeypatch):
+    from vlmtok.narrate.offline import OfflineNarrator
+
+    monkeypatch.setattr(OfflineNarrator, "languages", ("en",))      # as SmolVLM: English written, then translated
+    views = list(ui.tour_stream(WAVE, "vi", speak_mode="live"))
+    (item,) = views[-1].session["thread"]
+    assert item["clips"] and [c["text"] for c in item["clips"]] == tour.spoken_sentences(item)
+    assert all(c["marks"] for c in item["clips"])
+    spoken_before_final = [v for v in views if '&quot;src&quot;' in v.thread and 'class="vt-byline"' not in v.thread]
+    assert not spoken_before_final                                  # English chunks are never read to a Vietnamese visitor
+
+
+def test_the_narrator_is_prepared_once_in_the_background_after_the_first_page(monkeypatch):
+    import threading
+    import time
+
+    loads, release = [], threading.Event()
+    monkeypatch.setattr(ui, "_PREPARED", threading.Event())
+    monkeypatch.setattr(ui, "_PREPARING", threading.Lock())
+    monkeypatch.setattr(ui, "_narrator", lambda lang, progress: (loads.append(lang), release.wait(10)))
+    first = ui.prepare_narrator("vi", wait_s=0.05)
+    assert first and "Đang chuẩn bị bộ mô tả" in first and 'lang="vi"' in first   # the page says so, at once
+    assert ui.prepare_narrator("en", wait_s=0.05) and not ui.narrator_prepared()   # a second page: no second load
+    release.set()
+    deadline = time.monotonic() + 5
+    while not ui.narrator_prepared() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ui.narrator_prepared() and ui.prepare_narrator("en") is None and loads == ["vi"]

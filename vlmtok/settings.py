@@ -157,6 +157,11 @@ SETTINGS: tuple[Setting, ...] = (
             "The app's narrator: auto (the best one available), smolvlm, openai (a served model) or offline. "
             "Also python app.py --narrator. Read on every narration.",
             ("vlmtok/app/callbacks.py _narrator()", "vlmtok/app/api.py narrator()")),
+    Setting("VLMTOK_SPEAK", "str", "live",
+            "How the Tour speaks by default: live (each sentence as soon as it is written) or check (the guide "
+            "reads it first; nothing plays before Play). The guide can change it in the options. Read at import "
+            "of app.py.",
+            ("app.py SPEAK_MODE",)),
     # the served narrator (an OpenAI-compatible chat-completions server: vLLM, llama.cpp's server ...)
     Setting("VLMTOK_OPENAI_BASE_URL", "url", None,
             "Address of an OpenAI-compatible server, up to /v1 (http://gpu-box:8000/v1); set, the served narrator "
@@ -363,6 +368,12 @@ def max_file_size() -> str:
 def narrator() -> str:
     """``VLMTOK_NARRATOR``: the narrator the app uses, lower case ("auto" when blank)."""
     return get("VLMTOK_NARRATOR").strip().lower() or "auto"
+
+
+def speak_mode() -> str:
+    """``VLMTOK_SPEAK``: "live" or "check" (anything else: "live")."""
+    mode = get("VLMTOK_SPEAK").strip().lower()
+    return mode if mode in ("live", "check") else "live"
 
 
 def openai_base_url() -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -136,6 +137,7 @@ class TourResult:
     byline: str = ""
     ok: bool = True
     session: dict[str, Any] = field(default_factory=dict)
+    spoken: Any = None                 # a sentence's audio (``SpokenSentence``) when speaking as it is written
 
 
 def _step(progress: Progress | None, fraction: float, message: str) -> None:
@@ -154,6 +156,36 @@ def _narrator(lang: str, progress: Progress | None):
     if reason:
         log.info("narrator %s: %s", getattr(narrator, "name", "?"), reason)
     return narrator
+
+
+_PREPARED = threading.Event()
+_PREPARING = threading.Lock()
+
+
+def prepare_narrator(lang: str = "en", wait_s: float = 0.5) -> str | None:
+    """Start loading the app's narrator in the background (once per process), right after the first page is served.
+
+    Returns the status line to show while it loads ("preparing the narrator"), or None when it is ready within
+    ``wait_s``. A visitor who describes meanwhile waits for the same load, never a second one.
+    """
+    if _PREPARING.acquire(blocking=False):
+        def load() -> None:
+            try:
+                _narrator(normalize_lang(lang), None)
+            except Exception:  # noqa: BLE001 - the first description will say what went wrong, in plain words
+                log.exception("the narrator could not be prepared in the background")
+            finally:
+                _PREPARED.set()
+
+        threading.Thread(target=load, name="vlmtok-prepare-narrator", daemon=True).start()
+    if _PREPARED.wait(wait_s):
+        return None
+    return status_html(t("tour.preparing_narrator", lang), lang)
+
+
+def narrator_prepared() -> bool:
+    """Whether the background load that ``prepare_narrator`` began has ended."""
+    return _PREPARED.is_set()
 
 
 def _request(lang: str, tier: str, audience: str, label_text: str | None, question: str | None = None):
@@ -232,10 +264,13 @@ def _byline(narration) -> str:
 
 def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                     label_text: str | None = None, question: str | None = None,
-                    progress: Progress | None = None, conversation: str | None = None) -> Iterator[TourResult]:
+                    progress: Progress | None = None, conversation: str | None = None,
+                    speak_live: bool = False) -> Iterator[TourResult]:
     """Stream a description (or a follow-up answer): partial results while writing, the finished one last.
 
     A new description starts a new conversation (a fresh id in the session); a question continues ``conversation``.
+    ``speak_live``: each sentence's audio comes too (``TourResult.spoken``), as soon as it is ready; with a narrator
+    that writes the visitor's language these come while it writes, and the last of them after the finished result.
     """
     lang = normalize_lang(lang)
     if not image_path:
@@ -253,18 +288,25 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
         _step(progress, 0.2, working)
         yield TourResult("", caption_html("", lang, busy=True), status_html(working))
         request.conversation = conversation if question else uuid.uuid4().hex
-        yield from _stream_narration(narrator, image, request, image_path, working)
+        yield from _stream_narration(narrator, image, request, image_path, working, speak_live)
     except Exception as exc:  # every visitor-caused error ends in a plain message
         yield _failure(exc, lang)
 
 
-def _stream_narration(narrator, image, request, image_path: str, working: str) -> Iterator[TourResult]:
+def _stream_narration(narrator, image, request, image_path: str, working: str,
+                      speak_live: bool = False) -> Iterator[TourResult]:
     from vlmtok.narrate.base import Narration
-
-    lang, written = request.lang, ""
     from vlmtok.narrate.cache import cached_stream
 
+    lang, written, final = request.lang, "", None
     parts = cached_stream(narrator, image, request)  # the same artwork, asked the same way, is written once
+    live = speak_live and lang in getattr(narrator, "languages", ())   # the words are written in the visitor's language
+    if live:
+        from vlmtok.speech.stream import speak_as_written
+
+        byline = getattr(narrator, "byline", lambda _lang: None)(lang)
+        preamble = tour.spoken_sentences({"kind": "description", "byline": byline, "body": ""}) if byline else []
+        parts = speak_as_written(parts, lang, tier=request.tier, preamble=preamble)
     for part in parts:
         if isinstance(part, Narration):
             from vlmtok.app import eta
@@ -273,12 +315,20 @@ def _stream_narration(narrator, image, request, image_path: str, working: str) -
             done = " ".join(filter(None, [t("app.answered" if request.question else "app.described", lang),
                                           part.notice]))
             session = _session(part, lang, image_path, request.conversation)
-            yield TourResult(part.text, caption_html(part.text, part.language, session["byline"]), status_html(done),
-                             byline=session["byline"], session=session)
-            return
-        written += str(part)
-        yield TourResult(written, caption_html(written, lang, busy=True), status_html(working))
-    raise RuntimeError("narrator stream ended without a Narration")
+            session["spoken_live"] = live
+            final = TourResult(part.text, caption_html(part.text, part.language, session["byline"]),
+                               status_html(done), byline=session["byline"], session=session)
+            yield final
+            if not live:
+                return
+        elif isinstance(part, str):
+            written += part
+            yield TourResult(written, caption_html(written, lang, busy=True), status_html(working))
+        else:                                                   # a sentence's audio, ready to play
+            yield TourResult(final.text if final else written, "", final.status if final else status_html(working),
+                             spoken=part, session=final.session if final else {})
+    if final is None:
+        raise RuntimeError("narrator stream ended without a Narration")
 
 
 def describe(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
@@ -345,7 +395,7 @@ def _sentences(speech, text: str) -> tuple[list[str], list[float]]:
 
 def ask(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
         label_text: str | None = None, progress: Progress | None = None,
-        session: dict[str, Any] | None = None) -> Iterator[TourResult]:
+        session: dict[str, Any] | None = None, speak_live: bool = False) -> Iterator[TourResult]:
     """A follow-up question about the same artwork: the narrator reuses its cached vision tokens and continues
     this visitor's conversation (``session["conversation"]``)."""
     lang = normalize_lang(lang)
@@ -354,7 +404,7 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
-                               conversation=(session or {}).get("conversation"))
+                               conversation=(session or {}).get("conversation"), speak_live=speak_live)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -470,49 +520,110 @@ def ask_begin(image_path: str | None, question: str, lang: str, session: dict[st
     return _draw(session, lang, message or t("app.answering", lang), busy_turn=pending, state="busy"), True
 
 
+SPEAK_MODES = ("live", "check")   # speak as it is written; check before speaking (nothing plays before Play)
+
+
 def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                 label_text: str | None = None, session: dict[str, Any] | None = None,
-                progress: Progress | None = None, timeout_s: float | None = None) -> Iterator[TourView]:
-    """Describe the picture: the text as it is written, then its turn with audio ready to play (not played).
+                progress: Progress | None = None, timeout_s: float | None = None,
+                speak_mode: str = "check") -> Iterator[TourView]:
+    """Describe the picture: the text as it is written, then its turn with audio.
 
-    A new description starts a new conversation (thread and SmolVLM conversation); a failure ends in a message.
+    ``speak_mode`` "live": each sentence plays as soon as it is written and spoken; "check": the audio is made
+    ready, and plays when the guide presses Play. A new description starts a new conversation (thread and SmolVLM
+    conversation); a failure ends in a message.
     """
-    steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress)  # noqa: E731
-    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s)
+    live = speak_mode == "live"
+    steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
+                                    speak_live=live)
+    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s, live)
 
 
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
                label_text: str | None = None, session: dict[str, Any] | None = None,
-               progress: Progress | None = None, timeout_s: float | None = None) -> Iterator[TourView]:
-    """Answer a question about the same picture, continuing this visitor's conversation; the answer is a new turn."""
+               progress: Progress | None = None, timeout_s: float | None = None,
+               speak_mode: str = "check") -> Iterator[TourView]:
+    """Answer a question about the same picture, continuing this visitor's conversation; the answer is a new turn
+    (spoken as it is written when ``speak_mode`` is "live", as for a description)."""
     session = tour_session(session)
     question = (question or "").strip()
+    live = speak_mode == "live"
     steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
-                        session=session)
-    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s)
+                        session=session, speak_live=live)
+    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live)
 
 
 def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
-                       question: str, timeout_s: float | None) -> Iterator[TourView]:
+                       question: str, timeout_s: float | None, live: bool = False) -> Iterator[TourView]:
     lang = normalize_lang(lang)
     if kind == "description":
         session.update(thread=[], thread_id=session.get("thread_id") or tour.new_id())
+    busy = tour.turn(kind, "", lang, question=question)   # one turn from the first word to the last sound
+    item = None
     for r in guarded_stream(steps, lang, timeout_s=timeout_s):
         if not r.ok:
             yield tour_message(r.text, lang, session, new_thread=kind == "description")
             return
+        if r.spoken is not None:     # a sentence's audio: it joins the turn's clips and plays after the one before
+            _add_clip(item or busy, r.spoken)
+            yield _draw(session, lang, _plain(r.status), state="busy", busy_turn=None if item else busy)
+            continue
         if not r.session:            # still writing
-            yield _draw(session, lang, _plain(r.status), state="busy",
-                        busy_turn=tour.turn(kind, r.text, lang, question=question))
+            busy["body"] = r.text
+            yield _draw(session, lang, _plain(r.status), state="busy", busy_turn=busy)
             continue
         found = r.session
         item = tour.turn(kind, tour.strip_byline(found["text"], found.get("label", "")), found["text_lang"],
                          byline=found["byline"], question=question, question_lang=lang)
+        item.update(id=busy["id"], play=busy["play"], clips=busy["clips"])  # what plays goes on playing
         session.update({k: v for k, v in found.items() if k != "text"}, text=item["body"])
         session["thread"].append(item)
-        yield _draw(session, lang, f"{_plain(r.status)} {t('tour.preparing_audio', lang)}", state="busy")
-        yield _spoken(session, item, lang, _plain(r.status))
+        if not live:
+            yield _draw(session, lang, f"{_plain(r.status)} {t('tour.preparing_audio', lang)}", state="busy")
+            yield _spoken(session, item, lang, _plain(r.status))
+            return
+        _remark(item)
+        yield _draw(session, lang, _plain(r.status), state="busy")
+        done = _plain(r.status)
+        if not found.get("spoken_live"):
+            # written in another language and translated at the end: its sentences are spoken now, one by one
+            yield from _speak_turn_by_sentence(session, item, lang, done)
+    if item is not None:
+        if not item["clips"]:
+            yield tour_message(t("app.audio_unavailable", lang), lang, session)
+            return
+        yield _draw(session, lang, done)
+
+
+def _add_clip(item: dict[str, Any], spoken) -> None:
+    """``spoken`` (a ``SpokenSentence``) as the next clip of ``item``, its mark on the sentence it reads."""
+    speech = spoken.speech
+    if speech is None or speech.audio_path is None:
+        log.info("sentence %d had no voice: %s", spoken.index, getattr(speech, "notice", ""))
         return
+    item["clips"].append({**tour.clip(tour.audio_src(str(speech.audio_path)), (), speech.playback_rate),
+                          "text": spoken.text})
+    _remark(item)
+    if not item["play"]:
+        item["play"] = tour.new_id()            # the page plays the turn at once, and each new clip after the last
+
+
+def _remark(item: dict[str, Any]) -> None:
+    """Point each clip's mark at the span of the sentence it reads (the finished turn adds its byline spans)."""
+    sentences, at = tour.spoken_sentences(item), 0
+    for c in item["clips"]:
+        found = next((i for i in range(at, len(sentences)) if sentences[i] == c.get("text")), None)
+        c["marks"] = [[0.0, found]] if found is not None else []
+        at = found + 1 if found is not None else at
+
+
+def _speak_turn_by_sentence(session: dict[str, Any], item: dict[str, Any], lang: str, done: str) -> Iterator[TourView]:
+    from vlmtok.speech.stream import speak_as_written
+
+    for part in speak_as_written([tour.spoken_text(item)], item["lang"]):
+        if not isinstance(part, str):
+            _add_clip(item, part)
+            yield _draw(session, lang, done, state="busy")
 
 
 def _plain(status: str) -> str:

@@ -18,5 +18,6 @@ def choices(keys: dict[str, str], lang: str | None) -> list[tuple[str, str]]:
 
 TIER_KEYS = {"alt": "app.tier_alt", "short": "app.tier_short", "long": "app.tier_long"}
 AUDIENCE_KEYS = {"adult": "app.aud_adult", "child": "app.aud_child"}
+SPEAK_KEYS = {"live": "tour.speak_live", "check": "tour.speak_check"}   # vlmtok.app.callbacks.SPEAK_MODES
 PRESET_KEYS = {"dark": "app.preset_dark", "light": "app.preset_light", "dyslexia": "app.preset_dyslexia"}
 LANGUAGE_CHOICES: list[tuple[str, str]] = [(name, code) for code, name in language_names().items()]

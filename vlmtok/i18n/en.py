@@ -582,6 +582,12 @@ MESSAGES: dict[str, str] = {
                             "try again in about {s} seconds.",
     "tour.queue_wait": "Waiting for a free moment: {n} ahead of you.",
     "tour.queue_wait_s": "Waiting for a free moment: {n} ahead of you, about {s} seconds.",
+    # speech as the narration is written (the Tour's options)
+    "tour.speak_mode": "Speech",
+    "tour.speak_live": "Speak as it is written",
+    "tour.speak_check": "Check before speaking",
+    "tour.preparing_narrator": "Preparing the narrator... You can choose a picture already: it is described as soon "
+                               "as the narrator is ready.",
 
     # --- pack (vlmtok.pack): the Tour pack view
     "pack.tab": "Tour pack",

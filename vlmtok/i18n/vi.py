@@ -570,6 +570,12 @@ MESSAGES: dict[str, str] = {
                             "sau khoảng {s} giây.",
     "tour.queue_wait": "Đang chờ đến lượt: còn {n} yêu cầu trước bạn.",
     "tour.queue_wait_s": "Đang chờ đến lượt: còn {n} yêu cầu trước bạn, khoảng {s} giây.",
+    # đọc ngay khi đang viết (tuỳ chọn của Tham quan)
+    "tour.speak_mode": "Giọng đọc",
+    "tour.speak_live": "Đọc ngay khi đang viết",
+    "tour.speak_check": "Duyệt trước khi đọc",
+    "tour.preparing_narrator": "Đang chuẩn bị bộ mô tả... Bạn có thể chọn ảnh ngay: ảnh sẽ được mô tả khi bộ mô tả "
+                               "sẵn sàng.",
 
     # --- pack (vlmtok.pack): the Tour pack view
     "pack.tab": "Gói tham quan",

@@ -23,6 +23,12 @@ class BaseNarrator:
     name: str = ""
     languages: tuple[str, ...] = ("en",)
 
+    def byline(self, lang: str) -> str | None:
+        """Who writes, as the narration's byline will say it in ``lang`` ("AI description, SmolVLM-256M"), known
+        before a word is written, so speech that starts with the first sentence can say it first; None when the
+        text itself begins by saying so (the offline narrator)."""
+        return None
+
     def write(self, image: Image.Image, request: NarrationRequest,
               cancel: threading.Event | None = None) -> Iterator[str | Narration]:
         raise NotImplementedError

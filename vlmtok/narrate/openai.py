@@ -194,9 +194,11 @@ class OpenAINarrator(BaseNarrator):
                 out.append({"role": "assistant", "content": answer})
         return out
 
+    def byline(self, lang: str) -> str:
+        return t("narrate.openai.label", normalize_lang(lang), model=model_label(self.model_id), server=self.server)
+
     def _narration(self, english: str, request: NarrationRequest, stats: dict[str, float]) -> Narration:
-        label = t("narrate.openai.label", normalize_lang(request.lang), model=model_label(self.model_id),
-                  server=self.server)
+        label = self.byline(request.lang)
         text = prompts.fit_words(english, prompts.word_limit(request.tier, "en"))
         return Narration(text=text, language="en", tier=request.tier, narrator=self.name, narrator_label=label,
                          model_id=self.model_id, weights_source="served", audience=request.audience,

@@ -197,16 +197,19 @@ class SmolVLMNarrator(BaseNarrator):
         self._history: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
         self._engine_key: str | None = None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()          # the page's background preload and a first visitor load once
 
     # -- model -----------------------------------------------------------------------------------------------
 
     @property
     def loaded(self) -> LoadedSmolVLM:
         if self._loaded is None:
-            loaded = load_smolvlm(self.model_id)
-            if settings.int8():
-                quantize_language_model(loaded.model)
-            self._loaded = loaded
+            with self._load_lock:
+                if self._loaded is None:
+                    loaded = load_smolvlm(self.model_id)
+                    if settings.int8():
+                        quantize_language_model(loaded.model)
+                    self._loaded = loaded
         return self._loaded
 
     def warm_up(self) -> None:
@@ -223,6 +226,9 @@ class SmolVLMNarrator(BaseNarrator):
         """Short model name for the narrator label: "SmolVLM-256M" ("SmolVLM-256M int8" with int8 weights)."""
         name = self.model_id.split("/")[-1].removesuffix("-Instruct")
         return f"{name} int8" if self._loaded is not None and is_int8(self._loaded.model) else name
+
+    def byline(self, lang: str) -> str:
+        return t("narrate.smolvlm.label", normalize_lang(lang), model=self.label_model)
 
     def detail(self, request: NarrationRequest) -> str:
         return resolve_detail(request.detail if request.detail not in (None, "", "auto") else self.default_detail)
@@ -363,7 +369,7 @@ class SmolVLMNarrator(BaseNarrator):
         """The English narration, its byline in the visitor's language."""
         return Narration(
             text=_fit_tier(english, request.tier), language="en", tier=request.tier, narrator=self.name,
-            narrator_label=t("narrate.smolvlm.label", normalize_lang(request.lang), model=self.label_model),
+            narrator_label=self.byline(request.lang),
             model_id=self.model_id, weights_source=self.loaded.weights_source, audience=request.audience,
             question=request.question, timings=timings)
 

@@ -25,7 +25,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from vlmtok.narrate.base import Narration
@@ -140,7 +140,7 @@ class Voice:
 
 
 def speak_as_written(parts: Iterable[str | Narration], lang: str, rate: float = 1.0, engine: str = "auto", *,
-                     tier: str | None = None, live: bool = True,
+                     tier: str | None = None, live: bool = True, preamble: Sequence[str] = (),
                      speak_fn: Callable[..., SpeechResult] = speak) -> Iterator[str | Narration | SpokenSentence]:
     """A narrator's stream with each sentence's audio added as soon as it is ready (see the module's notes).
 
@@ -149,12 +149,16 @@ def speak_as_written(parts: Iterable[str | Narration], lang: str, rate: float = 
         lang, rate, engine: as ``vlmtok.speech.speak``.
         tier: the narration's tier: sentences past its word limit are not spoken (None: no limit).
         live: the chunks are in ``lang``: speak them as they are written; False: speak the final narration.
+        preamble: sentences said first, before the narration's own (who wrote it, when the text does not say);
+            they are not part of the text and do not count against the word limit.
         speak_fn: the synthesiser (``speak``; tests and benchmarks pass their own).
     """
     sentences = SentenceStream(word_limit(tier, lang) if tier else None)
     voice = Voice(lang, rate, engine, speak_fn=speak_fn)
     finished = False
     try:
+        for sentence in preamble:
+            voice.say(sentence)
         for part in parts:
             if isinstance(part, Narration):
                 finished = True

@@ -107,7 +107,8 @@
     const below = r.bottom > view.bottom - 4;               // the voice has gone past what is on screen
     const above = r.top < view.top;                          // a replay from the start, or a reader who went ahead
     if (!below && !(above && Date.now() - lastUserScroll > 8000)) return;
-    const delta = r.top - view.top - Math.min(view.height * 0.2, 80);
+    // a little of what was said stays above it, but never so much that a sentence that fits is cut at the bottom
+    const delta = r.top - view.top - Math.min(view.height * 0.2, 80, Math.max(0, view.height - r.height - 6));
     if (scrollsItself) box.scrollTo({ top: box.scrollTop + delta, behavior });
     else window.scrollBy({ top: delta, behavior });
   }
@@ -226,6 +227,10 @@
     for (const el of $$('.vt-turn[data-play]', box)) {
       const token = el.dataset.play;
       if (token && !player.played.has(token)) { player.played.add(token); player.stale = false; playTurn(el.dataset.turn, true); }
+    }
+    if (player.turnId && audio.ended) {                      // spoken as written: the next sentence came after
+      const clips = clipsOf(turnEl(player.turnId));          // the last one had ended, so it plays on from there
+      if (player.index + 1 < clips.length) { player.index += 1; startClip(); }
     }
     const ready = box.dataset.state + ':' + box.dataset.thread + ':' + $$('.vt-turn', box).length;
     if ((box.dataset.state === 'ready' || box.dataset.state === 'message') && ready !== lastReady) {
