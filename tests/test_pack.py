@@ -393,3 +393,31 @@ def test_questions_say_when_no_live_narrator_is_here(built, cache):
     assert steps[-1].ok and steps[-1].text
     assert ("No AI narrator is available here" in steps[-1].status) is not live
     assert "Tap an artwork" in list(pack_view.ask(pack, {}, "Why?", "en", "adult"))[-1].status
+
+
+# --- the benchmarks ------------------------------------------------------------------------------------------------
+
+def test_bench_pack_reports_the_build_rate_and_the_resume(cache, capsys):
+    """``python -m vlmtok bench pack`` JSON: a build, then a second run of the unchanged folder that changes nothing."""
+    from vlmtok.cli import main
+
+    assert main(["bench", "pack", "--artworks", "2", "--langs", "en", "--tiers", "alt", "--engines", "local",
+                 "--parts", "build"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    local = report["build"]["local"]
+    assert report["area"] == "pack" and report["recognition"] == {}
+    assert (local["artworks"], local["narrations"], local["resume_changed"]) == (2, 2, False)
+    assert 0 < local["resume_s"] < local["seconds"] and local["artworks_per_min"] > 0
+
+
+def test_bench_cache_writes_do_not_grow_with_the_folder(capsys, monkeypatch):
+    """``bench cache``: a write at 5,000 entries costs about what it costs at 200, far below one listing."""
+    from vlmtok import cache as cache_mod
+    from vlmtok.cli import main
+
+    monkeypatch.setattr(cache_mod.os, "fsync", lambda fd: None)     # the disk's flush is not what is compared
+    assert main(["bench", "cache", "--entries", "200,5000", "--writes", "60"]) == 0
+    sizes = json.loads(capsys.readouterr().out)["sizes"]
+    small, large = sizes["200"], sizes["5000"]
+    assert large["write_ms"] < 3 * small["write_ms"] + 0.5 and large["write_ms"] < large["scan_ms"]
+    assert large["entries_after"] <= large["entries"] * (1 + cache_mod.SWEEP_FRACTION) + 1     # still bounded
