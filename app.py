@@ -30,6 +30,7 @@ from vlmtok.app import api
 from vlmtok.app import callbacks as ui
 from vlmtok.app import compare as cmp
 from vlmtok.app import http
+from vlmtok.app import pack_view
 from vlmtok.app import tour as tour_ui
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices
 from vlmtok.app.tour import QueueLoad
@@ -391,6 +392,71 @@ def public_api() -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Tour pack: prepared narrations played offline (vlmtok.app.pack_view); python app.py --pack PACK or VLMTOK_PACK
+
+PACK, PACK_PROBLEM = pack_view.open_pack(settings.pack_folder())
+
+
+def pack_tab() -> None:
+    """The Tour pack tab and its wiring (hidden when no pack was asked for); called inside ``gr.Tabs``."""
+    pick = lambda r: (r.caption, r.status, r.audio, r.about, r.state.get("id", ""))  # noqa: E731
+
+    def select(lang, tier, audience, evt: gr.SelectData):
+        return pick(pack_view.select(PACK, evt.index, lang, tier, audience))
+
+    def matched(photo, lang, tier, audience):
+        return pick(ui.guarded_call(pack_view.match_photo, PACK, photo, lang, tier, audience, lang=lang,
+                                    on_message=pack_view.message_result))
+
+    def relabel(lang):
+        labels = [t(f"pack.{key}", lang) for key in ("gallery", "photo", "language", "length", "audience", "audio",
+                                                      "question")]
+        tiers, audiences = pack_view.tier_choices(lang), pack_view.audience_choices(lang)
+        return (*(gr.update(label=label) for label in labels[:3]), gr.update(label=labels[3], choices=tiers),
+                gr.update(label=labels[4], choices=audiences), gr.update(label=labels[5]),
+                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)))
+
+    def asked(artwork_id, question, lang, audience):
+        for r in ui.guarded_stream(lambda: pack_view.ask(PACK, {"id": artwork_id}, question, lang, audience), lang):
+            yield r.caption, r.status
+
+    with gr.Tab(t("pack.tab", L), id="pack", visible=bool(PACK or PACK_PROBLEM)):
+        gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L))
+        artwork = gr.Textbox(visible=False)  # the open artwork's id
+        with gr.Row():
+            with gr.Column(scale=1, min_width=280):
+                gallery = gr.Gallery(pack_view.gallery(PACK), label=t("pack.gallery", L), columns=2, height="auto",
+                                     allow_preview=False, object_fit="contain", elem_id="vt-pack-gallery")
+                photo = ArtworkImage(label=t("pack.photo", L), type="filepath", sources=["webcam", "upload"],
+                                     image_mode=None, height=240, elem_id="vt-pack-photo")
+                lang = gr.Radio(LANGUAGE_CHOICES, value="en", label=t("pack.language", L), elem_id="vt-pack-lang",
+                                elem_classes="vt-big")
+                tier = gr.Radio(pack_view.tier_choices(L), value=pack_view.default_tier(PACK),
+                                label=t("pack.length", L), elem_classes="vt-big")
+                audience = gr.Radio(pack_view.audience_choices(L), value="adult", label=t("pack.audience", L),
+                                    elem_classes="vt-big")
+            with gr.Column(scale=2, min_width=280):
+                status = gr.HTML(ui.status_html(t("pack.choose", L), L), elem_id="vt-pack-status", js_on_load=None,
+                                 html_template='<div role="status" aria-live="polite">${value}</div>')
+                caption = gr.HTML(ui.caption_html("", L), elem_id="vt-pack-caption", js_on_load=None)
+                audio = gr.Audio(label=t("pack.audio", L), type="filepath", interactive=False,
+                                 elem_id="vt-pack-audio")
+                about = gr.Markdown(elem_id="vt-pack-about", elem_classes="vt-credit")
+                question = gr.Textbox(label=t("pack.question", L), max_length=400)
+                ask_btn = gr.Button(t("pack.ask", L), elem_classes="vt-big")
+    out, choice = [caption, status, audio, about, artwork], [lang, tier, audience]
+    private = dict(api_visibility="private", show_progress="hidden")
+    gallery.select(select, inputs=choice, outputs=out, queue=False, **private)
+    photo.change(matched, inputs=[photo, *choice], outputs=out, **MODEL, **private)
+    gr.on([lang.change, tier.change, audience.change], lambda a, *c: pick(pack_view.open_artwork(PACK, a, *c)),
+          inputs=[artwork, *choice], outputs=out, queue=False, **private)
+    gr.on([ask_btn.click, question.submit], asked, inputs=[artwork, question, lang, audience],
+          outputs=[caption, status], **MODEL, **private)
+    lang.change(relabel, inputs=lang, outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn],
+                queue=False, **private)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
@@ -489,6 +555,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     how_status = gr.HTML(elem_id="vt-how-status", js_on_load=None,
                                          html_template='<div role="status" aria-live="polite">${value}</div>')
                     steps = gr.HTML(elem_id="vt-how", js_on_load=None)
+        pack_tab()
 
     # ------------------------------------------------------------------------------------------------------------
     # Wiring

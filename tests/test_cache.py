@@ -227,3 +227,61 @@ def test_read_only_folder_permissions(tmp_path):
         assert c.put_bytes(c.key("x"), b"x", ".bin") is None
     finally:
         c.root.chmod(0o755)
+
+
+# --- collection scale: writes do not list the folder ---------------------------------------------------------
+
+def _count_scans(monkeypatch) -> list[int]:
+    calls = [0]
+    real = cache_mod.os.scandir
+
+    def counting(path):
+        calls[0] += 1
+        return real(path)
+
+    monkeypatch.setattr(cache_mod.os, "scandir", counting)
+    monkeypatch.setattr(cache_mod.os, "fsync", lambda fd: None)     # durability is not what these tests time
+    return calls
+
+
+def test_writes_list_the_folder_once_not_per_write(monkeypatch):
+    c = DiskCache("scale", max_bytes=50_000_000)
+    scans = _count_scans(monkeypatch)
+    for i in range(300):
+        assert c.put_bytes(c.key(i), b"x" * 100, ".bin") is not None
+    assert scans[0] == 1, "only the first write of this process lists the folder"
+    again = DiskCache("scale", max_bytes=50_000_000)       # a second instance on the same folder shares the total
+    again.put_bytes(again.key("more"), b"y", ".bin")
+    assert scans[0] == 1
+    assert c.total_bytes() == 300 * 100 + 1
+
+
+def test_sweeps_at_the_cap_are_amortised_and_keep_the_bound(monkeypatch):
+    c = DiskCache("sweeps", max_bytes=10_000)
+    scans = _count_scans(monkeypatch)
+    writes = 400
+    for i in range(writes):
+        c.put_bytes(c.key(i), bytes([i % 256]) * 100, ".bin")       # 40 kB through a 10 kB cache
+        assert c.total_bytes() <= c.max_bytes
+    assert scans[0] - writes <= writes / 5, "a sweep comes once per many writes, not on every write"
+
+
+def _fill_other_process(root: str, n: int) -> None:
+    c = DiskCache("shared", max_bytes=40_000, root=root)
+    for i in range(n):
+        c.put_bytes(c.key("child", i), b"c" * 1000, ".bin")
+
+
+def test_another_process_writing_is_caught_by_the_next_sweep(tmp_path):
+    root = tmp_path / "shared"
+    c = DiskCache("shared", max_bytes=40_000, root=root)
+    c.put_bytes(c.key("first"), b"p" * 1000, ".bin")                # this process's running total starts here
+    child = multiprocessing.get_context("fork").Process(target=_fill_other_process, args=(str(root), 39))
+    child.start()
+    child.join()
+    assert child.exitcode == 0
+    bound = c.max_bytes * (1 + 2 * cache_mod.SWEEP_FRACTION)         # two writing processes
+    for i in range(60):
+        c.put_bytes(c.key("parent", i), b"p" * 1000, ".bin")
+        assert c.total_bytes() <= bound
+    assert c.total_bytes() <= c.max_bytes

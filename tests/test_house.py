@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("visualize",),
     ("narrate",),
     ("speech",),
+    ("pack",),
     ("app",),
     ("bench",),
     ("cli", "__main__"),

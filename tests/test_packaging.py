@@ -91,6 +91,14 @@ def test_test_extra_is_requirements_test_txt(pyproject):
           "optional-dependencies.test")
 
 
+def test_the_ray_extra_is_installed_by_the_tests(pyproject):
+    """``pip install vlmtok[ray]`` gives the Ray engine; CI installs requirements-test.txt, so its test runs there."""
+    extras = pyproject["project"]["optional-dependencies"]
+    ray = [normalise(r) for r in extras["ray"]]
+    assert ray and all(Requirement(r).name == "ray" and "data" in Requirement(r).extras for r in ray)
+    assert set(ray) <= set(requirement_lines(ROOT / "requirements-test.txt"))
+
+
 def test_version_comes_from_the_package(pyproject):
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "vlmtok.__version__"}

@@ -8,6 +8,12 @@ Entries are plain files named ``<sha256 key><suffix>`` in ``vlmtok.paths.cache_d
 - **Bounded:** when the folder grows past ``max_bytes``, the least recently used entries go first. "Used" is
   the file's modification time, which a hit refreshes (``os.utime``), because access times are unreliable on
   ``relatime`` / ``noatime`` mounts.
+- **O(1) writes, amortised:** a write does not list the folder. Each process keeps a running total per folder
+  (one scan on its first write, then the size of each write added), and sweeps (lists, evicts to 90% of the cap)
+  only when that total passes the cap or when it has written ``SWEEP_FRACTION`` of the cap since its last sweep.
+  A sweep costs O(entries) and comes at most once per ~``SWEEP_FRACTION`` x entries writes, so a write at 20,000
+  entries costs what it costs at 20. Other processes' writes are seen at the next sweep: with P writing processes
+  the folder stays under ``max_bytes`` x (1 + P x ``SWEEP_FRACTION``).
 - **Never in the way:** a full disk, a read-only folder or a folder that cannot be created is logged (once per
   cache and kind of error) and the cache steps aside (``get_*`` return None, ``put_*`` return None). The app keeps
   working without it. A folder that vanished while the app runs is looked up again (``vlmtok.paths``) on the next
@@ -26,6 +32,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +46,7 @@ log = logging.getLogger(__name__)
 TMP_PREFIX = ".tmp-"
 STALE_TMP_S = 3600.0          # a temporary file this old belongs to a writer that died; remove it
 LOW_WATERMARK = 0.9           # evict down to 90% of the cap, so a busy cache does not evict on every write
+SWEEP_FRACTION = 0.05         # a process that wrote 5% of the cap since its last sweep sweeps again (others' writes)
 
 
 def image_hash(image: Any) -> str:
@@ -98,6 +106,28 @@ class _Entry:
     path: Path
     size: int
     used: float
+
+
+class _Ledger:
+    """One process's view of one folder's size between sweeps: ``total`` as last listed plus what it wrote since."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total, self.since_sweep, self.lock = total, 0, threading.Lock()
+
+    def wrote(self, delta: int, written: int, cap: int) -> bool:
+        """Count a write (``delta``: net bytes; ``written``: bytes put); True when a sweep is due."""
+        with self.lock:
+            self.total = (self.total or 0) + delta
+            self.since_sweep += written
+            return self.total > cap or self.since_sweep > SWEEP_FRACTION * cap
+
+    def swept(self, total: int) -> None:
+        with self.lock:
+            self.total, self.since_sweep = total, 0
+
+
+_LEDGERS: dict[Path, _Ledger] = {}
+_LEDGERS_LOCK = threading.Lock()
 
 
 class DiskCache:
@@ -184,6 +214,7 @@ class DiskCache:
         if len(data) > self.max_bytes:
             log.info("not caching %s%s: %d bytes exceeds the cap of %d", key[:12], suffix, len(data), self.max_bytes)
             return None
+        replaced = _size_or_zero(path)
         try:
             _atomic_write(path, data)
         except FileNotFoundError as exc:     # the folder vanished (cleaned, unmounted): look for it once more
@@ -193,7 +224,8 @@ class DiskCache:
         except OSError as exc:
             self._warn(exc, "could not store an entry")
             return None
-        self._evict(keep=path)
+        if self._ledger().wrote(len(data) - replaced, len(data), self.max_bytes):
+            self._evict(keep=path)
         return path
 
     def _relocated(self, key: str, data: bytes, suffix: str, exc: OSError) -> Path | None:
@@ -232,7 +264,9 @@ class DiskCache:
         """Remove one entry if present."""
         path = self._path(key, suffix)
         if path is not None:
-            _unlink(path)
+            size = _size_or_zero(path)
+            if _unlink(path):
+                self._ledger().wrote(-size, 0, self.max_bytes)
 
     # --- size ----------------------------------------------------------------------------------------------
 
@@ -240,11 +274,32 @@ class DiskCache:
         """Bytes held by finished entries (temporary files excluded)."""
         return sum(e.size for e in self._entries())
 
+    def _folder(self) -> Path | None:
+        """The folder as one absolute path (two caches on one folder share a ledger), resolved once per root."""
+        if getattr(self, "_resolved", (None, None))[0] != self.root:
+            self._resolved = (self.root, self.root.resolve() if self.root is not None else None)
+        return self._resolved[1]
+
+    def _ledger(self) -> _Ledger:
+        """This process's running total for the folder, shared by every DiskCache on it (first use: one scan)."""
+        with _LEDGERS_LOCK:
+            folder = self._folder()
+            ledger = _LEDGERS.get(folder)
+            if ledger is None:
+                ledger = _LEDGERS[folder] = _Ledger(None)
+        if ledger.total is None:
+            ledger.swept(sum(e.size for e in self._entries()))
+        return ledger
+
     def _evict(self, keep: Path | None = None) -> None:
+        """The sweep: list the folder once, evict the least recently used down to the low watermark."""
         entries = self._entries()
         total = sum(e.size for e in entries)
-        if total <= self.max_bytes:
-            return
+        if total > self.max_bytes:
+            total = self._evict_oldest(entries, total, keep)
+        self._ledger().swept(total)
+
+    def _evict_oldest(self, entries: list[_Entry], total: int, keep: Path | None) -> int:
         target = int(self.max_bytes * LOW_WATERMARK)
         for entry in sorted(entries, key=lambda e: e.used):    # oldest use first
             if total <= target:
@@ -254,6 +309,7 @@ class DiskCache:
             if _unlink(entry.path):
                 total -= entry.size
                 log.debug("cache %r evicted %s (%d bytes)", self.name, entry.path.name, entry.size)
+        return total
 
     def _entries(self) -> list[_Entry]:
         if self.root is None:
@@ -316,6 +372,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         _unlink(Path(tmp))
         raise
+
+
+def _size_or_zero(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _unlink(path: Path) -> bool:

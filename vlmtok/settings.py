@@ -178,6 +178,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds the served narrator waits for the server to start answering, and for each next piece; past "
             "it the offline narrator answers instead. Read when the narrator is made.",
             ("vlmtok/narrate/openai.py OpenAINarrator",)),
+    Setting("VLMTOK_PACK", "path", None,
+            "A tour pack folder (vlmtok pack build) for app.py's Tour pack view; also python app.py --pack PACK. "
+            "Read at import of app.py, and where the app's served folders are listed.",
+            ("app.py PACK", "vlmtok/app/http.py served_folders()")),
     Setting("VLMTOK_REQUEST_TIMEOUT_S", "float", 120.0,
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
@@ -412,6 +416,11 @@ def decoder_cpu_s() -> float:
     return get("VLMTOK_DECODER_CPU_S")
 
 
+def pack_folder() -> str | None:
+    """``VLMTOK_PACK``: the tour pack the app plays, or None."""
+    return get("VLMTOK_PACK")
+
+
 def ci() -> bool:
     """``CI``: running under continuous integration."""
     return get("CI")
@@ -420,6 +429,12 @@ def ci() -> bool:
 def axe_js() -> str | None:
     """``VLMTOK_AXE_JS``: a local axe.min.js for the browser tests, or None."""
     return get("VLMTOK_AXE_JS")
+
+
+def forwarded_environment() -> dict[str, str]:
+    """The settings of this table that are set here (overrides included), for workers on other processes or
+    machines (Ray)."""
+    return {**{s.name: os.environ[s.name] for s in SETTINGS if s.name in os.environ}, **_OVERRIDES}
 
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

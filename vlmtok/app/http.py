@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from vlmtok import paths
+from vlmtok import paths, settings
 from vlmtok.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
@@ -215,8 +215,12 @@ def app_kwargs(room: Callable[[], int | None] | None = None) -> dict[str, Any]:
 
 def served_folders() -> list[str]:
     """Folders the app serves audio from: the speech cache (wherever ``vlmtok.paths`` put it), the private
-    temporary folder it would move to if its folder vanished, and the speech service's uncached store."""
+    temporary folder it would move to if its folder vanished, the speech service's uncached store, and the tour
+    pack being played (``VLMTOK_PACK``: its prepared audio and pictures)."""
     folders = []
+    pack = settings.pack_folder()
+    if pack:
+        folders.append(str(Path(pack).resolve()))
     with contextlib.suppress(OSError):        # caches off: audio is only ever in the uncached store
         folders.append(str(paths.cache_dir("speech")))
     linked = paths.cache_state().linked       # a read-only cache's audio, linked into the private folder

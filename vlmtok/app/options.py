@@ -2,7 +2,7 @@
 
 ``--offline`` is ``VLMTOK_OFFLINE=1``, ``--public`` is ``VLMTOK_PUBLIC=1``, ``--narrator NAME`` is
 ``VLMTOK_NARRATOR``, ``--base-url`` and ``--model`` are the served narrator's ``VLMTOK_OPENAI_BASE_URL`` and
-``VLMTOK_OPENAI_MODEL``: the option overrides the variable in this process (``settings.override``), so both mean
+``VLMTOK_OPENAI_MODEL``, ``--pack PACK`` is ``VLMTOK_PACK`` (a tour pack to play): the option overrides the variable in this process (``settings.override``), so both mean
 the same and the README's settings table documents both. ``--host`` and ``--port`` go to ``launch()`` (unset,
 Gradio's own ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT`` apply, else 127.0.0.1:7860); ``--mcp`` also serves the
 public API as an MCP server (needs ``pip install "gradio[mcp]"``).
@@ -27,6 +27,7 @@ OVERRIDES: dict[str, tuple[str, str | None]] = {
     "narrator": ("VLMTOK_NARRATOR", None),
     "base_url": ("VLMTOK_OPENAI_BASE_URL", None),
     "model": ("VLMTOK_OPENAI_MODEL", None),
+    "pack": ("VLMTOK_PACK", None),
 }
 
 
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(on by itself on a Hugging Face Space) [VLMTOK_PUBLIC=1]")
     parser.add_argument("--offline", action="store_true", help="no network: local model files only, offline voices "
                         "[VLMTOK_OFFLINE=1]")
+    parser.add_argument("--pack", metavar="PACK", help="a tour pack folder (python -m vlmtok pack build) to play "
+                        "offline in the Tour pack tab [VLMTOK_PACK]")
     parser.add_argument("--mcp", action="store_true", help="also serve the public API as an MCP server, for AI "
                         "agents (needs gradio[mcp])")
     return parser

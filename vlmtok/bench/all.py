@@ -1,8 +1,8 @@
 """``python -m vlmtok bench all --json report.json --md report.md``: every benchmark, small defaults, one report.
 
-Runs each area module that exists (encoders, visualize, narrate, tour, speech, intake, app, load) with its own defaults made
-small (``SMALL``), records the machine, library versions and device, and writes a short Markdown summary of the
-figures. A sub-benchmark that fails is recorded as ``{"error": ...}`` and the others still run. The soak is left
+Runs each area module that exists (encoders, visualize, narrate, tour, speech, intake, app, load, cache) with its own
+defaults made small (``SMALL``), records the machine, library versions and device, and writes a short Markdown
+summary of the figures. A sub-benchmark that fails is recorded as ``{"error": ...}`` and the others still run. The soak is left
 out (minutes long): run ``python -m vlmtok bench soak`` for it, or pass ``--with-soak``.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-AREAS: tuple[str, ...] = ("encoders", "visualize", "narrate", "tour", "speech", "intake", "app", "load")
+AREAS: tuple[str, ...] = ("encoders", "visualize", "narrate", "tour", "speech", "intake", "app", "load", "cache")
 SMALL: dict[str, dict[str, Any]] = {     # overrides of each area's defaults, applied when the option exists
     "encoders": {"iters": 21},       # paired timings: fewer lets one VM hiccup decide the ratio
     "visualize": {"iters": 5},
@@ -27,6 +27,7 @@ SMALL: dict[str, dict[str, Any]] = {     # overrides of each area's defaults, ap
     "intake": {"iters": 9},
     "load": {"clients": 8, "runs": 5},
     "soak": {"tours": 500},
+    "cache": {"entries": "1000,20000", "writes": 100},
 }
 PACKAGES = ("torch", "timm", "transformers", "gradio", "gradio_client", "numpy", "pillow", "gTTS", "espeakng-loader")
 

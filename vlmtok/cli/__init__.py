@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "describe": "describe an artwork (SmolVLM or the offline narrator)",
     "speak": "turn text into speech (gTTS, else an offline voice)",
     "prefetch": "download the models a tour needs, then run offline",
+    "pack": "build a tour pack (narrated ahead, played offline) or match a photo to one",
     "bench": "run benchmarks and write JSON",
     "loadtest": "drive a running app with several clients",
 }

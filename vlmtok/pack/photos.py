@@ -1,0 +1,213 @@
+"""Gallery photos made from a known picture, to calibrate and test recognition (no camera needed).
+
+A guide's photo of a painting differs from the museum's file in known ways; each ``KINDS`` entry makes one of
+them, and ``"mixed"`` makes several at once, as a real photo does:
+
+- ``wall``: the framed picture hung on a wall, the wall filling a third or more of the photo;
+- ``perspective``: taken from the side, the frame a trapezoid (up to ~15% of a side);
+- ``crop``: only part of the painting in view (60-85% of each side);
+- ``glare``: a bright reflection on the varnish or glass;
+- ``dark``: a dim room, with a warm or cool cast;
+- ``blur``: a shaky hand or missed focus;
+- ``jpeg``: a phone's strong compression, with sensor noise.
+
+Everything is drawn from ``seed``, so a photo can be made again exactly.
+
+>>> photo = gallery_photo(load_image("examples/durer_lion.jpg"), "mixed", seed=3)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+
+KINDS: tuple[str, ...] = ("wall", "perspective", "crop", "glare", "dark", "blur", "jpeg", "mixed")
+PHOTO_PX = 640                      # long side of the photo (a phone's, downscaled as the app would)
+WALLS = ((222, 214, 198), (196, 200, 204), (120, 34, 40), (245, 245, 240), (52, 62, 74))
+FRAMES = ((176, 140, 60), (60, 40, 25), (20, 20, 20), (230, 230, 225))
+
+
+def gallery_photo(picture: Image.Image, kind: str = "mixed", seed: int = 0) -> Image.Image:
+    """A simulated gallery photo of ``picture`` (RGB, long side ``PHOTO_PX``)."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown photo kind {kind!r}; known: {', '.join(KINDS)}")
+    rng = random.Random(f"{kind}:{seed}")
+    art = _fit(picture.convert("RGB"), PHOTO_PX)
+    if kind == "mixed":
+        steps = [_on_wall, _crop_or_not, _light, _glare_or_not, _blur_or_not]
+        for step in steps:
+            art = step(art, rng)
+        return _jpeg(art, rng)
+    return {"wall": _on_wall, "perspective": _perspective, "crop": _crop, "glare": _glare, "dark": _dark,
+            "blur": _blur, "jpeg": _jpeg}[kind](art, rng)
+
+
+def not_a_painting(kind: str, seed: int = 0, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """Photos of things that are no artwork: ``"noise"``, ``"wall"`` (a bare wall, maybe an empty frame),
+    ``"gradient"`` (a sky-like blend) and ``"shapes"`` (a poster of plain shapes)."""
+    rng = random.Random(f"neg:{kind}:{seed}")
+    w, h = size
+    if kind == "noise":
+        arr = np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+        return Image.fromarray(arr).filter(ImageFilter.GaussianBlur(rng.uniform(0, 2)))
+    if kind == "wall":
+        wall = _wall((w, h), rng)
+        if rng.random() < 0.7:
+            ImageDraw.Draw(wall).rectangle(_box(w, h, rng), outline=rng.choice(FRAMES), width=rng.randint(8, 20))
+        return wall
+    if kind == "gradient":
+        top, bottom = np.array(_colour(rng)), np.array(_colour(rng))
+        ramp = np.linspace(0, 1, h)[:, None, None]
+        return Image.fromarray(np.broadcast_to(top * (1 - ramp) + bottom * ramp, (h, w, 3)).astype(np.uint8))
+    if kind == "shapes":
+        img = Image.new("RGB", size, _colour(rng))
+        draw = ImageDraw.Draw(img)
+        for _ in range(rng.randint(3, 8)):
+            (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(_box(w, h, rng), fill=_colour(rng))
+        return img
+    raise ValueError(f"Unknown kind {kind!r}; known: noise, wall, gradient, shapes")
+
+
+NEGATIVE_KINDS: tuple[str, ...] = ("noise", "wall", "gradient", "shapes")
+
+
+# --- the steps ---------------------------------------------------------------------------------------------------
+
+
+def _fit(img: Image.Image, side: int) -> Image.Image:
+    scale = side / max(img.size)
+    return img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.BICUBIC)
+
+
+def _colour(rng: random.Random) -> tuple[int, int, int]:
+    return rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255)
+
+
+def _box(w: int, h: int, rng: random.Random) -> tuple[int, int, int, int]:
+    x0, y0 = rng.randint(0, w // 2), rng.randint(0, h // 2)
+    return x0, y0, rng.randint(x0 + w // 8, w), rng.randint(y0 + h // 8, h)
+
+
+def _wall(size: tuple[int, int], rng: random.Random) -> Image.Image:
+    """A painted wall: one colour, lit unevenly from one side, with a little texture."""
+    w, h = size
+    base = np.array(rng.choice(WALLS), dtype=np.float32)
+    light = np.linspace(rng.uniform(0.8, 1.0), rng.uniform(0.9, 1.1), w)[None, :, None]   # [1, W, 1]
+    texture = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 4, (h, w, 1))
+    return Image.fromarray(np.clip(base * light + texture, 0, 255).astype(np.uint8))
+
+
+def _framed(art: Image.Image, rng: random.Random) -> Image.Image:
+    border = max(4, round(max(art.size) * rng.uniform(0.03, 0.07)))
+    framed = Image.new("RGB", (art.width + 2 * border, art.height + 2 * border), rng.choice(FRAMES))
+    framed.paste(art, (border, border))
+    return framed
+
+
+def _on_wall(art: Image.Image, rng: random.Random) -> Image.Image:
+    """The framed picture on a wall, filling 55-80% of the photo's width, maybe taken from the side."""
+    framed = _framed(art, rng)
+    fill = rng.uniform(0.55, 0.8)
+    photo_w = round(framed.width / fill)
+    photo_h = max(round(framed.height / rng.uniform(0.55, 0.85)), round(photo_w * 0.75))
+    photo = _wall((photo_w, photo_h), rng)
+    warped, mask = _warp(framed, rng, rng.uniform(0.0, 0.15))
+    photo.paste(warped, ((photo_w - framed.width) // 2 + rng.randint(-20, 20),
+                         (photo_h - framed.height) // 2 + rng.randint(-20, 20)), mask)
+    return _fit(photo, PHOTO_PX)
+
+
+def _warp(img: Image.Image, rng: random.Random, amount: float) -> tuple[Image.Image, Image.Image]:
+    """A perspective view of ``img`` (same size), and the mask of where the picture lands."""
+    w, h = img.size
+    side = rng.choice((-1, 1))          # which side is nearer the camera
+    dy = amount * h
+    # the far side shrinks vertically; each corner also moves a little at random
+    corners = [(0, 0), (w, 0), (w, h), (0, h)]
+    far = [1, 2] if side > 0 else [0, 3]
+    target = []
+    for i, (x, y) in enumerate(corners):
+        shrink = dy if i in far else 0.0
+        jitter = amount * 0.3
+        target.append((x + rng.uniform(-jitter, jitter) * w, y + (shrink if y == 0 else -shrink)
+                       + rng.uniform(-jitter, jitter) * h))
+    coeffs = _perspective_coeffs(target, corners)
+    warped = img.transform((w, h), Image.PERSPECTIVE, coeffs, Image.BICUBIC)
+    mask = Image.new("L", (w, h), 255).transform((w, h), Image.PERSPECTIVE, coeffs, Image.BILINEAR)
+    return warped, mask
+
+
+def _perspective_coeffs(dst: list[tuple[float, float]], src: list[tuple[float, float]]) -> list[float]:
+    """PIL's 8 coefficients mapping output points ``dst`` back to input points ``src``."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(dst, src):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    return np.linalg.solve(np.array(rows, dtype=np.float64), np.array(rhs, dtype=np.float64)).tolist()
+
+
+def _perspective(art: Image.Image, rng: random.Random) -> Image.Image:
+    """Taken from the side: the picture a trapezoid on its wall."""
+    framed = _framed(art, rng)
+    warped, mask = _warp(framed, rng, rng.uniform(0.08, 0.15))
+    photo = _wall(framed.size, rng)
+    photo.paste(warped, (0, 0), mask)
+    return photo
+
+
+def _crop(art: Image.Image, rng: random.Random) -> Image.Image:
+    w, h = art.size
+    cw, ch = round(w * rng.uniform(0.6, 0.85)), round(h * rng.uniform(0.6, 0.85))
+    x0, y0 = rng.randint(0, w - cw), rng.randint(0, h - ch)
+    return _fit(art.crop((x0, y0, x0 + cw, y0 + ch)), PHOTO_PX)
+
+
+def _crop_or_not(art: Image.Image, rng: random.Random) -> Image.Image:
+    return _crop(art, rng) if rng.random() < 0.3 else art
+
+
+def _glare(art: Image.Image, rng: random.Random) -> Image.Image:
+    """A soft white ellipse, up to 70% opaque at its centre."""
+    w, h = art.size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cx, cy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
+    rx, ry = rng.uniform(0.1, 0.3) * w, rng.uniform(0.1, 0.3) * h
+    alpha = rng.uniform(0.45, 0.7) * np.exp(-(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2))[..., None]
+    arr = np.asarray(art, dtype=np.float32)
+    return Image.fromarray(np.clip(arr * (1 - alpha) + 255 * alpha, 0, 255).astype(np.uint8))
+
+
+def _glare_or_not(art: Image.Image, rng: random.Random) -> Image.Image:
+    return _glare(art, rng) if rng.random() < 0.5 else art
+
+
+def _dark(art: Image.Image, rng: random.Random) -> Image.Image:
+    """A dim room: 40-70% of the light, and a warm (tungsten) or cool (daylight) cast."""
+    arr = np.asarray(art, dtype=np.float32) * rng.uniform(0.4, 0.7)
+    cast = np.array((1.12, 1.0, 0.82) if rng.random() < 0.5 else (0.88, 1.0, 1.12), dtype=np.float32)
+    arr = np.clip(arr * cast, 0, 255).astype(np.uint8)
+    return ImageEnhance.Contrast(Image.fromarray(arr)).enhance(rng.uniform(0.8, 1.0))
+
+
+def _light(art: Image.Image, rng: random.Random) -> Image.Image:
+    return _dark(art, rng) if rng.random() < 0.6 else art
+
+
+def _blur(art: Image.Image, rng: random.Random) -> Image.Image:
+    return art.filter(ImageFilter.GaussianBlur(rng.uniform(1.5, 3.0) * max(art.size) / PHOTO_PX))
+
+
+def _blur_or_not(art: Image.Image, rng: random.Random) -> Image.Image:
+    return _blur(art, rng) if rng.random() < 0.4 else art
+
+
+def _jpeg(art: Image.Image, rng: random.Random) -> Image.Image:
+    """Sensor noise, then JPEG at quality 35-65, decoded again."""
+    arr = np.asarray(art, dtype=np.float32)
+    arr += np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(2, 6), arr.shape)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=rng.randint(35, 65))
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
