@@ -439,13 +439,14 @@ SLOW_STORY = ("A great wave curls over three small boats. The sea is deep blue, 
 @pytest.fixture()
 def live_app_url(tmp_path_factory):
     """An app that speaks as it writes (the default), narrated by a stand-in served model writing a word every
-    0.25 s: about ten seconds of writing, so the first sentence can be heard while the rest is written."""
+    0.4 s: about sixteen seconds of writing (room for a busy machine), so the first sentence can be heard while
+    the rest is written."""
     from helpers import ChatServer
 
     from vlmtok.bench.app import running_app
 
     cache = tmp_path_factory.mktemp("live-app-cache")
-    with ChatServer(words=[w + " " for w in SLOW_STORY.split()], word_delay_s=0.25) as server:
+    with ChatServer(words=[w + " " for w in SLOW_STORY.split()], word_delay_s=0.4) as server:
         env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1",
                "VLMTOK_NARRATOR": "openai", "VLMTOK_OPENAI_BASE_URL": server.base_url}
         with running_app(env, cache / "app.log") as (url, _startup_s, _proc):
