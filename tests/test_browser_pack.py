@@ -117,30 +117,28 @@ def test_a_gallery_photo_finds_its_painting(page, pack_app, tmp_path):
     assert lion.name in page.locator("#vt-pack-status").inner_text()
 
 
-def test_on_a_tablet_the_prepared_caption_is_large_and_its_player_in_view(pack_app):
+def test_on_a_tablet_the_prepared_caption_is_large_and_its_player_in_view(page, pack_app):
     """At 1024 x 768 a tapped artwork's text is the caption card's large, high-contrast type, and its player is
     on the first screen without scrolling."""
     from test_browser import ARTIFACTS, CONTRAST_JS
 
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        try:
-            page.goto(pack_app[0])
-            page.get_by_role("tab", name="Tour pack").click()
-            thumbs = page.locator("#vt-pack-gallery button img")
-            thumbs.first.wait_for(timeout=TIMEOUT_MS)
-            thumbs.nth(1).click()
-            wave = pack_app[2].artwork("great_wave_off_kanagawa").narration("en", "alt")
-            _caption_text(page, "en", wave.sentences[1])
-            text = page.evaluate(CONTRAST_JS, "#vt-pack-caption .vt-text")
-            assert text["ratio"] >= 7.0 and text["fontSize"] >= 24, text          # as the Tour's caption card
-            spans = page.evaluate("""() => [...document.querySelectorAll('#vt-pack-caption .vt-s')]
-                .map((s) => getComputedStyle(s).color)""")
-            assert spans and set(spans) == {text["color"]}, spans                 # every sentence in that colour
-            player = page.locator("#vt-pack-audio").bounding_box()
-            assert player and player["y"] >= 0 and player["y"] + player["height"] <= 768, player
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "pack-1024x768.png"))
-        finally:
-            browser.close()
+    tablet = page.context.browser.new_page(viewport={"width": 1024, "height": 768})   # the module's browser
+    try:
+        tablet.goto(pack_app[0])
+        tablet.get_by_role("tab", name="Tour pack").click()
+        thumbs = tablet.locator("#vt-pack-gallery button img")
+        thumbs.first.wait_for(timeout=TIMEOUT_MS)
+        thumbs.nth(1).click()
+        wave = pack_app[2].artwork("great_wave_off_kanagawa").narration("en", "alt")
+        _caption_text(tablet, "en", wave.sentences[1])
+        text = tablet.evaluate(CONTRAST_JS, "#vt-pack-caption .vt-text")
+        assert text["ratio"] >= 7.0 and text["fontSize"] >= 24, text              # as the Tour's caption card
+        spans = tablet.evaluate("""() => [...document.querySelectorAll('#vt-pack-caption .vt-s')]
+            .map((s) => getComputedStyle(s).color)""")
+        assert spans and set(spans) == {text["color"]}, spans                     # every sentence in that colour
+        player = tablet.locator("#vt-pack-audio").bounding_box()
+        assert player and player["y"] >= 0 and player["y"] + player["height"] <= 768, player
+        ARTIFACTS.mkdir(exist_ok=True)
+        tablet.screenshot(path=str(ARTIFACTS / "pack-1024x768.png"))
+    finally:
+        tablet.close()
