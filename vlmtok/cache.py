@@ -359,6 +359,12 @@ class DiskCache:
             pass
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """``data`` at ``path`` all at once or not at all (the folder made if needed): readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, data)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file next to ``path``, fsync, then rename over ``path``."""
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)

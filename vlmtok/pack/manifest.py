@@ -11,11 +11,11 @@ then removes the files only the old manifest named. ``docs/tour-packs.md`` docum
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from vlmtok.cache import write_atomic  # the pack's files are written as the caches' are: whole or not at all
 
 SCHEMA = "vlmtok-tour-pack"
 SCHEMA_VERSION = 1
@@ -181,18 +181,3 @@ def write_manifest(pack: str | Path, manifest: Manifest) -> Path:
     data = json.dumps(manifest.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
     write_atomic(path, data)
     return path
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
