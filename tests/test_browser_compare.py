@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from test_browser import ARTIFACTS, BROKEN_WORDS_JS, CHROMIUM_ARGS, WCAG_TAGS, _axe_js, _choose_language, _chromium
+from test_browser import ARTIFACTS, BROKEN_WORDS_JS, CHROMIUM_ARGS, WCAG_TAGS, _axe_js, _choose_language, _chromium, _open
 
 pytestmark = pytest.mark.browser
 
@@ -169,10 +169,8 @@ def test_how_it_works_draws_the_grid_on_the_painting_and_announces_it(browser, a
 
 
 def test_the_comparison_reads_in_vietnamese(browser, app_url):
-    page = browser.new_page(viewport={"width": 768, "height": 1300})
+    page = _open(browser, app_url, (768, 1300))
     try:
-        page.goto(app_url)
-        page.wait_for_function("document.getElementById('vt-audio-el') && document.documentElement.lang")
         _choose_language(page, "vi")                                   # in the options panel, as a teacher does
         page.get_by_role("tab", name="So sánh bộ mã hoá").wait_for(timeout=30_000)
         page.get_by_role("tab", name="So sánh bộ mã hoá").click()
