@@ -31,9 +31,9 @@ OVERRIDES: dict[str, tuple[str, str | None]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "python app.py") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python app.py", description="vlmtok: artwork descriptions in large text and speech, and how vision "
+        prog=prog, description="vlmtok: artwork descriptions in large text and speech, and how vision "
         "encoders tokenise them. Each option can also be set as the environment variable named in its help.")
     parser.add_argument("--host", help="address to listen on, 0.0.0.0 for every network (default: "
                         "GRADIO_SERVER_NAME, else 127.0.0.1)")
@@ -55,11 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
+def parse_options(argv: list[str] | None = None, prog: str = "python app.py") -> argparse.Namespace:
     """Parse ``argv`` (default ``sys.argv[1:]``) and apply the options that are settings; ``--help`` exits here."""
-    options = build_parser().parse_args(argv)
+    return settle(build_parser(prog).parse_args(argv))
+
+
+def settle(options: argparse.Namespace) -> argparse.Namespace:
+    """Complete parsed options (a server address given is a server to use) and apply those that are settings."""
     if options.base_url and not options.narrator:
-        options.narrator = "openai"           # a server address given is a server to use
+        options.narrator = "openai"
     apply(options)
     return options
 

@@ -14,6 +14,7 @@ import sys
 from vlmtok import __version__
 
 COMMANDS: dict[str, str] = {
+    "app": "start the app (the Tour, Compare, How it works) and serve it in a browser",
     "tokens": "turn an image into vision tokens and draw the comparison sheet",
     "describe": "describe an artwork (SmolVLM or the offline narrator)",
     "speak": "turn text into speech (gTTS, else an offline voice)",
