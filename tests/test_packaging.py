@@ -121,7 +121,7 @@ def test_package_data_globs_cover_every_data_file(pyproject):
         for pattern in patterns:
             shipped.update(p for p in base.glob(pattern) if p.is_file())
     data = {p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix not in
-            (".py", ".pyc")}
+            (".py", ".pyc", ".pyi")}   # gradio writes page.pyi beside a module that subclasses a component
     assert data, "vlmtok/ holds no data files at all: the globs are not being tested"
     missing = sorted(str(p.relative_to(ROOT)) for p in data - shipped)
     assert not missing, f"not matched by [tool.setuptools.package-data]: {missing}"
@@ -163,3 +163,17 @@ def test_version_and_help_import_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1] == "[]"
+
+
+def test_gradio_telemetry_is_off_unless_asked(monkeypatch):
+    """The app starts Gradio with its usage reports off; a user who sets GRADIO_ANALYTICS_ENABLED keeps their choice."""
+    from gradio.analytics import analytics_enabled
+
+    from vlmtok.app.main import telemetry_off
+
+    monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
+    telemetry_off()
+    assert not analytics_enabled()
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")
+    telemetry_off()
+    assert analytics_enabled()

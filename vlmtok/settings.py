@@ -212,6 +212,8 @@ WRITES: tuple[Write, ...] = (
           "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
     Write("vlmtok/cli/prefetch.py", "HF_HUB_DOWNLOAD_TIMEOUT",
           "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
+    Write("vlmtok/app/main.py", "GRADIO_ANALYTICS_ENABLED",
+          "the app sends Gradio no usage reports unless the user asked for them (setdefault), also on a Space"),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

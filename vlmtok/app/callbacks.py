@@ -495,6 +495,11 @@ def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None
             session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
             return _draw(session, lang, t("app.ready", lang), state="empty"), False
         return tour_message(t("app.no_image", lang), lang, session), False
+    from vlmtok.smolvlm.zerogpu import describe_on_upload
+
+    if reason == "picture" and not describe_on_upload():   # on ZeroGPU a GPU job would spend the visitor's quota
+        session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+        return _draw(session, lang, t("app.ready_press_describe", lang), state="empty"), False
     message, full = tour.queue_message(load, lang)
     if full:
         return tour_message(message, lang, session, new_thread=reason == "picture"), False

@@ -48,6 +48,7 @@ MESSAGES: dict[str, str] = {
     "app.placeholder": "The description will appear here.",
     # status lines (role=status)
     "app.ready": "Ready.",
+    "app.ready_press_describe": "Picture ready. Press Describe to hear about it.",
     "app.loading": "Loading the narrator (first use only)...",
     "app.describing": "Describing...",
     "app.described": "Description ready.",

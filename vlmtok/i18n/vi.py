@@ -48,6 +48,7 @@ MESSAGES: dict[str, str] = {
     "app.placeholder": "Mô tả sẽ hiện ở đây.",
     # status lines (role=status)
     "app.ready": "Sẵn sàng.",
+    "app.ready_press_describe": "Ảnh đã sẵn sàng. Nhấn Mô tả để nghe về bức ảnh.",
     "app.loading": "Đang tải bộ mô tả (chỉ lần đầu)...",
     "app.describing": "Đang mô tả...",
     "app.described": "Mô tả đã sẵn sàng.",
