@@ -24,10 +24,11 @@ from vlmtok import settings
 from vlmtok.app import tour
 from vlmtok.errors import VisitorError
 from vlmtok.i18n import normalize_lang, t
+from vlmtok.paths import examples_dir
 
 log = logging.getLogger(__name__)
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES_DIR = examples_dir()
 SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
 REQUEST_TIMEOUT_S = settings.request_timeout_s()  # a hung model call frees its slot
 
