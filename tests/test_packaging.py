@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import vlmtok
+from vlmtok import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "vlmtok"
@@ -51,11 +52,12 @@ def normalise(line: str) -> str:
 
 
 def requirement_lines(path: Path) -> list[str]:
-    """The requirements in a pip requirements file, comments and blank lines dropped; options are refused."""
+    """The requirements in a pip requirements file, comments, blank lines and the constraints line dropped; other
+    options are refused."""
     lines = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = COMMENT.sub("", raw).strip()
-        if not line:
+        if not line or line == "-c constraints.txt":
             continue
         assert not line.startswith("-"), f"{path.name}: pip option {line!r} has no place in pyproject.toml"
         lines.append(normalise(line))
@@ -84,6 +86,43 @@ def test_comments_and_blank_lines_are_not_requirements(tmp_path):
 
 def test_dependencies_are_requirements_txt(pyproject):
     _same(pyproject["project"]["dependencies"], requirement_lines(ROOT / "requirements.txt"), "dependencies")
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in requirement_lines(path):
+        req = Requirement(line)
+        (spec,) = req.specifier
+        assert spec.operator == "==", f"{path.name}: {line} is not an exact version"
+        pins[canonicalize_name(req.name)] = spec.version
+    return pins
+
+
+def test_requirements_are_ranges_and_the_tested_set_fits_them(pyproject):
+    """No exact pin in the package's requirements (installing vlmtok must not replace a user's own torch); every
+    version in constraints.txt satisfies them, and requirements.txt reads constraints.txt (the Space installs it)."""
+    pins = _pins(ROOT / "constraints.txt")
+    for line in pyproject["project"]["dependencies"]:
+        req = Requirement(line)
+        assert all(s.operator != "==" for s in req.specifier), f"{line}: an exact pin"
+        name = canonicalize_name(req.name)
+        if name in pins:
+            assert req.specifier.contains(pins[name]), f"constraints.txt {name}=={pins[name]} does not fit {line}"
+    assert {"torch", "gtts", "huggingface-hub", "click", "transformers"} <= pins.keys()
+    assert "-c constraints.txt" in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_this_environment_was_installed_with_the_constraints():
+    """CI installs with constraints.txt (through requirements.txt): the versions it tests are the pinned ones."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    if not settings.ci():
+        pytest.skip("a development environment may hold other versions; CI's may not")
+    for name, pinned in _pins(ROOT / "constraints.txt").items():
+        try:
+            assert version(name) == pinned, f"{name} {version(name)} installed, constraints.txt says {pinned}"
+        except PackageNotFoundError:
+            pytest.fail(f"{name} is pinned in constraints.txt but not installed")
 
 
 def test_test_extra_is_requirements_test_txt(pyproject):
