@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 
+from vlmtok.cli import existing_file, file_to_write, number_in
 from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ DETAILS = ("auto", "low", "normal", "high")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", help="path to the picture (JPEG, PNG, WebP, ...)")
+    parser.add_argument("image", type=existing_file, help="path to the picture (JPEG, PNG, WebP, ...)")
     parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the narration")
     parser.add_argument("--tier", default="short", choices=TIERS,
                         help="alt text (~30 words), short (~60) or long (~150)")
@@ -38,8 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                         "--narrator openai, the model name on the server")
     parser.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tile budget")
     parser.add_argument("--ask", help="a question about the artwork, answered instead of a description")
-    parser.add_argument("--speak", metavar="AUDIO", help="also speak the text into this file (gTTS, else offline)")
-    parser.add_argument("--rate", type=float, default=1.0, help="speech speed, 0.75 to 1.5")
+    parser.add_argument("--speak", metavar="AUDIO", type=file_to_write, help="also speak the text into this file (gTTS, else offline)")
+    parser.add_argument("--rate", type=number_in(0.75, 1.5), default=1.0, help="speech speed, 0.75 to 1.5")
 
 
 def run(args: argparse.Namespace) -> int:

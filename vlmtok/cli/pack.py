@@ -12,6 +12,8 @@ import json
 import logging
 import sys
 
+from vlmtok.cli import existing_file, number_in
+
 log = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")                 # as vlmtok.pack.build.ENGINES (not imported: keeps --help instant)
@@ -19,7 +21,8 @@ ENGINES = ("local", "ray")                 # as vlmtok.pack.build.ENGINES (not i
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="pack_command", metavar="ACTION", required=True)
-    build = sub.add_parser("build", help="narrate a folder of pictures ahead into a tour pack")
+    about = "narrate a folder of pictures ahead into a tour pack (resumable: an unchanged artwork is kept)"
+    build = sub.add_parser("build", help=about, description=about)
     build.add_argument("source", help="folder of pictures (labels.csv inside is read too)")
     build.add_argument("--out", required=True, help="the pack folder to write (created, or brought up to date)")
     build.add_argument("--labels", help="CSV of museum labels: file,title,artist,date,label")
@@ -33,13 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--model", metavar="NAME", help="the model name on that server [VLMTOK_OPENAI_MODEL]")
     build.add_argument("--detail", default="auto", choices=("auto", "low", "normal", "high"), help="SmolVLM tiles")
     build.add_argument("--voice", default="auto", help="auto, or a speech engine by name (gtts, piper, espeak)")
-    build.add_argument("--rate", type=float, default=1.0, help="speech speed of the audio, 0.75 to 1.5")
+    build.add_argument("--rate", type=number_in(0.75, 1.5), default=1.0, help="speech speed of the audio, 0.75 to 1.5")
     build.add_argument("--engine", default="local", choices=ENGINES, help="local, or ray (pip install vlmtok[ray])")
     build.add_argument("--ray-address", help="join this Ray cluster (default: start Ray on this machine)")
     build.add_argument("--json", dest="json_path", help="also write the build report here as JSON")
-    match = sub.add_parser("match", help="which artwork of a pack does a photo show? (JSON)")
+    about = "which artwork of a pack does a photo show? (JSON)"
+    match = sub.add_parser("match", help=about, description=about)
     match.add_argument("pack", help="a pack folder")
-    match.add_argument("photo", help="the photo (JPEG, PNG, WebP, ...)")
+    match.add_argument("photo", type=existing_file, help="the photo (JPEG, PNG, WebP, ...)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,17 +6,18 @@ import shutil
 import sys
 from pathlib import Path
 
+from vlmtok.cli import file_to_write, number_in
 from vlmtok.i18n import LANGUAGES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", help='text to speak ("-" reads standard input)')
     parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the text")
-    parser.add_argument("--rate", type=float, default=1.0, help="speed, 0.5 to 2.0 (1.0 = normal)")
+    parser.add_argument("--rate", type=number_in(0.5, 2.0), default=1.0, help="speed, 0.5 to 2.0 (1.0 = normal)")
     parser.add_argument("--engine", default="auto", choices=("auto", "gtts", "piper", "espeak"),
                         help="voice to try first (others follow unless --no-fallback)")
     parser.add_argument("--no-fallback", action="store_true", help="try only --engine")
-    parser.add_argument("--out", help="copy the audio here (the suffix follows the real format: .wav or .mp3)")
+    parser.add_argument("--out", type=file_to_write, help="copy the audio here (the suffix follows the real format: .wav or .mp3)")
 
 
 def run(args: argparse.Namespace) -> int:
