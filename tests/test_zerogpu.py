@@ -349,3 +349,28 @@ def test_zerogpu_compare_similarity_and_how_it_works_run_on_the_cpu_with_no_gpu_
     assert about["narrator"] == "smolvlm", about
     assert api.jobs(before) == [], api.calls[before:]
     assert "Low-level CUDA init" not in _log(log_path) and "Traceback" not in _log(log_path), _log(log_path)
+
+
+def test_the_device_policy_on_zero_gpu_puts_only_the_narrator_on_the_gpu(monkeypatch):
+    """There CUDA is real only inside a spaces.GPU job: the narrator's weights wait for it; encoders (Compare,
+    Similarity, How it works, a pack's photo match) and translation run on the CPU by design, and say so."""
+    from vlmtok import device
+
+    def policy(**env):
+        for name in ("SPACES_ZERO_GPU", "VLMTOK_DEVICE"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        device.runtime.cache_clear()
+        return {role: device.runtime(role).name for role in device.ROLES}
+
+    try:
+        assert policy(SPACES_ZERO_GPU="true") == {"narrator": "cuda/bfloat16", "encoder": "cpu/float32",
+                                                  "translator": "cpu/float32"}
+        assert device.on_cpu_by_design("encoder") and not device.on_cpu_by_design("narrator")
+        assert set(policy(SPACES_ZERO_GPU="true", VLMTOK_DEVICE="cpu").values()) == {"cpu/float32"}
+        assert not device.on_cpu_by_design("encoder")
+        with pytest.raises(ValueError, match="narrator"):
+            device.runtime("painter")
+    finally:
+        device.runtime.cache_clear()

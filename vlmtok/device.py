@@ -9,8 +9,8 @@ So there the policy is by role:
 
 - ``"narrator"``: SmolVLM's weights move to ``cuda`` at start-up (module level, main thread: ZeroGPU records
   them and moves them into each GPU worker), and only the narration's ``spaces.GPU`` job computes with them;
-- every other role (``"encoder"`` for Compare, Similarity and How it works, ``"translator"``, ``"recogniser"``)
-  runs on the CPU by design: these models are small (a ViT-S/14 encodes a picture in well under a second on a
+- every other role (``"encoder"`` for Compare, Similarity, How it works and a tour pack's photo match;
+  ``"translator"``) runs on the CPU by design: these models are small (a ViT-S/14 encodes a picture in well under a second on a
   CPU), and a GPU job per tap would spend the visitor's daily GPU quota on starting a worker.
 
 Inside a GPU job, code takes the device of the model it was handed (``next(model.parameters()).device``), never this
@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,8 +30,10 @@ import torch
 
 from vlmtok import settings
 
-Role = Literal["narrator", "encoder", "translator", "recogniser"]
-ROLES: tuple[str, ...] = ("narrator", "encoder", "translator", "recogniser")
+log = logging.getLogger(__name__)
+
+Role = Literal["narrator", "encoder", "translator"]
+ROLES: tuple[str, ...] = ("narrator", "encoder", "translator")
 GPU_ROLES_ON_ZERO_GPU: tuple[str, ...] = ("narrator",)   # the rest run on the CPU there, by design
 
 
@@ -59,7 +62,10 @@ def runtime(role: Role = "narrator") -> Runtime:
     if settings.forced_device() == "cpu":
         return CPU
     if settings.zero_gpu():
-        return Runtime(torch.device("cuda"), torch.bfloat16) if role in GPU_ROLES_ON_ZERO_GPU else CPU
+        if on_cpu_by_design(role):
+            log.info("ZeroGPU: the %s runs on the CPU by design (CUDA exists only inside a spaces.GPU job)", role)
+            return CPU
+        return Runtime(torch.device("cuda"), torch.bfloat16)
     if torch.cuda.is_available():
         return Runtime(torch.device("cuda"), torch.bfloat16)
     return CPU
