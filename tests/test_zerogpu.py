@@ -238,16 +238,48 @@ class DeviceAPI:
         return [p for path, p in self.calls[since:] if path == "/release"]
 
 
-def _fake_hub_cache(root: Path) -> Path:
-    """A tiny SmolVLM saved where huggingface_hub looks for SmolVLM-256M-Instruct (the Hub is unreachable here)."""
+def _cached_snapshot(root: Path, model_id: str) -> Path:
+    """A snapshot folder where huggingface_hub's cache looks for ``model_id`` (the Hub is unreachable here)."""
     commit = "0" * 40
-    repo = root / "models--HuggingFaceTB--SmolVLM-256M-Instruct"
-    snapshot = repo / "snapshots" / commit
+    repo = root / f"models--{model_id.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    return repo / "snapshots" / commit
+
+
+def _tiny_translator(folder: Path) -> None:
+    """A tiny MarianMT English-to-Vietnamese model with a real SentencePiece tokenizer (random weights)."""
+    import io
+
+    import sentencepiece as spm
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    text = ["A great wave curls over three small boats.", "Mount Fuji stands far behind.",
+            "Bức tranh vẽ một con sóng lớn.", "The sea is dark blue and the sky is pale.", "Một ngọn núi ở xa."] * 20
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(text), model_writer=model, vocab_size=50,
+                                   character_coverage=1.0, bos_id=-1, eos_id=1, unk_id=2, pad_id=0, pad_piece="<pad>",
+                                   eos_piece="</s>", unk_piece="<unk>")
+    for name in ("source.spm", "target.spm"):
+        (folder / name).write_bytes(model.getvalue())
+    pieces = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    (folder / "vocab.json").write_text(json.dumps({pieces.id_to_piece(i): i for i in range(pieces.get_piece_size())}))
+    MarianTokenizer(str(folder / "source.spm"), str(folder / "target.spm"), str(folder / "vocab.json"),
+                    source_lang="en", target_lang="vi").save_pretrained(folder)
+    config = MarianConfig(vocab_size=pieces.get_piece_size(), d_model=16, encoder_layers=1, decoder_layers=1,
+                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                          max_position_embeddings=4096, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    MarianMTModel(config).save_pretrained(folder)
+
+
+def _fake_hub_cache(root: Path) -> Path:
+    """A tiny SmolVLM and a tiny translator where huggingface_hub's cache looks for the real ones."""
+    snapshot = _cached_snapshot(root, "HuggingFaceTB/SmolVLM-256M-Instruct")
     loaded = tiny_smolvlm()
     loaded.model.save_pretrained(snapshot)
     loaded.processor.save_pretrained(snapshot)
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(commit)
+    _tiny_translator(_cached_snapshot(root, "Helsinki-NLP/opus-mt-en-vi"))
     return root
 
 
@@ -299,6 +331,7 @@ def test_zerogpu_reports_at_start_up_and_moves_only_the_narrator_to_cuda(zero_sp
 
 
 def test_zerogpu_describe_in_english_and_vietnamese_is_one_gpu_job_each(zero_space):
+    """One spaces.GPU job each; the Vietnamese one is translated by MarianMT on the CPU, in a request thread."""
     from gradio_client import handle_file
 
     client, api, log_path = zero_space
@@ -311,6 +344,7 @@ def test_zerogpu_describe_in_english_and_vietnamese_is_one_gpu_job_each(zero_spa
         assert len(jobs) == 1, jobs
         assert len(api.released(before)) == 1 and api.released(before)[0].get("fail") == "false"
         assert "Low-level CUDA init" not in _log(log_path)
+        assert result["narration"]["machine_translated"] == (lang == "vi"), result   # translated, on the CPU
         requested += jobs
     from vlmtok.narrate.prompts import max_new_tokens
 
