@@ -306,6 +306,26 @@ def test_every_response_says_nosniff(path, raw):
     assert "content-security-policy" in resp.headers
 
 
+def test_file_route_probes_neither_freeze_nor_map_the_server(app, client, raw, tmp_path):
+    """After an upload the server holds pipes to its decoder workers: a scan of ``/proc/self/fd/N``, a FIFO outside
+    and one inside the upload folder must each get the same bare 404 at once, and the page must still answer."""
+    _good_tour(client, tmp_path)                                  # decoder workers up: pipes among the server's fds
+    os.mkfifo(tmp_path / "outside.png")
+    inside = app["uploads"] / "inside-fifo.png"                   # where Gradio does serve files
+    os.mkfifo(inside)
+    (tmp_path / "there.jpg").write_bytes(_jpeg_noise((16, 16)))
+    targets = [f"/proc/self/fd/{n}" for n in range(64)] + [str(tmp_path / p) for p in ("outside.png", "there.jpg",
+                                                                                        "nothing.jpg")]
+    answers = set()
+    for target in [*targets, str(inside)]:
+        resp = raw.http.get(f"{raw.api}/file={target}", timeout=10)   # a freeze fails here, by timeout
+        answers.add((resp.status_code, resp.headers["content-type"], resp.content))
+    assert answers == {(404, "application/octet-stream", b'{"detail":"Not Found"}')}, answers
+    assert raw.http.get(raw.url + "/", timeout=10).status_code == 200
+    _assert_alive(app)
+    _good_tour(client, tmp_path)                                  # and the model queue still works
+
+
 def test_inline_data_urls_go_through_the_decoder(raw):
     """A picture sent as a ``data:`` URL is decoded by the workers too: a HEIC one (which the server process has no
     plugin for) is described, an HTML page is refused plainly."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import time
 from pathlib import Path
+
+import pytest
 
 from vlmtok.app import http
 
@@ -45,8 +48,12 @@ def test_every_response_gets_nosniff_and_the_page_policy():
         assert "default-src 'self'" in policy and "object-src 'none'" in policy and "base-uri 'self'" in policy
 
 
+def _inside(folder: Path):
+    return lambda path: Path(path).resolve().is_relative_to(folder.resolve())
+
+
 def test_files_are_served_as_what_their_bytes_are(tmp_path):
-    app = http.Hardened(_plain_app(b"image/jpeg"))            # Gradio guessed from the name: ".jpg"
+    app = http.Hardened(_plain_app(b"image/jpeg"), may_serve=_inside(tmp_path))   # Gradio guessed from ".jpg"
     cases = {"page.jpg": (HTML, "application/octet-stream", "attachment"),
              "picture.jpg": (PNG, "image/png", "inline"),
              "speech.wav": (b"RIFF\0\0\0\0WAVEfmt " + b"\0" * 16, "audio/wav", "inline")}
@@ -56,10 +63,44 @@ def test_files_are_served_as_what_their_bytes_are(tmp_path):
             _code, headers, _body, _at = asyncio.run(_call(app, path=route))
             assert headers["content-type"] == kind and headers["content-disposition"] == disposition, (name, headers)
             assert headers["content-security-policy"] == http.FILE_POLICY
-    _code, headers, _body, _at = asyncio.run(_call(app, path=f"/gradio_api/file={tmp_path / 'gone.png'}"))
-    assert headers["content-disposition"] == "attachment"
+    code, headers, _body, _at = asyncio.run(_call(app, path=f"/gradio_api/file={tmp_path / 'gone.png'}"))
+    assert code == 404 and headers["content-disposition"] == "attachment"
     _code, headers, _body, _at = asyncio.run(_call(app, path="/gradio_api/file=https://example.org/x.png"))
     assert headers["content-type"] == "application/octet-stream"
+
+
+def test_refused_files_say_nothing_and_are_never_opened(tmp_path):
+    """Outside the allowed folder a picture and nothing at all get the same bare 404, and the rule is asked before
+    anything is opened; inside it, a FIFO and a folder are refused at once instead of waiting for a writer."""
+    allowed, elsewhere = tmp_path / "allowed", tmp_path / "elsewhere"
+    allowed.mkdir(), elsewhere.mkdir()
+    (elsewhere / "secret.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 28)
+    os.mkfifo(allowed / "pipe.png")
+    asked: list[str] = []
+
+    def rule(path: str) -> bool:
+        asked.append(path)
+        return _inside(allowed)(path)
+
+    app = http.Hardened(_plain_app(b"image/jpeg"), may_serve=rule)
+    answers = []
+    for target in (elsewhere / "secret.jpg", elsewhere / "nothing.jpg", allowed / "pipe.png", allowed,
+                   Path("/proc/self/fd/0"), allowed / "missing.png"):
+        code, headers, body, at = asyncio.run(_call(app, path=f"/gradio_api/file={target}"))
+        headers.pop("date", None)
+        answers.append((code, headers, body))
+        assert at < 2.0, target                                   # a FIFO never waits for a writer
+    assert all(a == answers[0] for a in answers) and answers[0][0] == 404, answers
+    assert answers[0][1]["content-type"] == "application/octet-stream" and answers[0][2] == b'{"detail":"Not Found"}'
+    assert len(asked) == 6
+
+
+def test_without_a_rule_nothing_is_opened_or_served_inline(tmp_path, monkeypatch):
+    (tmp_path / "picture.png").write_bytes(PNG)
+    monkeypatch.setattr(http.os, "open", lambda *a, **k: pytest.fail("a file was opened without a rule"))
+    code, headers, _b, _at = asyncio.run(_call(http.Hardened(_plain_app(b"image/png")),
+                                               path=f"/gradio_api/file={tmp_path / 'picture.png'}"))
+    assert code == 200 and headers["content-type"] == "application/octet-stream"
 
 
 def test_sniff_knows_only_what_is_served_inline():

@@ -6,7 +6,11 @@
   ``Content-Security-Policy``: the page may load scripts, styles, pictures and sound from its own origin only
   (``PAGE_POLICY``; Gradio's page needs inline and evaluated script, so those are allowed, but nothing from
   elsewhere, no plugins, no forms or ``<base>`` pointing away, framing only by itself and Hugging Face).
-- **Files** (Gradio's ``/file=`` routes: uploads, the Compare pictures, speech) are served only as the type their
+- **Files** (Gradio's ``/file=`` routes: uploads, the Compare pictures, speech) are looked at only when Gradio's own
+  rule allows them (``may_serve``), off the event loop, opened without blocking and read only when ``fstat`` says
+  they are regular files; anything else (a path elsewhere, a FIFO, ``/proc/self/fd/N``, nothing) gets the same
+  bare 404 without touching the disk, so a probe learns nothing and cannot freeze the server. Files are served
+  only as the type their
   first bytes prove (``sniff``: JPEG, PNG, GIF, WebP, AVIF, WAV, MP3), inline; anything else, such as an HTML page
   uploaded as ``.jpg``, goes out as ``application/octet-stream`` with ``Content-Disposition: attachment`` and a
   ``sandbox`` policy, so it can never run as a page of this origin.
@@ -21,6 +25,7 @@ folder could not be used (see ``vlmtok.paths``).
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -28,6 +33,7 @@ import json
 import logging
 import os
 import re
+import stat
 import tempfile
 import time
 import uuid
@@ -73,6 +79,7 @@ _FILE_ROUTE = re.compile(r"/file[=/](?P<path>.+)$")
 _JOIN_ROUTE = re.compile(r"/queue/join/?$")
 _SNIFF_BYTES = 32
 MAX_DATA_URL_BYTES = 64 * 1024 * 1024
+FILE_CHECK_S = 5.0                   # one file route's check (a hung network disk): then refused
 REFUSAL_LOG_S = 10.0
 
 
@@ -94,19 +101,53 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def served_type(route_path: str) -> str | None:
-    """The type the file behind a ``/file=`` route proves (read from disk, as Gradio resolves it), else None."""
+REFUSED = "refused"
+"""``inspect_file``'s answer for a file route that is not served: outside Gradio's allowed files, or not a regular
+file (a FIFO, a device, a folder, nothing at all)."""
+
+
+def route_target(route_path: str) -> str | None:
+    """The path (or URL) a ``/file=`` route names; None for any other route."""
     match = _FILE_ROUTE.search(route_path)
-    if not match:
+    return match.group("path") if match else None   # the ASGI path is already percent-decoded, as Gradio reads it
+
+
+def inspect_file(target: str, may_serve: Callable[[str], bool] | None) -> str | None:
+    """What a ``/file=`` route may send: ``REFUSED``, else the type the file's first bytes prove (None: unproven).
+
+    Blocking (it may touch the disk): run it off the event loop. Nothing is opened unless ``may_serve`` (Gradio's
+    own rule for which files it serves) allows the path first, so a probe of ``/proc/self/fd/N`` or a file elsewhere
+    learns nothing, and an allowed path is opened without blocking (``O_NONBLOCK``: a FIFO does not wait for a
+    writer) and read only when ``fstat`` says it is a regular file.
+    """
+    if "://" in target:                      # Gradio proxies URLs itself; this app never serves one inline
         return None
-    target = match.group("path")             # the ASGI path is already percent-decoded, as Gradio reads it
-    if "://" in target:                      # Gradio proxies URLs; this app never serves one inline
+    path = os.path.abspath(target)
+    if may_serve is None:                    # no rule given: nothing is opened, nothing is served inline
         return None
+    if not may_serve(path):
+        return REFUSED
     try:
-        with open(os.path.abspath(target), "rb") as fh:
-            return sniff(fh.read(_SNIFF_BYTES))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except (OSError, ValueError):
-        return None
+        return REFUSED
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return REFUSED
+        return sniff(os.read(fd, _SNIFF_BYTES))
+    except OSError:
+        return REFUSED
+    finally:
+        os.close(fd)
+
+
+async def _inspect_off_loop(target: str, may_serve: Callable[[str], bool] | None) -> str | None:
+    """``inspect_file`` in a thread, bounded: a hung disk costs one thread, never the event loop."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(inspect_file, target, may_serve), FILE_CHECK_S)
+    except Exception:                        # timed out, or the rule itself failed: not served
+        log.warning("a file route could not be checked in %.0f s; refused", FILE_CHECK_S, exc_info=True)
+        return REFUSED
 
 
 def _lang(scope: Scope) -> str:
@@ -139,9 +180,11 @@ class Hardened:
         room: free places in the queue now (None: no limit); a ``queue/join`` beyond them is refused here.
     """
 
-    def __init__(self, app: Callable[..., Awaitable[None]], room: Callable[[], int | None] | None = None) -> None:
+    def __init__(self, app: Callable[..., Awaitable[None]], room: Callable[[], int | None] | None = None,
+                 may_serve: Callable[[str], bool] | None = None) -> None:
         self.app = app
         self.room = room
+        self.may_serve = may_serve
         self.joining = 0                      # joins let through, not answered yet (one event loop: no lock)
         self.refused, self._logged, self._logged_count = 0, -REFUSAL_LOG_S, 0
 
@@ -155,8 +198,12 @@ class Hardened:
             self._refused()
             await _busy(send, _lang(scope))
             return
-        file_route = bool(_FILE_ROUTE.search(path))
-        kind = served_type(path) if file_route else None
+        target = route_target(path)
+        file_route = target is not None
+        kind = await _inspect_off_loop(target, self.may_serve) if file_route else None
+        if kind == REFUSED:
+            await _not_found(send)
+            return
         counted = [join]
         self.joining += join
 
@@ -202,11 +249,25 @@ async def _busy(send: Send, lang: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def app_kwargs(room: Callable[[], int | None] | None = None) -> dict[str, Any]:
-    """Keyword arguments for the FastAPI app Gradio builds (``launch(app_kwargs=...)``): ``Hardened`` around it."""
+async def _not_found(send: Send) -> None:
+    """HTTP 404, the same bytes for every refused file: nothing said about what exists or where."""
+    body = b'{"detail":"Not Found"}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 404, "headers": _headers(headers, True, None)})
+    await send({"type": "http.response.body", "body": body})
+
+
+def app_kwargs(room: Callable[[], int | None] | None = None,
+               may_serve: Callable[[str], bool] | None = None) -> dict[str, Any]:
+    """Keyword arguments for the FastAPI app Gradio builds (``launch(app_kwargs=...)``): ``Hardened`` around it.
+
+    Args:
+        room: free places in the queue now (see ``Hardened``).
+        may_serve: Gradio's own rule for which files a ``/file=`` route serves (an absolute path in, yes or no).
+    """
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(Hardened, room=room)]}
+    return {"middleware": [Middleware(Hardened, room=room, may_serve=may_serve)]}
 
 
 # ----------------------------------------------------------------------------------------------------------------

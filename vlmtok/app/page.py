@@ -629,8 +629,20 @@ def queue_room() -> int | None:
     return None if queue.max_size is None else queue.max_size - len(queue)
 
 
+def may_serve(path: str) -> bool:
+    """Gradio's own rule for the files its ``/file=`` route serves (the server's file check asks it first)."""
+    from gradio import utils
+    from gradio.data_classes import _StaticFiles
+
+    allowed, _why = utils.is_allowed_file(
+        Path(path), blocked_paths=getattr(demo, "blocked_paths", None) or [],
+        allowed_paths=[*(getattr(demo, "allowed_paths", None) or []), *_StaticFiles.all_paths],
+        created_paths=[utils.get_upload_folder(), str(utils.get_cache_folder())])
+    return allowed
+
+
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
-                app_kwargs=http.app_kwargs(room=queue_room))
+                app_kwargs=http.app_kwargs(room=queue_room, may_serve=may_serve))
