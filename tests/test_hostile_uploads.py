@@ -348,6 +348,35 @@ def test_inline_data_urls_go_through_the_decoder(raw):
         assert expect in text, text
 
 
+def test_inline_pictures_share_the_upload_limit_folder_and_clean_up(app, raw):
+    """A ``data:`` picture over the upload limit is refused with 413 before it is read or decoded, in the caller's
+    language; one under it is written once (by content) into the upload folder, where the clean-up looks."""
+    import base64
+
+    limit = int(raw.config["max_file_size"])
+    def inline(extra: int) -> list:
+        data = b"\x89PNG\r\n\x1a\n" + b"\0" * (limit + extra)
+        url = "data:image/png;base64," + base64.b64encode(data).decode()
+        return describe_data({"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}, "vi")
+
+    body = {"data": inline(1024 * 1024), "fn_index": raw.fn_index("describe"), "session_hash": "inline-big"}
+    resp = raw.http.post(f"{raw.api}/queue/join", json=body, headers={"Accept-Language": "vi-VN"})
+    assert resp.status_code == 413, resp.status_code
+    assert resp.json()["detail"].startswith("Tệp này quá lớn (hơn 20 MB)"), resp.text
+    out = raw.call("describe", inline(1024))              # just over: read (the JSON's slack), refused undecoded
+    assert not out["success"] and "more than 20 MB" in out["output"]["error"], out
+    before = set(app["uploads"].rglob("inline-*"))
+    small = io.BytesIO()
+    Image.new("RGB", (96, 64), GOOD_RGB).save(small, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(small.getvalue()).decode()
+    for _ in range(2):
+        out = raw.call("describe", describe_data({"url": url, "path": None, "meta": {"_type": "gradio.FileData"}}))
+        assert out["success"], out
+    written = set(app["uploads"].rglob("inline-*")) - before
+    assert len(written) == 1 and next(iter(written)).read_bytes() == small.getvalue(), written
+    _assert_alive(app)
+
+
 def test_decoder_killed_mid_decode_and_the_server_answers(app, client, tmp_path):
     from decoding import decoder_pids, heavy_png
 

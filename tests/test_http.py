@@ -151,12 +151,72 @@ def test_a_broken_queue_check_refuses_nobody():
     assert code == 200
 
 
-def test_inline_pictures_are_written_unopened(tmp_path):
+def test_inline_pictures_are_written_unopened_once_and_listed_for_the_clean_up(tmp_path):
     url = "data:image/png;base64," + base64.b64encode(PNG).decode()
     path = http.save_data_url(url, tmp_path)
     assert path and Path(path).read_bytes() == PNG and path.startswith(str(tmp_path))
+    assert http.save_data_url(url, tmp_path) == path and len(list(tmp_path.iterdir())) == 1   # one file per picture
+    assert path in http.WRITTEN                                   # Gradio's clean-up removes it with the uploads
     assert http.save_data_url("data:text/plain,hello", tmp_path) is None
-    assert http.save_data_url("data:image/png;base64," + "A" * 400, tmp_path, max_bytes=100) is None
+
+
+def test_an_inline_picture_over_the_limit_is_refused_before_it_is_decoded(tmp_path, monkeypatch):
+    from vlmtok.images import ImageInputError
+
+    monkeypatch.setattr(http.base64, "b64decode", lambda *a, **k: pytest.fail("decoded before the size check"))
+    big = "data:image/png;base64," + "A" * (4 * 1024 * 1024 // 3 + 8)            # one MB and a little
+    with pytest.raises(ImageInputError) as refused:
+        http.save_data_url(big, tmp_path, max_bytes=1024 * 1024)
+    assert "more than 1 MB" in refused.value.user_message_for("en") and list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("VLMTOK_MAX_FILE_SIZE", "1mb")                           # the app's limit by default
+    with pytest.raises(ImageInputError):
+        http.save_data_url(big, tmp_path)
+
+
+def _echo_app(seen: list[bytes]):
+    async def app(scope, receive, send):
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        seen.append(body)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+    return app
+
+
+async def _post(app, chunks: list[bytes], headers: tuple = (), path: str = "/gradio_api/queue/join"):
+    sent: list[dict] = []
+    pending = list(chunks)
+
+    async def receive():
+        chunk = pending.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+
+    async def send(message):
+        sent.append(message)
+
+    await app({"type": "http", "method": "POST", "path": path, "headers": list(headers)}, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"), pending
+
+
+def test_request_bodies_are_bounded_before_gradio_reads_them():
+    seen: list[bytes] = []
+    limit = http.body_limit(3 * 1024 * 1024)
+    app = http.Hardened(_echo_app(seen), max_body=limit)
+    vi = (b"accept-language", b"vi"), (b"content-length", str(limit + 1).encode())
+    status, body, pending = asyncio.run(_post(app, [b"x" * 10, b"y"], vi))
+    assert status == 413 and pending == [b"x" * 10, b"y"] and seen == []       # told by its length: nothing read
+    assert json.loads(body)["detail"] == "Tệp này quá lớn (hơn 3 MB). Vui lòng dùng một bản ảnh nhỏ hơn."
+    chunks = [b"z" * (1024 * 1024)] * 5                                         # no length, more than the limit
+    status, body, pending = asyncio.run(_post(app, chunks))
+    assert status == 413 and seen == [] and "3 MB" in json.loads(body)["detail"]
+    status, _body, _pending = asyncio.run(_post(app, [b'{"a":', b" 1}"]))
+    assert status == 200 and seen == [b'{"a": 1}']                             # under it: handed on whole
+    status, _body, _pending = asyncio.run(_post(app, chunks, path="/gradio_api/upload"))
+    assert status == 200 and len(seen[-1]) == 5 * 1024 * 1024                  # uploads: Gradio's own limit
 
 
 def test_storage_notice_only_when_the_cache_moved(tmp_path, monkeypatch):

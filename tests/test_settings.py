@@ -221,7 +221,7 @@ def test_blank_text_settings_keep_their_old_meaning(monkeypatch):
     monkeypatch.setenv("VLMTOK_MAX_FILE_SIZE", "")
     assert settings.gtts_url().startswith("https://translate.google.com/")   # blank: the default, as before
     assert settings.piper_voice() is None
-    assert settings.max_file_size() == ""                                    # passed on as set, as before
+    assert settings.max_file_size() == "20mb"           # blank is unset: Gradio took "" for no limit at all
 
 
 def test_child_environment_adds_to_this_one(monkeypatch):

@@ -151,8 +151,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Visitors waiting before the app answers \"too busy\". Read at import of app.py.",
             ("app.py QUEUE_SIZE",)),
     Setting("VLMTOK_MAX_FILE_SIZE", "str", "20mb",
-            "Largest upload Gradio accepts. Read at import of app.py.",
-            ("app.py MAX_FILE_SIZE",)),
+            "Largest picture, however it arrives: an upload, a data: URL, the API (checked before it is decoded). "
+            "Read at import of app.py.",
+            ("app.py MAX_FILE_SIZE", "vlmtok/app/http.py app_kwargs()")),
     Setting("VLMTOK_NARRATOR", "str", "auto",
             "The app's narrator: auto (the best one available), smolvlm, openai (a served model) or offline. "
             "Also python app.py --narrator. Read on every narration.",
@@ -360,9 +361,43 @@ def queue_size() -> int:
     return get("VLMTOK_QUEUE_SIZE")
 
 
+def file_size_bytes(size: str | int) -> int:
+    """Bytes in a size written Gradio's way (``max_file_size``): ``20mb``, ``512 KB``, ``1048576``.
+
+    >>> file_size_bytes("20mb"), file_size_bytes("512 KB"), file_size_bytes(7)
+    (20971520, 524288, 7)
+    """
+    if isinstance(size, int):
+        return size
+    text = str(size).replace(" ", "").lower()
+    digits = len(text) - len(text.lstrip("0123456789"))
+    units = {"": 1, "b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3, "tb": 1024 ** 4}
+    if not digits or text[digits:] not in units:
+        raise ValueError(f"not a file size: {size!r} (for example 20mb)")
+    return int(text[:digits]) * units[text[digits:]]
+
+
 def max_file_size() -> str:
-    """``VLMTOK_MAX_FILE_SIZE``: the largest upload, in Gradio's notation ("20mb")."""
-    return get("VLMTOK_MAX_FILE_SIZE")
+    """``VLMTOK_MAX_FILE_SIZE``: the largest picture, in Gradio's notation ("20mb"); a value that is not a size
+    above zero logs a warning (once) and the default is used."""
+    raw = get("VLMTOK_MAX_FILE_SIZE")
+    default = setting("VLMTOK_MAX_FILE_SIZE").default
+    if not raw.strip():                   # blank reads as unset (Gradio took blank for "no limit at all")
+        return default
+    try:
+        if file_size_bytes(raw) > 0:
+            return raw
+    except ValueError:
+        pass
+    if ("VLMTOK_MAX_FILE_SIZE", raw) not in _WARNED:
+        _WARNED.add(("VLMTOK_MAX_FILE_SIZE", raw))
+        log.warning("VLMTOK_MAX_FILE_SIZE=%r is not a size such as 20mb; using the default %s", raw, default)
+    return default
+
+
+def max_file_bytes() -> int:
+    """``VLMTOK_MAX_FILE_SIZE`` in bytes: the one limit for every way a picture arrives (upload, data: URL, API)."""
+    return file_size_bytes(max_file_size())
 
 
 def narrator() -> str:

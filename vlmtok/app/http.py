@@ -14,6 +14,9 @@
   first bytes prove (``sniff``: JPEG, PNG, GIF, WebP, AVIF, WAV, MP3), inline; anything else, such as an HTML page
   uploaded as ``.jpg``, goes out as ``application/octet-stream`` with ``Content-Disposition: attachment`` and a
   ``sandbox`` policy, so it can never run as a page of this origin.
+- **Request bodies** (all but Gradio's multipart uploads, which its ``max_file_size`` bounds as they stream) are read
+  here up to ``body_limit()`` (the largest picture, sent inline as base64, and its JSON) and refused past it with
+  HTTP 413 and the same plain sentence an oversized upload gets, before Gradio parses a byte.
 - **A full queue** is answered before Gradio reads the request. ``room()`` (the queue's free places, from Gradio's
   own count) is asked for every ``queue/join``, less the joins let through but not yet answered: in a burst they
   all arrive before any is queued, and Gradio would read, parse and check each one first, behind every other
@@ -29,6 +32,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -42,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from vlmtok import paths, settings
+from vlmtok.images import ImageInputError
 from vlmtok.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
@@ -77,8 +82,10 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (   # (bytes, offset, type): what a
 )
 _FILE_ROUTE = re.compile(r"/file[=/](?P<path>.+)$")
 _JOIN_ROUTE = re.compile(r"/queue/join/?$")
+_UPLOAD_ROUTE = re.compile(r"/upload/?$")         # multipart, streamed to disk: Gradio's max_file_size bounds it
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _SNIFF_BYTES = 32
-MAX_DATA_URL_BYTES = 64 * 1024 * 1024
+BODY_SLACK_BYTES = 256 * 1024      # a request's JSON around the largest picture it may carry inline
 FILE_CHECK_S = 5.0                   # one file route's check (a hung network disk): then refused
 REFUSAL_LOG_S = 10.0
 
@@ -181,10 +188,11 @@ class Hardened:
     """
 
     def __init__(self, app: Callable[..., Awaitable[None]], room: Callable[[], int | None] | None = None,
-                 may_serve: Callable[[str], bool] | None = None) -> None:
+                 may_serve: Callable[[str], bool] | None = None, max_body: int | None = None) -> None:
         self.app = app
         self.room = room
         self.may_serve = may_serve
+        self.max_body = max_body
         self.joining = 0                      # joins let through, not answered yet (one event loop: no lock)
         self.refused, self._logged, self._logged_count = 0, -REFUSAL_LOG_S, 0
 
@@ -198,6 +206,11 @@ class Hardened:
             self._refused()
             await _busy(send, _lang(scope))
             return
+        if self.max_body is not None and scope.get("method") in _BODY_METHODS and not _UPLOAD_ROUTE.search(path):
+            receive = await _bounded_body(scope, receive, self.max_body)
+            if receive is None:
+                await _too_large(send, _lang(scope), self.max_body)
+                return
         target = route_target(path)
         file_route = target is not None
         kind = await _inspect_off_loop(target, self.may_serve) if file_route else None
@@ -249,6 +262,42 @@ async def _busy(send: Send, lang: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+async def _bounded_body(scope: Scope, receive: Receive, limit: int) -> Receive | None:
+    """The request's body read whole here, up to ``limit`` bytes, and handed on as one message; None when it is
+    larger (told by ``Content-Length`` before a byte is read, else counted as it arrives)."""
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            return None
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":       # the client left: hand that on as it is
+            return _replay([message], receive)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": False}], receive)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    async def replayed() -> Message:
+        return messages.pop(0) if messages else await receive()
+    return replayed
+
+
+async def _too_large(send: Send, lang: str, limit: int) -> None:
+    """HTTP 413 with the same plain sentence an oversized upload gets, in the visitor's language."""
+    limit_mb = max(1, (limit - BODY_SLACK_BYTES) * 3 // 4 // (1024 * 1024))
+    body = json.dumps({"detail": t("images.file_too_large", lang, limit_mb=limit_mb)}, ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 413, "headers": _headers(headers, False, None)})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def _not_found(send: Send) -> None:
     """HTTP 404, the same bytes for every refused file: nothing said about what exists or where."""
     body = b'{"detail":"Not Found"}'
@@ -267,7 +316,41 @@ def app_kwargs(room: Callable[[], int | None] | None = None,
     """
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(Hardened, room=room, may_serve=may_serve)]}
+    return_large_buffers()
+    return {"middleware": [Middleware(Hardened, room=room, may_serve=may_serve, max_body=body_limit())]}
+
+
+M_MMAP_THRESHOLD = -3                 # glibc's mallopt() parameter
+LARGE_BUFFER_BYTES = 1024 * 1024
+
+
+def return_large_buffers() -> bool:
+    """Have glibc hand every buffer of 1 MB or more back to the system when it is freed.
+
+    A request carrying a picture inline makes a few buffers of its size (the body, its JSON text, the decoded
+    bytes). By default glibc raises its mmap threshold after the first such buffer is freed, so later ones come from
+    the thread's heap and stay in the server's memory after the request (the server grew tens of MB per request).
+    Setting the threshold explicitly turns that adjustment off. Elsewhere than glibc nothing changes (False).
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        return bool(libc and libc.mallopt(M_MMAP_THRESHOLD, LARGE_BUFFER_BYTES))
+    except (OSError, AttributeError):
+        return False
+
+
+def body_limit(max_file_bytes: int | None = None) -> int:
+    """The largest request body (other than an upload): the largest picture, sent inline as base64, and its JSON.
+
+    >>> body_limit(3 * 1024 * 1024) - BODY_SLACK_BYTES
+    4194304
+    """
+    picture = settings.max_file_bytes() if max_file_bytes is None else max_file_bytes
+    return -(-picture * 4 // 3) + BODY_SLACK_BYTES
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -299,20 +382,37 @@ def storage_notice(lang: str = "en") -> str:
     return "" if mode == "normal" else t(f"robust.cache_{mode}", lang)
 
 
-def save_data_url(url: str, folder: str | os.PathLike, max_bytes: int = MAX_DATA_URL_BYTES) -> str | None:
-    """Write the bytes of a ``data:`` URL (a picture sent inline) to a new file in ``folder``, unopened.
+WRITTEN: set[str] = set()
+"""Every file a request wrote (pictures sent inline): the page hands this set to Gradio's own clean-up
+(``Blocks.temp_file_sets``, ``delete_cache``), which removes uploads, so both go the same way."""
 
-    Returns the file's path, or None when the URL is not base64 data or is larger than ``max_bytes``. The picture
-    is decoded later by ``vlmtok.images.load_image`` (in its worker), never here.
+
+def save_data_url(url: str, folder: str | os.PathLike, max_bytes: int | None = None) -> str | None:
+    """Write the bytes of a ``data:`` URL (a picture sent inline) to a file in ``folder``, unopened.
+
+    Returns the file's path, or None when the URL is not base64 data. The size is checked on the text before a
+    byte is decoded; a picture over ``max_bytes`` (default: ``VLMTOK_MAX_FILE_SIZE``, as for uploads) raises
+    ``ImageInputError("file_too_large")``, the message an oversized upload gets. The file is named by its content
+    (the same picture sent twice is one file) and listed in ``WRITTEN`` for the clean-up. The picture is decoded
+    later by ``vlmtok.images.load_image`` (in its worker), never here.
     """
+    limit = settings.max_file_bytes() if max_bytes is None else max_bytes
     head, sep, payload = url.partition(",")
-    if not sep or not head.startswith("data:") or not head.endswith(";base64") or len(payload) > max_bytes * 4 // 3 + 4:
+    if not sep or not head.startswith("data:") or not head.endswith(";base64"):
         return None
+    if len(payload.rstrip("=")) * 3 // 4 > limit:
+        raise ImageInputError("file_too_large", limit_mb=max(1, limit // (1024 * 1024)))
     try:
         data = base64.b64decode(payload, validate=False)
     except (binascii.Error, ValueError):
         return None
-    target = Path(folder) / f"inline-{uuid.uuid4().hex}"
+    target = Path(folder) / f"inline-{hashlib.sha256(data).hexdigest()[:32]}"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    if target.is_file():
+        os.utime(target)                          # sent again: the clean-up's clock starts again
+    else:
+        partial = target.with_name(f"{target.name}.{uuid.uuid4().hex[:8]}.part")
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    WRITTEN.add(str(target))
     return str(target)

@@ -58,7 +58,7 @@ class ArtworkImage(gr.Image):
 
     def preprocess(self, payload):
         if payload is not None and (payload.url or "").startswith("data:"):
-            return http.save_data_url(payload.url, self.GRADIO_CACHE)
+            return _inline(payload.url)
         if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)
@@ -218,9 +218,20 @@ def _upload(image) -> str | None:
     if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
         url = image.get("url") or ""
         if not image.get("path") and url.startswith("data:"):
-            return http.save_data_url(url, demo.GRADIO_CACHE)
+            return _inline(url)
         return image.get("path")
     return None
+
+
+def _inline(url: str) -> str | None:
+    """A picture sent inline, written unopened where uploads go (and cleaned up with them); past the size limit
+    (rare: the server refuses most such requests before they are read) the visitor's plain message."""
+    from vlmtok.images import ImageInputError
+
+    try:
+        return http.save_data_url(url, demo.GRADIO_CACHE)
+    except ImageInputError as exc:
+        raise gr.Error(exc.user_message_for(L), print_exception=False) from None
 
 
 def _wire(value):
@@ -621,6 +632,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 show_progress="hidden", api_visibility="private")
 
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+demo.temp_file_sets.append(http.WRITTEN)   # pictures sent inline are removed by the clean-up that removes uploads
 
 
 def queue_room() -> int | None:
