@@ -378,7 +378,7 @@ def test_inline_pictures_share_the_upload_limit_folder_and_clean_up(app, raw):
     _assert_alive(app)
 
 
-def test_decoder_killed_mid_decode_and_the_server_answers(app, client, tmp_path):
+def test_decoder_killed_mid_decode_and_the_picture_is_still_described(app, client, tmp_path):
     from decoding import decoder_pids, heavy_png
 
     _good_tour(client, tmp_path)                                  # the decoder workers are up
@@ -387,10 +387,9 @@ def test_decoder_killed_mid_decode_and_the_server_answers(app, client, tmp_path)
     job = client.submit(handle_file(str(heavy)), "en", "short", api_name="/describe")
     busy = _decoding_now(app["pid"])
     assert busy, "no decoder worker started decoding"
-    os.kill(busy, signal.SIGKILL)
-    with pytest.raises(AppError, match="could not read this picture") as refused:
-        job.result(timeout=60)
-    _assert_plain(str(refused.value))
+    os.kill(busy, signal.SIGKILL)                                 # the worker's bad luck, not the picture's:
+    result = job.result(timeout=90)                               # tried once more on a fresh worker
+    assert result["text"].startswith("Offline description"), result
     _assert_alive(app)
     _good_tour(client, tmp_path)                                  # a fresh worker decodes the next picture
     assert busy not in decoder_pids(app["pid"])

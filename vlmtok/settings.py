@@ -27,8 +27,8 @@ writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those
 - ``vlmtok.bench`` starts ``app.py`` with ``child_environment(...)``: this process's environment plus
   ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ``GRADIO_ANALYTICS_ENABLED`` and, per benchmark, ``VLMTOK_CACHE``,
   ``VLMTOK_QUEUE_SIZE``, ``VLMTOK_CONCURRENCY``, ``VLMTOK_SPEECH_CACHE_MB``, ``GRADIO_TEMP_DIR``.
-- ``vlmtok.decoder`` starts its workers with ``child_environment(...)`` plus ``OMP_NUM_THREADS=1`` and
-  ``OPENBLAS_NUM_THREADS=1`` (one picture at a time needs no thread pool, and its memory limit counts every thread).
+- ``vlmtok.decoder`` starts its workers with a minimal environment of their own (``worker_environment()``: ``PATH``,
+  the locale, ``TMPDIR`` and ``OMP_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``), never this table's secrets.
 - ``tests/conftest.py`` sets ``HF_HUB_OFFLINE=1`` and ``VLMTOK_DEVICE=cpu`` unless set; ``scripts/gpu_bench.sh``
   exports ``VLMTOK_DEVICE=cuda HF_HUB_OFFLINE=1 VLMTOK_OFFLINE=1``.
 
