@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from decoding import cpu_ticks, heavy_png, small_png
-from vlmtok import decoder, images
+from vlmtok import decoder, images, settings
 from vlmtok.images import ImageInputError, load_image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def test_workers_inherit_no_secrets(monkeypatch):
         _decode(pool, small_png())
         environ = Path(f"/proc/{pool.pids()[0]}/environ").read_bytes().split(b"\0")
         names = {entry.split(b"=", 1)[0].decode() for entry in environ if entry}
-        assert names <= set(decoder.WORKER_ENV) | {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"}, names
+        assert names <= set(settings.MINIMAL_ENV) | {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"}, names
         assert b"secret" not in b"".join(environ)
     finally:
         pool.close()

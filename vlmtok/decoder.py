@@ -58,8 +58,6 @@ log = logging.getLogger(__name__)
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from vlmtok.decoder import main; main(sys.argv[2:])"
 PING_TIMEOUT_S = 2.0            # an idle worker answers a ping in well under a millisecond; a stopped one never
-WORKER_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "LD_LIBRARY_PATH")
-"""What a worker inherits of the server's environment: nothing that could hold a secret (tokens, keys, URLs)."""
 PICTURE_SIGNALS = frozenset({signal.SIGXCPU, signal.SIGPROF, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT,
                              signal.SIGFPE, signal.SIGILL})
 """A worker ended by one of these was ended by the picture it was decoding (its limits, or a decoder crash)."""
@@ -430,10 +428,9 @@ class Pool:
 
 
 def worker_environment() -> dict[str, str]:
-    """A worker's whole environment: ``WORKER_ENV`` from the server's, and one thread for numpy's libraries (one
-    picture at a time needs no thread pool, and the memory limit counts every thread)."""
-    kept = {name: os.environ[name] for name in WORKER_ENV if name in os.environ}
-    return {**kept, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    """A worker's whole environment: the minimal one (``settings.MINIMAL_ENV``), and one thread for numpy's
+    libraries (one picture at a time needs no thread pool, and the memory limit counts every thread)."""
+    return settings.minimal_environment({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
 
 
 def _replay(records: list[list[Any]]) -> None:

@@ -27,8 +27,8 @@ writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those
 - ``vlmtok.bench`` starts ``app.py`` with ``child_environment(...)``: this process's environment plus
   ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ``GRADIO_ANALYTICS_ENABLED`` and, per benchmark, ``VLMTOK_CACHE``,
   ``VLMTOK_QUEUE_SIZE``, ``VLMTOK_CONCURRENCY``, ``VLMTOK_SPEECH_CACHE_MB``, ``GRADIO_TEMP_DIR``.
-- ``vlmtok.decoder`` starts its workers with a minimal environment of their own (``worker_environment()``: ``PATH``,
-  the locale, ``TMPDIR`` and ``OMP_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``), never this table's secrets.
+- ``vlmtok.decoder`` starts its workers with ``minimal_environment(...)`` (``PATH``, the locale, ``TMPDIR``; never
+  this table's secrets) plus ``OMP_NUM_THREADS=1`` and ``OPENBLAS_NUM_THREADS=1``.
 - ``tests/conftest.py`` sets ``HF_HUB_OFFLINE=1`` and ``VLMTOK_DEVICE=cpu`` unless set; ``scripts/gpu_bench.sh``
   exports ``VLMTOK_DEVICE=cuda HF_HUB_OFFLINE=1 VLMTOK_OFFLINE=1``.
 
@@ -499,6 +499,16 @@ def forwarded_environment() -> dict[str, str]:
     """The settings of this table that are set here (overrides included), for workers on other processes or
     machines (Ray)."""
     return {**{s.name: os.environ[s.name] for s in SETTINGS if s.name in os.environ}, **_OVERRIDES}
+
+
+MINIMAL_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "LD_LIBRARY_PATH")
+"""What a process that handles untrusted input inherits of this one's environment: nothing that could hold a
+secret (tokens, keys, addresses)."""
+
+
+def minimal_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``MINIMAL_ENV`` from this process's environment plus ``extra``: a child that must not see its secrets."""
+    return {**{name: os.environ[name] for name in MINIMAL_ENV if name in os.environ}, **(extra or {})}
 
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
