@@ -421,14 +421,15 @@ def pack_tab() -> None:
         tiers, audiences = pack_view.tier_choices(lang), pack_view.audience_choices(lang)
         return (*(gr.update(label=label) for label in labels[:3]), gr.update(label=labels[3], choices=tiers),
                 gr.update(label=labels[4], choices=audiences), gr.update(label=labels[5]),
-                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)))
+                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)),
+                gr.update(value=pack_view.intro(PACK, PACK_PROBLEM, lang)))
 
     def asked(artwork_id, question, lang, audience):
         for r in ui.guarded_stream(lambda: pack_view.ask(PACK, {"id": artwork_id}, question, lang, audience), lang):
             yield r.caption, r.status
 
     with gr.Tab(t("pack.tab", L), id="pack", visible=bool(PACK or PACK_PROBLEM)):
-        gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L))
+        intro = gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L), elem_id="vt-pack-intro")
         artwork = gr.Textbox(visible=False)  # the open artwork's id
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
@@ -459,8 +460,8 @@ def pack_tab() -> None:
           inputs=[artwork, *choice], outputs=out, queue=False, **private)
     gr.on([ask_btn.click, question.submit], asked, inputs=[artwork, question, lang, audience],
           outputs=[caption, status], **MODEL, **private)
-    lang.change(relabel, inputs=lang, outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn],
-                queue=False, **private)
+    lang.change(relabel, inputs=lang,
+                outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn, intro], queue=False, **private)
 
 
 # ----------------------------------------------------------------------------------------------------------------

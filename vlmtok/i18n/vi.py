@@ -609,6 +609,16 @@ MESSAGES: dict[str, str] = {
     "pack.no_live_narrator": "Ở đây không có trình mô tả AI: câu hỏi được trả lời ngoại tuyến, chỉ về màu sắc và "
                              "bố cục.",
     "pack.unreadable": "Không phát được gói tham quan: {reason}",
+    "pack.problem_missing": "không tìm thấy gói ở nơi cần có. Xin nhờ nhân viên cài đặt lại.",
+    "pack.problem_not_pack": "thư mục được chỉ định không phải là một gói tham quan.",
+    "pack.problem_damaged": "danh sách tác phẩm của gói bị hỏng. Hãy tạo lại gói.",
+    "pack.problem_newer": "gói được tạo bởi một phiên bản mới hơn của ứng dụng này. Hãy cập nhật ứng dụng hoặc "
+                          "tạo lại gói.",
+    "pack.problem_other": "không đọc được gói. Hãy tạo lại gói.",
+    "pack.missing_picture": "{name}: thiếu ảnh trong gói nên tác phẩm không có trong danh sách. Hãy tạo lại gói.",
+    "pack.missing_audio": "{name}: thiếu phần âm thanh đã chuẩn bị ({langs}); thay vào đó sẽ hiện văn bản.",
+    "pack.missing_index": "Không thể tìm tác phẩm trong gói này bằng ảnh chụp (thiếu tệp nhận dạng). Hãy chạm vào "
+                          "một tác phẩm trong danh sách.",
     "pack.none": "Chưa nạp gói tham quan nào. Hãy khởi động ứng dụng bằng: python app.py --pack PACK",
     "pack.written_by_no_model": "Được viết sẵn ngày {when}: {who}.",
 }
