@@ -27,7 +27,7 @@ def _plain(text: str) -> None:
 ])
 def test_a_pack_that_cannot_be_read_is_said_plainly_in_each_language(tmp_path, content, words):
     (tmp_path / "manifest.json").write_text(content, encoding="utf-8")
-    with pytest.raises(PackError) as refused:
+    with pytest.raises(PackError):
         read_manifest(tmp_path)
     pack, problems = pack_view.open_pack(str(tmp_path))
     assert pack is None and problems
