@@ -378,6 +378,25 @@ def test_inline_pictures_share_the_upload_limit_folder_and_clean_up(app, raw):
     _assert_alive(app)
 
 
+def test_an_upload_the_server_cannot_store_is_a_plain_sentence(app, raw):
+    """The upload folder gone bad while the app runs (a file where it was: Gradio cannot write there): HTTP 507 and a
+    plain sentence in the visitor's language (the page says and speaks it), never a bare 500."""
+    uploads, aside = app["uploads"], app["uploads"].with_name("uploads-aside")
+    uploads.rename(aside)
+    try:
+        uploads.write_text("in the way")
+        resp = raw.http.post(f"{raw.api}/upload", files={"files": ("p.png", _png((8, 8), GOOD_RGB), "image/png")},
+                             headers={"Accept-Language": "vi"})
+        assert resp.status_code == 507, (resp.status_code, resp.text)
+        assert resp.json()["detail"].startswith("Không nhận được ảnh"), resp.text
+        _assert_plain(resp.json()["detail"])
+    finally:
+        uploads.unlink()
+        aside.rename(uploads)
+    assert raw.upload(_png((8, 8), GOOD_RGB), "p.png").status_code == 200
+    _assert_alive(app)
+
+
 def test_decoder_killed_mid_decode_and_the_picture_is_still_described(app, client, tmp_path):
     from decoding import decoder_pids, heavy_png
 

@@ -229,3 +229,35 @@ def test_storage_notice_only_when_the_cache_moved(tmp_path, monkeypatch):
     from vlmtok import paths
 
     assert str(paths.cache_state().root / "speech") in http.served_folders()      # the audio is served from there
+
+
+def test_a_failed_upload_is_a_plain_sentence_in_the_visitors_language():
+    import errno
+
+    async def full_disk(scope, receive, send):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    async def gradio_500(scope, receive, send):
+        await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"Internal Server Error"})
+
+    vi = ((b"accept-language", b"vi-VN"),)
+    for app in (full_disk, gradio_500):
+        code, headers, body, _at = asyncio.run(_call(http.Hardened(app), "POST", "/gradio_api/upload", vi))
+        assert code == 507 and headers["x-content-type-options"] == "nosniff"
+        assert json.loads(body)["detail"] == "Không nhận được ảnh: máy chủ hiện không còn chỗ lưu. Xin hãy thử lại " \
+                                             "sau giây lát.", body
+    with pytest.raises(OSError):                                   # elsewhere an error stays Gradio's to answer
+        asyncio.run(_call(http.Hardened(full_disk), "POST", "/gradio_api/queue/join"))
+
+
+def test_an_upload_folder_that_cannot_be_written_falls_back_to_a_private_one(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "file" / "uploads"))   # a file in the way
+    assert http.prepare_upload_folder()
+    from vlmtok import paths, settings
+
+    moved = Path(settings.gradio_temp_dir())
+    assert moved.is_dir() and paths.private_root() in moved.parents
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "fine"))
+    assert http.prepare_upload_folder() and settings.gradio_temp_dir() == str(tmp_path / "fine")

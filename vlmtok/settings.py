@@ -203,6 +203,10 @@ SETTINGS: tuple[Setting, ...] = (
             "CPU seconds one picture may take to decode (RLIMIT_CPU); the worker is killed past it and the visitor "
             "told. Read when a worker starts.",
             ("vlmtok/decoder.py Limits.from_settings()",), minimum=0.1),
+    Setting("GRADIO_TEMP_DIR", "path", None,
+            "Gradio's upload folder (Gradio reads it too). One that cannot be written (read-only, full) is replaced "
+            "at start-up by a private temporary folder, as the caches are.",
+            ("vlmtok/app/http.py prepare_upload_folder()",), shown="the system's temporary folder/gradio"),
     # tests
     Setting("CI", "present", False,
             "Tests: a missing chromium fails the browser tests instead of skipping them.",
@@ -213,6 +217,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 WRITES: tuple[Write, ...] = (
+    Write("vlmtok/app/http.py", "GRADIO_TEMP_DIR",
+          "an upload folder that cannot be written is replaced by a private temporary one, before gradio is imported"),
     Write("vlmtok/cli/prefetch.py", "HF_HUB_ETAG_TIMEOUT",
           "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
     Write("vlmtok/cli/prefetch.py", "HF_HUB_DOWNLOAD_TIMEOUT",
@@ -483,6 +489,11 @@ def decoder_cpu_s() -> float:
 def pack_folder() -> str | None:
     """``VLMTOK_PACK``: the tour pack the app plays, or None."""
     return get("VLMTOK_PACK")
+
+
+def gradio_temp_dir() -> str | None:
+    """``GRADIO_TEMP_DIR``: Gradio's upload folder, or None (Gradio's default)."""
+    return get("GRADIO_TEMP_DIR")
 
 
 def ci() -> bool:

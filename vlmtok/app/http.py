@@ -226,8 +226,27 @@ class Hardened:
                 message = {**message, "headers": _headers(list(message.get("headers") or ()), file_route, kind)}
             await send(message)
 
+        upload = scope.get("method") == "POST" and bool(_UPLOAD_ROUTE.search(path))
+        started = [False]
+
+        async def answered(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started[0] = True
+                if upload and message["status"] >= 500:      # the disk filled up or went away under Gradio
+                    log.warning("an upload failed in Gradio (HTTP %d)", message["status"])
+                    started.append("replaced")
+                    await _upload_failed(send, _lang(scope))
+                    return
+            if "replaced" not in started:
+                await hardened(message)
+
         try:
-            await self.app(scope, receive, hardened)
+            await self.app(scope, receive, answered)
+        except OSError as exc:
+            if not upload or started[0]:
+                raise
+            log.warning("an upload could not be stored: %s", exc)
+            await _upload_failed(send, _lang(scope))
         finally:
             self._answered(counted)
 
@@ -295,6 +314,14 @@ async def _too_large(send: Send, lang: str, limit: int) -> None:
     headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close")]
     await send({"type": "http.response.start", "status": 413, "headers": _headers(headers, False, None)})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _upload_failed(send: Send, lang: str) -> None:
+    """HTTP 507 with a plain sentence in the visitor's language: the page says and speaks it (``app.js``)."""
+    body = json.dumps({"detail": t("robust.upload_failed", lang)}, ensure_ascii=False).encode("utf-8")
+    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 507, "headers": _headers(headers, False, None)})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -374,6 +401,30 @@ def served_folders() -> list[str]:
     if private is not None:
         folders.append(str(private))
     return folders + [str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")]
+
+
+def prepare_upload_folder() -> bool:
+    """Make sure Gradio can write its uploads, before gradio is imported: a folder that cannot be used (read-only,
+    full, a file in the way) is replaced by a private temporary one (``GRADIO_TEMP_DIR``), as the caches are.
+
+    Returns False when no folder at all can be written: the page then copies no examples at start-up (Gradio would
+    stop there) and an upload is refused with a plain message.
+    """
+    wanted = Path(settings.gradio_temp_dir() or Path(tempfile.gettempdir()) / "gradio")
+    why = paths.unusable_reason(wanted)
+    if why is None:
+        return True
+    private = paths.private_root()
+    if private is None:
+        log.warning("the upload folder %s cannot be used (%s) and no other can be written: no examples, and "
+                    "uploads will be refused", wanted, why)
+        return False
+    folder = private / "uploads"
+    folder.mkdir(exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    log.warning("the upload folder %s cannot be used (%s): uploads go to %s until the app restarts", wanted, why,
+                folder)
+    return True
 
 
 def storage_notice(lang: str = "en") -> str:

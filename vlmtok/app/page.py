@@ -18,19 +18,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 
-import gradio as gr
-from gradio import FileData
-
-from vlmtok import settings
-from vlmtok.app import api
-from vlmtok.app import callbacks as ui
-from vlmtok.app import compare as cmp
 from vlmtok.app import http
-from vlmtok.app import pack_view
-from vlmtok.app import tour as tour_ui
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices
-from vlmtok.app.tour import QueueLoad
-from vlmtok.i18n import t
+
+UPLOADS_OK = http.prepare_upload_folder()  # before gradio is imported: it reads GRADIO_TEMP_DIR then
+
+import gradio as gr  # noqa: E402
+from gradio import FileData  # noqa: E402
+
+from vlmtok import settings  # noqa: E402
+from vlmtok.app import api  # noqa: E402
+from vlmtok.app import callbacks as ui  # noqa: E402
+from vlmtok.app import compare as cmp  # noqa: E402
+from vlmtok.app import pack_view  # noqa: E402
+from vlmtok.app import tour as tour_ui  # noqa: E402
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices  # noqa: E402
+from vlmtok.app.tour import QueueLoad  # noqa: E402
+from vlmtok.i18n import t  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
@@ -39,6 +42,7 @@ QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 SPEAK_MODE = settings.speak_mode()        # "live": each sentence spoken as it is written; "check": after Play
 MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
+EXAMPLES = ui.example_paths() if UPLOADS_OK else []   # Gradio copies examples at start-up: none where it cannot
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 
@@ -145,6 +149,12 @@ def clear(lang, session):
 
 def too_large(lang, session):
     v = ui.oversize(None, MAX_FILE_BYTES, lang, session)
+    return v.thread, v.status, v.session
+
+
+def upload_failed(lang, session):
+    """The server could not store an upload (its disk is full): said and spoken, in the visitor's language."""
+    v = ui.tour_message(t("robust.upload_failed", lang), lang, session)
     return v.thread, v.status, v.session
 
 
@@ -512,10 +522,11 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                                           elem_id="vt-speak-mode", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
                     rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
-                    examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
-                                           examples_per_page=10, example_labels=ui.example_titles())
+                    examples = gr.Examples(EXAMPLES, inputs=[image], label=t("app.examples", L),
+                                           examples_per_page=10, example_labels=ui.example_titles() if EXAMPLES else [])
             # the page's script presses this when a file is too large to send (caught before the upload)
             too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
+            upload_failed_btn = gr.Button("upload failed", visible="hidden", elem_id="vt-upload-failed")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
             preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
 
@@ -524,8 +535,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 with gr.Column(scale=1, min_width=280, elem_id="vt-compare-controls"):
                     cmp_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                              image_mode=None, height=280, elem_id="vt-cmp-image")
-                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles())
+                    gr.Examples(EXAMPLES, inputs=[cmp_image], label=t("app.examples", L),
+                                example_labels=ui.example_titles() if EXAMPLES else [])
                     encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                                 value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
                                                 elem_id="vt-encoders", elem_classes="vt-big")
@@ -552,8 +563,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 with gr.Column(scale=1, min_width=280):
                     how_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload"],
                                              image_mode=None, height=280, elem_id="vt-how-image")
-                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles())
+                    gr.Examples(EXAMPLES, inputs=[how_image], label=t("app.examples", L),
+                                example_labels=ui.example_titles() if EXAMPLES else [])
                     how_encoder = gr.Dropdown([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                               value=cmp.DEFAULT_COMPARE[0], allow_custom_value=True,
                                               label=t("app.encoder", L), elem_id="vt-how-encoder")
@@ -593,6 +604,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     api_visibility="private")
     clear_btn.click(clear, inputs=[lang, session], outputs=view, **quick)
     too_large_btn.click(too_large, inputs=[lang, session], outputs=[thread, status, session], **quick)
+    upload_failed_btn.click(upload_failed, inputs=[lang, session], outputs=[thread, status, session], **quick)
 
     # a changed language relabels the page at once, then describes the picture again in it
     relabelled = lang.change(relabel, inputs=[lang, tier, audience, image, session], api_name="relabel",

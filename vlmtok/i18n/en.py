@@ -331,6 +331,7 @@ MESSAGES: dict[str, str] = {
     "robust.cache_off": "Storage note: nothing can be saved on this machine, so each description and its audio are "
                         "made afresh.",
     "robust.queue_full": "Too many visitors are waiting right now. Please try again in a moment.",
+    "robust.upload_failed": "The picture could not be received: the server has no room for it right now. Please try again in a moment.",
     "images.undecodable": "We could not read this picture. Please try another photo, or save it again as JPEG "
                                 "and upload that.",
     "images.unsupported_format.heic": "This is a HEIC photo, which cannot be opened here. Please share it as JPEG and try again.",

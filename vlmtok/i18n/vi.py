@@ -326,6 +326,7 @@ MESSAGES: dict[str, str] = {
                               "dùng được thư mục bộ nhớ đệm).",
     "robust.cache_off": "Lưu ý: máy này không lưu được gì, nên mỗi mô tả và âm thanh đều được tạo lại từ đầu.",
     "robust.queue_full": "Hiện có quá nhiều khách đang chờ. Xin hãy thử lại sau giây lát.",
+    "robust.upload_failed": "Không nhận được ảnh: máy chủ hiện không còn chỗ lưu. Xin hãy thử lại sau giây lát.",
     "images.undecodable": "Chúng tôi không đọc được ảnh này. Vui lòng thử một ảnh khác, hoặc lưu lại ảnh dưới "
                                 "dạng JPEG rồi tải lên.",
     "images.unsupported_format.heic": "Đây là ảnh HEIC, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
