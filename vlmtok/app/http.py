@@ -386,7 +386,7 @@ def body_limit(max_file_bytes: int | None = None) -> int:
 
 def served_folders() -> list[str]:
     """Folders the app serves audio from: the speech cache (wherever ``vlmtok.paths`` put it), the private
-    temporary folder it would move to if its folder vanished, the speech service's uncached store, and the tour
+    temporary folder it would move to if its folder vanished (the speech service's uncached store too), and the tour
     pack being played (``VLMTOK_PACK``: its prepared audio and pictures)."""
     folders = []
     pack = settings.pack_folder()
@@ -400,7 +400,7 @@ def served_folders() -> list[str]:
     private = paths.private_root()
     if private is not None:
         folders.append(str(private))
-    return folders + [str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")]
+    return folders
 
 
 def prepare_upload_folder() -> bool:
