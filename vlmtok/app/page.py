@@ -103,6 +103,13 @@ def ask_begin(image, question, lang, session):
     return *_view(view), go
 
 
+def room(lang):
+    """Before a model step outside the Tour (Compare, How it works, the pack photo): when the queue is full, the plain
+    "busy" sentence in the tab's status line (a live region: screen readers say it) and no model step."""
+    message, full = tour_ui.queue_message(queue_load(), lang)
+    return (ui.status_html(message, lang, message_kind=True) if full else gr.skip()), not full
+
+
 def gate(go):
     """Stop the chain quietly when the step before said no (the visitor already has a message)."""
     if not go:
@@ -465,7 +472,10 @@ def pack_tab() -> None:
     out, choice = [caption, status, audio, about, artwork], [lang, tier, audience]
     private = dict(api_visibility="private", show_progress="hidden")
     gallery.select(select, inputs=choice, outputs=out, queue=False, **private)
-    photo.change(matched, inputs=[photo, *choice], outputs=out, **MODEL, **private)
+    roomy = gr.State(False)
+    photo.change(room, inputs=lang, outputs=[status, roomy], queue=False, **private).success(
+        gate, inputs=roomy, queue=False, **private).success(matched, inputs=[photo, *choice], outputs=out, **MODEL,
+                                                            **private)
     gr.on([lang.change, tier.change, audience.change], lambda a, *c: pick(pack_view.open_artwork(PACK, a, *c)),
           inputs=[artwork, *choice], outputs=out, queue=False, **private)
     gr.on([ask_btn.click, question.submit], asked, inputs=[artwork, question, lang, audience],
@@ -624,17 +634,23 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
         describes(summed.then, "options")
     describes(label_text.submit, "options")
 
-    compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
-                      outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
-                      api_visibility="private")
+    roomy = gr.State(False)   # whether the queue had room for the model step that follows
+    checked = compare_btn.click(room, inputs=lang, outputs=[cmp_status, roomy], **quick)
+    checked.success(gate, inputs=roomy, **quick).success(
+        compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
+        outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
+        api_visibility="private")
     tap_image.select(tapped, inputs=[compared, lang], outputs=[sim_pictures, cmp_status, lens],
                      api_name="similarity", **MODEL, api_visibility="private")
-    how_btn.click(how, inputs=[how_image, how_encoder, how_size, lang], outputs=[steps, how_status],
-                  api_name="pipeline", **MODEL, api_visibility="private")
+    checked = how_btn.click(room, inputs=lang, outputs=[how_status, roomy], **quick)
+    checked.success(gate, inputs=roomy, **quick).success(
+        how, inputs=[how_image, how_encoder, how_size, lang], outputs=[steps, how_status], api_name="pipeline",
+        **MODEL, api_visibility="private")
     gr.on([tab_compare.select, cmp_image.change], lambda: cmp.warm_up_soon(), api_name="warm", queue=False, api_visibility="private",
           show_progress="hidden")
-    demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,
-              outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private")
+    demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,   # no model: never queued,
+              outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private",  # so a full queue
+              queue=False, show_progress="hidden")                                                # never breaks a load
     demo.load(prepare, inputs=lang, outputs=[status, preparing], queue=False, show_progress="hidden",
               api_visibility="private")
     preparing.tick(prepared, inputs=[status, lang], outputs=[status, preparing], queue=False, show_progress="hidden",
