@@ -156,7 +156,7 @@ def test_the_app_narrates_through_a_served_model_and_stands_in_when_it_is_gone(t
         fallback = client.predict(handle_file(str(EXAMPLE)), tier="alt", speak=False, api_name="/describe")
     n = served["narration"]
     assert (n["narrator"], n["weights_source"], n["server"]) == ("openai", "served", server_name(server.base_url))
-    assert n["detail"] == "normal" and "the picture was sent as pixels" in n["label"]
+    assert n["detail"] == "normal" and n["label"] == "AI description, SmolVLM-256M, served"   # short: it is spoken
     assert served["text"] == "A great wave curls over three small boats. Mount Fuji stands far behind."
     assert fallback["narration"]["narrator"] == "offline"
     assert "could not be reached" in fallback["narration"]["notice"]

@@ -338,9 +338,11 @@ MESSAGES: dict[str, str] = {
                          "again.",
 
     # --- served narrator (vlmtok.narrate.openai)
-    "narrate.openai.label": "AI description, served by {model} at {server}; the picture was sent as pixels",
+    "narrate.openai.label": "AI description, {model}, served",
     "narrate.openai.down": "The narration server at {server} could not be reached, so the offline description "
                            "answers instead.",
+    "narrate.openai.refused": "The narration server at {server} refused the request (it said: \"{said}\"), so the "
+                              "offline description answers instead.",
     "narrate.openai.slow": "The narration server at {server} did not answer in time, so the offline description "
                            "answers instead.",
     "narrate.openai.garbage": "The narration server at {server} sent an answer that could not be read, so the "

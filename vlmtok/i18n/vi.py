@@ -332,9 +332,10 @@ MESSAGES: dict[str, str] = {
     "images.unsupported_format.avif": "Đây là ảnh AVIF, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
 
     # --- served narrator (vlmtok.narrate.openai)
-    "narrate.openai.label": "Mô tả do AI viết, {model} chạy trên máy chủ {server}; bức ảnh được gửi đi dưới dạng "
-                            "điểm ảnh",
+    "narrate.openai.label": "Mô tả do AI viết, {model}, qua máy chủ",
     "narrate.openai.down": "Không kết nối được máy chủ mô tả {server}, nên dùng mô tả ngoại tuyến thay thế.",
+    "narrate.openai.refused": "Máy chủ mô tả {server} từ chối yêu cầu (máy chủ nói: \"{said}\"), nên dùng mô tả "
+                              "ngoại tuyến thay thế.",
     "narrate.openai.slow": "Máy chủ mô tả {server} không trả lời kịp, nên dùng mô tả ngoại tuyến thay thế.",
     "narrate.openai.garbage": "Máy chủ mô tả {server} gửi câu trả lời không đọc được, nên dùng mô tả ngoại tuyến "
                               "thay thế.",
