@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -460,15 +460,13 @@ def _notice_clip(message: str, lang: str) -> dict[str, Any] | None:
     return tour.clip(tour.audio_src(str(speech.audio_path)), rate=speech.playback_rate) if speech.ok else None
 
 
-def tour_message(message: str, lang: str, session: dict[str, Any] | None, new_thread: bool = False) -> TourView:
+def tour_message(message: str, lang: str, session: dict[str, Any] | None) -> TourView:
     """A message for the visitor (a bad photo, busy, too slow ...): shown apart from the descriptions, spoken at once.
 
-    ``new_thread``: the message is about a new picture, so the old conversation (and its audio) goes.
+    The message joins the current artwork's thread: it never wipes what was said about it.
     """
     lang = normalize_lang(lang)
     session = tour_session(session)
-    if new_thread:
-        session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
     item = tour.turn("message", message, lang)
     notice = _notice_clip(message, lang)
     if notice:
@@ -481,10 +479,12 @@ def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None
                reason: str = "describe") -> tuple[TourView | None, bool]:
     """Before a description joins the model queue: ``(view, go)``.
 
-    ``reason``: "picture" (a new picture: a new conversation; a cleared picture clears it quietly), "describe"
-    (the Describe button), "options" (language, length or audience changed: describe again, so what is on screen
-    is redrawn in them, only when something is on screen). A full queue, or no picture, gives a spoken message and ``go`` False. ``view`` is None
-    when nothing on the page changes.
+    ``reason``: "picture" (a new picture: a new artwork, whose label starts empty; a cleared picture clears the
+    conversation quietly), "describe" (the Describe button), "options" (language, length, audience or label changed:
+    describe again, so what is on screen is redrawn in them, only when something is on screen). A full queue, or no
+    picture, gives a spoken message in the current artwork's thread and ``go`` False. The thread on screen is only
+    replaced once the new description begins (``_conversation_step``): a picture that cannot be read leaves it whole.
+    ``view`` is None when nothing on the page changes.
     """
     lang = normalize_lang(lang)
     session = tour_session(session)
@@ -492,15 +492,17 @@ def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None
         return None, False
     if not image_path:
         if reason == "picture":
-            session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+            session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None, artwork_label="")
             return _draw(session, lang, t("app.ready", lang), state="empty"), False
         return tour_message(t("app.no_image", lang), lang, session), False
     message, full = tour.queue_message(load, lang)
     if full:
-        return tour_message(message, lang, session, new_thread=reason == "picture"), False
-    session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+        return tour_message(message, lang, session), False
+    session.update(next_thread_id=tour.new_id(), new_artwork=reason == "picture")
     working = message or t("app.describing", lang)
-    return _draw(session, lang, working, busy_turn=tour.turn("description", "", lang), state="busy"), True
+    shown = {**session, "thread": [], "thread_id": session["next_thread_id"]}
+    return replace(_draw(shown, lang, working, busy_turn=tour.turn("description", "", lang), state="busy"),
+                   session=session), True
 
 
 def ask_begin(image_path: str | None, question: str, lang: str, session: dict[str, Any] | None,
@@ -534,9 +536,13 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
     conversation); a failure ends in a message.
     """
     live = speak_mode == "live"
+    session = tour_session(session)
+    if session.pop("new_artwork", False):     # a new picture: the label typed for the one before is not its label
+        label_text = ""
     steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
                                     speak_live=live)
-    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s, live)
+    yield from _conversation_step(steps, "description", lang, session, "", timeout_s, live,
+                                  label=(label_text or "").strip())
 
 
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
@@ -554,16 +560,21 @@ def ask_stream(image_path: str | None, question: str, lang: str = "en", audience
 
 
 def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
-                       question: str, timeout_s: float | None, live: bool = False) -> Iterator[TourView]:
+                       question: str, timeout_s: float | None, live: bool = False,
+                       label: str = "") -> Iterator[TourView]:
+    """One description (a new thread, begun only once its picture was read and its narrator chosen) or answer."""
     lang = normalize_lang(lang)
-    if kind == "description":
-        session.update(thread=[], thread_id=session.get("thread_id") or tour.new_id())
+    previous = session
+    if kind == "description":                 # the artwork's thread: its label, its turns, its audio
+        thread_id = session.pop("next_thread_id", None) or tour.new_id()
+        session = {**session, "thread": [], "thread_id": thread_id, "artwork_label": label}
     busy = tour.turn(kind, "", lang, question=question)   # one turn from the first word to the last sound
-    item = None
+    item, begun = None, kind != "description"
     for r in guarded_stream(steps, lang, timeout_s=timeout_s):
-        if not r.ok:
-            yield tour_message(r.text, lang, session, new_thread=kind == "description")
+        if not r.ok:    # before the new artwork began (a bad file): a notice in the thread on screen, kept whole
+            yield tour_message(r.text, lang, session if begun else previous)
             return
+        begun = True
         if r.spoken is not None:     # a sentence's audio: it joins the turn's clips and plays after the one before
             _add_clip(item or busy, r.spoken)
             yield _draw(session, lang, _plain(r.status), state="busy", busy_turn=None if item else busy)

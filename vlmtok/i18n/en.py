@@ -557,6 +557,7 @@ MESSAGES: dict[str, str] = {
     # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
     "tour.drop": "Drop a photo here, or tap to choose one",
     "tour.options": "Options: {language}, {tier}, {audience}",
+    "tour.options_label": "{options}, museum label set",
     "tour.caption": "Caption",
     "tour.controls": "Caption controls",
     "tour.play": "Play",

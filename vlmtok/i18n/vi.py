@@ -544,6 +544,7 @@ MESSAGES: dict[str, str] = {
     # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
     "tour.drop": "Thả ảnh vào đây, hoặc chạm để chọn ảnh",
     "tour.options": "Tuỳ chọn: {language}, {tier}, {audience}",
+    "tour.options_label": "{options}, đã có nhãn bảo tàng",
     "tour.caption": "Phụ đề",
     "tour.controls": "Điều khiển phụ đề",
     "tour.play": "Phát",
