@@ -10,7 +10,7 @@ import pytest
 from helpers import ChatServer
 
 from vlmtok import settings
-from vlmtok.app import eta
+from vlmtok.narrate import eta
 from vlmtok.app.options import launch_options, parse_options
 from vlmtok.narrate import Narration, NarrationRequest
 from vlmtok.narrate.openai import server_name
@@ -109,7 +109,7 @@ def test_cache_hits_stand_ins_and_model_less_narrators_are_not_timed(tmp_path, m
 
 
 def test_a_remembered_time_survives_a_restart(tmp_path):
-    code = ("from vlmtok.app import eta; from vlmtok.narrate import NarrationRequest, Narration\n"
+    code = ("from vlmtok.narrate import eta; from vlmtok.narrate import NarrationRequest, Narration\n"
             "class N: name, model_id, server = 'openai', 'smol', 'gpu-box:8000'\n"
             "r = NarrationRequest()\n"
             "import sys\n"

@@ -348,7 +348,7 @@ MESSAGES: dict[str, str] = {
     "narrate.openai.garbage": "The narration server at {server} sent an answer that could not be read, so the "
                               "offline description answers instead.",
 
-    # --- expected time before a narration starts (vlmtok.app.eta)
+    # --- expected time before a narration starts (vlmtok.narrate.eta)
     "eta.expected": "Expected time on this hardware: about {seconds} s ({detail} detail, measured).",
     "eta.first": "First {detail}-detail description on this hardware: it is being timed now.",
     "eta.detail_low": "low",
@@ -357,6 +357,7 @@ MESSAGES: dict[str, str] = {
 
     # --- the public API (vlmtok.app.api)
     "api.bad_choice": "{name} must be one of: {choices}.",
+    "api.bad_rate": "rate must be between {low} and {high}.",
     "api.bad_point": "The point ({x}, {y}) is outside the picture ({width} x {height} pixels).",
     "api.unknown_encoder": "Unknown encoder {name}. Known encoders: {known}.",
     "api.too_many_encoders": "Choose between 1 and {n} encoders.",

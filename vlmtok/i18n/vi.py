@@ -340,7 +340,7 @@ MESSAGES: dict[str, str] = {
     "narrate.openai.garbage": "Máy chủ mô tả {server} gửi câu trả lời không đọc được, nên dùng mô tả ngoại tuyến "
                               "thay thế.",
 
-    # --- expected time before a narration starts (vlmtok.app.eta)
+    # --- expected time before a narration starts (vlmtok.narrate.eta)
     "eta.expected": "Thời gian dự kiến trên máy này: khoảng {seconds} giây (độ chi tiết {detail}, đã đo).",
     "eta.first": "Lần mô tả đầu tiên với độ chi tiết {detail} trên máy này: đang đo thời gian.",
     "eta.detail_low": "thấp",
@@ -349,6 +349,7 @@ MESSAGES: dict[str, str] = {
 
     # --- the public API (vlmtok.app.api)
     "api.bad_choice": "{name} phải là một trong: {choices}.",
+    "api.bad_rate": "rate phải nằm trong khoảng {low} đến {high}.",
     "api.bad_point": "Điểm ({x}, {y}) nằm ngoài bức ảnh ({width} x {height} điểm ảnh).",
     "api.unknown_encoder": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
     "api.too_many_encoders": "Hãy chọn từ 1 đến {n} bộ mã hoá.",

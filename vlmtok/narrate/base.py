@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from PIL import Image
 
 
-TIERS: tuple[str, ...] = ("alt", "short", "long")          # ~30, ~60, ~150 words
-AUDIENCES: tuple[str, ...] = ("adult", "child")
+from vlmtok.choices import AUDIENCES, TIERS  # noqa: F401 - declared once there; narrators read them here
 
 
 @dataclass

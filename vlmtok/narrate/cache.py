@@ -47,13 +47,15 @@ def narration_key(narrator, image: Image.Image | str, request: NarrationRequest)
 
 
 def cached_stream(narrator, image: Image.Image, request: NarrationRequest,
-                  cache: DiskCache | None = None) -> Iterator[str | Narration]:
-    """``narrator.stream`` with a disk cache in front: a hit yields the whole text at once, then the Narration."""
+                  cache: DiskCache | None = None, digest: str | None = None) -> Iterator[str | Narration]:
+    """``narrator.stream`` with a disk cache in front: a hit yields the whole text at once, then the Narration.
+
+    ``digest``: the picture's content hash when the caller has it (``vlmtok.session.Picture``)."""
     if request.question:
         yield from narrator.stream(image, request)
         return
     cache = cache or narration_cache()
-    key = narration_key(narrator, image, request)
+    key = narration_key(narrator, digest or image, request)
     hit = cache.get_json(key)
     if hit is not None:
         narration = Narration(**{**hit, "timings": {**hit.get("timings", {}), "cached": 1.0}})

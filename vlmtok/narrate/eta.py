@@ -19,7 +19,7 @@ from typing import Any
 
 from vlmtok.cache import DiskCache, cache_key
 from vlmtok.i18n import t
-from vlmtok.narrate.base import detail_of  # noqa: F401 - eta.detail_of: the API reads it here
+from vlmtok.narrate.base import detail_of
 
 log = logging.getLogger(__name__)
 
