@@ -204,3 +204,22 @@ def test_not_chosen_on_a_gpu(folder, monkeypatch):
 
     monkeypatch.setattr("vlmtok.device.runtime", lambda: Runtime(torch.device("cuda"), torch.bfloat16))
     assert available(REPO, folder=str(folder)) == (False, "")
+
+
+def test_prefetch_fetches_the_files_the_cpu_narrator_reads(monkeypatch, capsys):
+    import huggingface_hub
+
+    from vlmtok.cli import prefetch
+
+    asked = []
+    monkeypatch.setattr("vlmtok.hub.hub_available", lambda *a, **k: True)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download",
+                        lambda repo, allow_patterns: asked.append((repo, allow_patterns)) or "/cache/snap")
+    args = type("A", (), {"models": ["smolvlm-256m"], "timeout": 1.0})()
+    assert prefetch.run(args) == 0
+    [(repo, patterns)] = asked
+    assert repo == "HuggingFaceTB/SmolVLM-256M-Instruct"
+    for name in ("onnx/decoder_model_merged_q4.onnx*", "onnx/embed_tokens.onnx*", "onnx/vision_encoder_int8.onnx*",
+                 "*.safetensors", "*.json"):
+        assert name in patterns
+    assert not any("decoder_model_merged.onnx" in p or "fp16" in p for p in patterns)   # not every format
