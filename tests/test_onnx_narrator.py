@@ -223,3 +223,20 @@ def test_prefetch_fetches_the_files_the_cpu_narrator_reads(monkeypatch, capsys):
                  "*.safetensors", "*.json"):
         assert name in patterns
     assert not any("decoder_model_merged.onnx" in p or "fp16" in p for p in patterns)   # not every format
+
+
+def test_bench_rows_say_runtime_and_weights_and_compare_in_one_run(tiny, tmp_path):
+    """``bench narrate``'s runtimes table on the tiny model: every row labelled, ratios to PyTorch fp32."""
+    import dataclasses
+
+    from vlmtok.bench.narrate import RUNTIME_ROWS, cpu_targets, export_standin, runtime_rows
+
+    lm = dataclasses.replace(tiny, tower=type(tiny.tower)(tiny.model, tiny.processor))
+    export_standin(lm, str(tmp_path))
+    rows = runtime_rows(lm, _picture(80, 60), new_tokens=4, iters=1, folder=str(tmp_path), bandwidth_gbs=10.0)
+    assert [(r["runtime"], r["weights"]) for r in rows] == list(RUNTIME_ROWS)
+    assert rows[0]["decode_over_pytorch_fp32"] == 1.0 and all(r["new_tokens"] == 4 for r in rows)
+    mb = {(r["runtime"], r["weights"]): r["decoder_mb"] for r in rows}
+    assert mb["onnxruntime", "q4"] < mb["onnxruntime", "int8"] < mb["pytorch", "fp32"]
+    assert all(r["bound_tokens_per_s"] == pytest.approx(10.0 * 1e3 / r["decoder_mb"], rel=0.02) for r in rows)
+    assert set(cpu_targets(rows)) >= {"decode_over_pytorch_fp32_ok", "bound_over_decode_ok", "first_token_ok"}

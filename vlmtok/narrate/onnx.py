@@ -97,6 +97,7 @@ class OnnxNarrator(BaseNarrator):
         self._history: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
         self._kv: OrderedDict[str, OnnxCache] = OrderedDict()
         self.last_token_ids: list[int] = []
+        self.tokens_written = 0                     # tokens of the narration being written (benchmarks count them)
 
     # -- files and sessions ------------------------------------------------------------------------------------
 
@@ -223,6 +224,7 @@ class OnnxNarrator(BaseNarrator):
         try:
             for token_id in decoding:
                 times.append(time.perf_counter())
+                self.tokens_written = len(times)
                 if text := chunks.add(token_id):
                     yield text
                 if cancel is not None and cancel.is_set():

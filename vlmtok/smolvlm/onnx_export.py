@@ -115,8 +115,10 @@ def quantize(model: ModelProto, weights: str) -> ModelProto:
 
 
 def export_onnx(model: torch.nn.Module, folder: str | Path, weights: tuple[str, ...] = ("fp32",),
-                vision: bool = True) -> dict[str, Path]:
+                vision_weights: tuple[str, ...] | None = None) -> dict[str, Path]:
     """Write the published ONNX layout of ``model`` (an Idefics3 / SmolVLM in float32) under ``folder/onnx``.
+
+    ``weights``: the decoder's formats; ``vision_weights``: the vision encoder's (None: the same; ``()``: none).
 
     Returns:
         ``{"onnx/decoder_model_merged_q4.onnx": path, ...}``, every file written.
@@ -135,11 +137,12 @@ def export_onnx(model: torch.nn.Module, folder: str | Path, weights: tuple[str, 
 
     with torch.no_grad():
         save(embed_graph(model), file_name("embed_tokens", "fp32"))
-        parts = {"decoder_model_merged": decoder_graph(model)}
-        if vision:
-            parts["vision_encoder"] = vision_graph(model)
-    for part, graph in parts.items():
-        for w in weights:
+        parts = {"decoder_model_merged": (decoder_graph(model), weights)}
+        vision_weights = weights if vision_weights is None else vision_weights
+        if vision_weights:
+            parts["vision_encoder"] = (vision_graph(model), vision_weights)
+    for part, (graph, formats) in parts.items():
+        for w in formats:
             save(quantize(ModelProto.FromString(graph.SerializeToString()), w), file_name(part, w))
     log.info("Exported %s to %s", ", ".join(written), root)
     return written
