@@ -138,6 +138,7 @@ class TourResult:
     ok: bool = True
     session: dict[str, Any] = field(default_factory=dict)
     spoken: Any = None                 # a sentence's audio (``SpokenSentence``) when speaking as it is written
+    text_lang: str = ""                # the language ``text`` is written in while streaming (a follower's room reads it)
 
 
 def _step(progress: Progress | None, fraction: float, message: str) -> None:
@@ -323,7 +324,8 @@ def _stream_narration(narrator, image, request, image_path: str, working: str,
                 return
         elif isinstance(part, str):
             written += part
-            yield TourResult(written, caption_html(written, lang, busy=True), status_html(working))
+            yield TourResult(written, caption_html(written, lang, busy=True), status_html(working),
+                             text_lang=lang if lang in getattr(narrator, "languages", (lang,)) else "en")
         else:                                                   # a sentence's audio, ready to play
             yield TourResult(final.text if final else written, "", final.status if final else status_html(working),
                              spoken=part, session=final.session if final else {})
@@ -536,7 +538,7 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
     live = speak_mode == "live"
     steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
                                     speak_live=live)
-    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s, live)
+    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s, live, image_path)
 
 
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
@@ -550,17 +552,21 @@ def ask_stream(image_path: str | None, question: str, lang: str = "en", audience
     live = speak_mode == "live"
     steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
                         session=session, speak_live=live)
-    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live)
+    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live, image_path)
 
 
 def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
-                       question: str, timeout_s: float | None, live: bool = False) -> Iterator[TourView]:
+                       question: str, timeout_s: float | None, live: bool = False,
+                       image_path: str | None = None) -> Iterator[TourView]:
+    from vlmtok.app import rooms
+
     lang = normalize_lang(lang)
     if kind == "description":
         session.update(thread=[], thread_id=session.get("thread_id") or tour.new_id())
     busy = tour.turn(kind, "", lang, question=question)   # one turn from the first word to the last sound
     item = None
-    for r in guarded_stream(steps, lang, timeout_s=timeout_s):
+    told = rooms.TurnInfo(kind, image_path, question, lang)           # the guide's room, if open, follows along
+    for r in rooms.relay(session, told, guarded_stream(steps, lang, timeout_s=timeout_s)):
         if not r.ok:
             yield tour_message(r.text, lang, session, new_thread=kind == "description")
             return
