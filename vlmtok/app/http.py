@@ -203,10 +203,13 @@ async def _busy(send: Send, lang: str) -> None:
 
 
 def app_kwargs(room: Callable[[], int | None] | None = None) -> dict[str, Any]:
-    """Keyword arguments for the FastAPI app Gradio builds (``launch(app_kwargs=...)``): ``Hardened`` around it."""
+    """Keyword arguments for the FastAPI app Gradio builds (``launch(app_kwargs=...)``): ``Hardened`` around it,
+    and the followers' pages and event streams (``vlmtok.app.follow``) routed ahead of Gradio's own."""
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(Hardened, room=room)]}
+    from vlmtok.app import follow
+
+    return {"middleware": [Middleware(Hardened, room=room)], "routes": follow.routes()}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -216,7 +219,7 @@ def app_kwargs(room: Callable[[], int | None] | None = None) -> dict[str, Any]:
 def served_folders() -> list[str]:
     """Folders the app serves audio from: the speech cache (wherever ``vlmtok.paths`` put it), the private
     temporary folder it would move to if its folder vanished, the speech service's uncached store, and the tour
-    pack being played (``VLMTOK_PACK``: its prepared audio and pictures)."""
+    pack being played (``VLMTOK_PACK``: its prepared audio and pictures), and the followers' pictures (rooms)."""
     folders = []
     pack = settings.pack_folder()
     if pack:
@@ -229,7 +232,9 @@ def served_folders() -> list[str]:
     private = paths.private_root()
     if private is not None:
         folders.append(str(private))
-    return folders + [str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")]
+    from vlmtok.app.rooms import picture_root
+
+    return folders + [str(Path(tempfile.gettempdir()) / "vlmtok-speech-uncached"), str(picture_root())]
 
 
 def storage_notice(lang: str = "en") -> str:
