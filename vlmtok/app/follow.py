@@ -14,9 +14,11 @@ responses are ``Hardened``'s, like every other.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,8 @@ log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent / "assets"
 STATIC = {"follow.js": "text/javascript; charset=utf-8", "follow.css": "text/css; charset=utf-8"}
 RETRY_MS = 2000           # how soon a phone reconnects after a drop
-PAGE_KEYS = ("follow.title", "follow.settings", "follow.language", "follow.size", "follow.colours", "follow.speech",
-             "follow.speech_on", "follow.speech_off", "follow.speed", "follow.waiting", "follow.new_artwork",
+PAGE_KEYS = ("follow.title", "follow.settings", "follow.language", "follow.size", "follow.colours",
+             "follow.stop_audio", "follow.speed", "follow.waiting", "follow.new_artwork",
              "follow.earlier", "follow.reconnecting", "follow.connected", "follow.closed", "follow.picture",
              "follow.start_audio", "follow.described", "follow.answered", "follow.room", "tour.question",
              "tour.smaller", "tour.larger", "tour.message", "app.preset_dark", "app.preset_light",
@@ -130,3 +132,105 @@ async def _stream(room: rooms.Room, channel: rooms.Channel, last: int):
                 yield b": keep-alive\n\n"
     finally:
         room.leave()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The guide's side: open a room, show how to join it, count the phones, close it (plain values for the page)
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+@dataclass
+class GuideView:
+    """What the Tour shows about its room: the panel's HTML, whether a room is open, and the session to keep."""
+
+    panel: str
+    open: bool
+    session: dict[str, Any]
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network (no packet is sent: a UDP socket is only pointed), or None."""
+    import socket
+
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect(("10.255.255.255", 1))
+        address = s.getsockname()[0]
+        return None if address.startswith("127.") else address
+    return None
+
+
+def follow_url(host: str, scheme: str, code: str, server_name: str | None = None) -> tuple[str, bool]:
+    """``(address the phones open, reachable)``: the address the guide's own browser used, unless that is this
+    machine's loopback; then the network address when the app listens on every network, else not reachable."""
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+    port = host[len(name) + 1:] if len(host) > len(name) else ""
+    if name in LOCAL_HOSTS:
+        listening_everywhere = (server_name or "") in ("0.0.0.0", "::")
+        lan = lan_address() if listening_everywhere else None
+        if lan is None:
+            return f"{scheme}://{host}/follow/{code}", False
+        host = f"{lan}:{port}" if port else lan
+    return f"{scheme}://{host}/follow/{code}", True
+
+
+def _qr(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=6, border=4, dark="#000000", light="#ffffff")
+
+
+def panel_html(room: rooms.Room | None, url: str, reachable: bool, lang: str, message: str = "") -> str:
+    """The QR code, the room code and address, how many follow; or a plain message."""
+    lang = normalize_lang(lang)
+    if room is None:
+        text = html.escape(message)
+        return f'<div class="vt-follow" lang="{lang}"><p class="vt-follow-message" role="status">{text}</p></div>'
+    code = f"{room.code[:4]} {room.code[4:]}"
+    warning = "" if reachable else f'<p class="vt-follow-warning" role="alert">{html.escape(t("follow.local_only", lang))}</p>'
+    alt = html.escape(t("follow.qr_alt", lang, url=url), quote=True)
+    return (f'<div class="vt-follow" lang="{lang}" data-code="{room.code}" data-url="{html.escape(url, quote=True)}">'
+            f'<img class="vt-follow-qr" src="{_qr(url)}" alt="{alt}" width="240" height="240">'
+            f'<div class="vt-follow-words"><p>{html.escape(t("follow.scan", lang))}</p>'
+            f'<p><span class="vt-follow-label">{html.escape(t("follow.code", lang))}</span> '
+            f'<strong class="vt-follow-code">{code}</strong></p>'
+            f'<p><span class="vt-follow-label">{html.escape(t("follow.address", lang))}</span> '
+            f'<span class="vt-follow-url" lang="en">{html.escape(url)}</span></p>'
+            f'<p class="vt-follow-count" role="status">{html.escape(t("follow.followers", lang, n=room.followers))}'
+            f'</p>{warning}</div></div>')
+
+
+def guide_open(session: dict[str, Any] | None, lang: str, host: str, scheme: str = "http",
+               server_name: str | None = None) -> GuideView:
+    """Open a room for this guide's session (or show the one already open)."""
+    session = dict(session or {})
+    code, key = (session.get("room") or {}).get("code"), (session.get("room") or {}).get("key")
+    room = rooms.ROOMS.guide(code, key)
+    if room is None:
+        try:
+            room = rooms.ROOMS.open()
+        except rooms.RoomFull as exc:
+            return GuideView(panel_html(None, "", True, lang, exc.user_message_for(lang)), False, session)
+    url, reachable = follow_url(host, scheme, room.code, server_name)
+    session["room"] = {"code": room.code, "key": room.key, "url": url, "reachable": reachable}
+    return GuideView(panel_html(room, url, reachable, lang), True, session)
+
+
+def guide_panel(session: dict[str, Any] | None, lang: str) -> GuideView:
+    """The panel as it is now (the follower count changes); a room closed meanwhile says so."""
+    session = dict(session or {})
+    info = session.get("room") or {}
+    room = rooms.ROOMS.guide(info.get("code"), info.get("key"))
+    if room is None:
+        session.pop("room", None)
+        message = t("follow.room_closed", lang) if info else ""
+        return GuideView(panel_html(None, "", True, lang, message) if message else "", False, session)
+    return GuideView(panel_html(room, info.get("url", ""), info.get("reachable", True), lang), True, session)
+
+
+def guide_close(session: dict[str, Any] | None, lang: str) -> GuideView:
+    """Close the guide's room; every phone following it is told."""
+    session = dict(session or {})
+    info = session.pop("room", None) or {}
+    rooms.ROOMS.close(info.get("code"), info.get("key"))
+    return GuideView(panel_html(None, "", True, lang, t("follow.room_closed", lang)), False, session)

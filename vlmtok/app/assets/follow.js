@@ -33,7 +33,7 @@
   function relabel() {
     document.documentElement.lang = lang;
     document.title = S('follow.title');
-    $('vf-title').textContent = S('follow.room', {code: data.code});
+    $('vf-title').textContent = S('follow.room', {code: data.code.slice(0, 4) + ' ' + data.code.slice(4)});
     $('vf-settings-label').textContent = S('follow.settings');
     $('vf-lang-label').textContent = S('follow.language');
     $('vf-size-label').textContent = S('follow.size');
@@ -45,7 +45,7 @@
     $('vf-earlier-label').textContent = S('follow.earlier');
     $('vf-waiting').textContent = S('follow.waiting');
     document.querySelectorAll('[data-key]').forEach((e) => { e.textContent = S(e.dataset.key); });
-    $('vf-listen').textContent = listening ? S('follow.speech_off') : S('follow.start_audio');
+    $('vf-listen').textContent = listening ? S('follow.stop_audio') : S('follow.start_audio');
   }
 
   function applyLook() {
@@ -75,7 +75,7 @@
     $('vf-larger').addEventListener('click', () => step(1));
     $('vf-listen').addEventListener('click', () => {
       listening = !listening;
-      $('vf-listen').setAttribute('aria-pressed', String(listening));
+      $('vf-listen').classList.toggle('vf-on', listening);
       relabel();
       if (listening) playNext(); else { audio.pause(); queue = []; playing = null; mark(null); }
     });
@@ -181,6 +181,7 @@
     audio.src = next.audio;
     audio.dataset.turn = next.turn;
     audio.dataset.i = String(next.i);
+    audio.dataset.lang = next.text_lang;
     audio.playbackRate = Number(speed) * Number(next.rate || 1);
     audio.play().catch(() => { playing = null; });
   }
