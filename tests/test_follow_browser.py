@@ -1,6 +1,6 @@
 """Group tours in real browsers: the guide's Tour opens a room, three phones follow it (Debian Chromium, Playwright).
 
-The app runs as ``python app.py`` narrated by a stand-in served model that writes a word every 0.3 s (so a phone's
+The app runs as ``python app.py`` narrated by a stand-in served model that writes a word every 0.45 s (so a phone's
 text can be seen arriving while the guide's is still being written), with the offline voices, and with a tiny random
 MarianMT as its English -> Vietnamese translation model (a real model through the real path, whose words mean
 nothing; put in place by a ``sitecustomize`` on the app's path, since the Hub is not reachable here).
@@ -81,7 +81,7 @@ def tour_app(tmp_path_factory, tiny_translator):
     from vlmtok.bench.app import running_app
 
     cache = tmp_path_factory.mktemp("follow-app-cache")
-    with ChatServer(words=[w + " " for w in STORY.split()], word_delay_s=0.3) as server:
+    with ChatServer(words=[w + " " for w in STORY.split()], word_delay_s=0.45) as server:
         env = {"VLMTOK_CACHE": str(cache), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1",
                "VLMTOK_NARRATOR": "openai", "VLMTOK_OPENAI_BASE_URL": server.base_url,
                "PYTHONPATH": os.pathsep.join([str(tiny_translator), str(ROOT)])}
@@ -241,3 +241,28 @@ def test_a_wrong_code_is_told_plainly_and_a_phone_cannot_publish(browser, tour_a
     assert page.locator(".vf-turn").count() == 0
     page.close()
     guide.close()
+
+
+def test_a_museum_app_narrates_into_a_room_through_the_api(tour_app):
+    """``/open_room`` gives a code, a key, the address and its QR code; ``/tour`` with ``room`` reaches the phones."""
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+    from test_follow_http import Stream
+
+    client = Client(tour_app, verbose=False)
+    opened = client.predict("", "en", api_name="/open_room")
+    assert opened["url"].endswith(f"/follow/{opened['code']}") and opened["key"] and opened["code"] not in opened["key"]
+    with open(opened["qr"], "rb") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+    port = int(tour_app.rstrip("/").rsplit(":", 1)[1])
+    phone = Stream(port, f"/follow/{opened['code']}/events?lang=en")
+    updates = list(client.submit(handle_file(str(EXAMPLE)), "en", "short", "adult", "", "auto", opened["key"],
+                                 api_name="/tour"))
+    events, _ = phone.read_until(lambda ev, ls: any(e["type"] == "done" for e in ev), timeout_s=60)
+    phone.close()
+    assert events[0]["type"] == "artwork" and events[0]["picture"]
+    assert " ".join(e["text"] for e in events if e["type"] == "sentence") == updates[-1]["text"].strip()
+    with pytest.raises(AppError) as err:                  # a key nobody opened narrates nowhere, and says so
+        client.predict(handle_file(str(EXAMPLE)), "en", "short", "adult", "", "auto", "not-a-key", api_name="/tour")
+    assert t("follow.no_room", "en") in str(err.value)
+    assert client.predict(opened["key"], "en", api_name="/close_room") == {"closed": True}

@@ -25,7 +25,8 @@ class Counting(rooms.Services):
         self.spoken: Counter = Counter()
         self.translated: Counter = Counter()
         self.lock = threading.Lock()
-        super().__init__(speak=self._speak, translate=self._translate, picture=lambda image, folder: image)
+        super().__init__(speak=self._speak, translate=self._translate, picture=lambda image, folder: image,
+                         warm=lambda lang: None)
 
     def _speak(self, text: str, lang: str) -> tuple[str, float]:
         with self.lock:
@@ -118,7 +119,10 @@ def test_only_the_key_publishes_and_a_closed_room_is_gone():
         room.publish("a follower's guess", rooms.Source("notice", "t", {"text": "hi", "lang": "en"}))
     assert registry.get(room.code.lower()) is room
     assert registry.guide(room.code, "wrong") is None and not registry.close(room.code, "wrong")
+    room.folder.mkdir(parents=True)
+    (room.folder / "picture.jpg").write_bytes(b"\xff\xd8\xff")
     assert registry.close(room.code, room.key)
+    assert not room.folder.exists()                                 # its pictures go with it
     with pytest.raises(rooms.RoomError) as err:
         registry.get(room.code)
     assert err.value.user_message_for("vi") == t("follow.no_room", "vi")

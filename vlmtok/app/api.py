@@ -144,6 +144,21 @@ class Pipeline(TypedDict):
     smolvlm: list[dict[str, Any]]  # one tile plan per detail level
 
 
+class FollowRoom(TypedDict):
+    """A room visitors follow on their phones: its code, the key that narrates into it (keep it secret), the address
+    phones open, and the QR code of that address (a PNG)."""
+
+    code: str
+    key: str
+    url: str
+    reachable: bool
+    qr: Any                        # a PNG file
+
+
+class ClosedRoom(TypedDict):
+    closed: bool                   # False when no room with that key was open
+
+
 class About(TypedDict):
     narrator: str
     reason: str
@@ -247,13 +262,30 @@ def _request(lang: str, tier: str, audience: str, label_text: str | None, detail
                             question=question, detail=detail, conversation=conversation or uuid.uuid4().hex)
 
 
-def _parts(chosen: Any, picture: Any, request: Any) -> Iterator[Any]:
-    """The narration stream (the narration cache in front, not for questions); its time is remembered."""
+def _room(key: str | None, lang: str):
+    """The open room a caller narrates into (its key from /open_room), None without one; a wrong key is refused."""
+    if not key:
+        return None
+    from vlmtok.app.rooms import ROOMS
+
+    room = ROOMS.by_key(key)
+    if room is None:
+        raise ApiError(t("follow.no_room", lang))
+    return room
+
+
+def _parts(chosen: Any, picture: Any, request: Any, room: Any = None, image: Any = None) -> Iterator[Any]:
+    """The narration stream (the narration cache in front, not for questions); its time is remembered; a room,
+    when given, follows it."""
     from vlmtok.app import eta
+    from vlmtok.app.rooms import TurnInfo, relay_parts
     from vlmtok.narrate import Narration
     from vlmtok.narrate.cache import cached_stream
 
-    for part in cached_stream(chosen, picture, request):
+    info = TurnInfo("answer" if request.question else "description", image if isinstance(image, str) else None,
+                    request.question or "", request.lang)
+    writes = request.lang if request.lang in getattr(chosen, "languages", (request.lang,)) else "en"
+    for part in relay_parts(room, info, cached_stream(chosen, picture, request), writes):
         if isinstance(part, Narration):
             eta.record(chosen, request, part)
         yield part
@@ -279,42 +311,47 @@ def _finish(chosen: Any, picture: Any, request: Any, narration: Any, speak: bool
 
 
 def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-             rate: float = 1.0, detail: str = "auto", speak: bool = True) -> Description:
-    """Describe an artwork in one call, then speak it (``speak=False``: text only)."""
+             rate: float = 1.0, detail: str = "auto", speak: bool = True, room: str = "") -> Description:
+    """Describe an artwork in one call, then speak it (``speak=False``: text only); ``room``: a room's key."""
     lang = _lang(lang)
     request = _request(lang, tier, audience, label_text, detail)
+    followed = _room(room, lang)
 
     def step() -> Description:
         picture = _load(image, lang)
         chosen, _reason = narrator()
-        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, rate)
+        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request, followed, image)), speak,
+                       rate)
 
     return _guarded(step, lang)
 
 
 def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", label_text: str = "",
-        conversation: str = "", speak: bool = False) -> Description:
+        conversation: str = "", speak: bool = False, room: str = "") -> Description:
     """Answer a question about the artwork; ``conversation`` (from /describe or /tour) continues that visitor's."""
     lang = _lang(lang)
     if not (question or "").strip():
         raise ApiError(t("app.no_question", lang))
     request = _request(lang, "short", audience, label_text, "auto", question.strip(), conversation)
+    followed = _room(room, lang)
 
     def step() -> Description:
         picture = _load(image, lang)
         chosen, _reason = narrator()
-        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, 1.0)
+        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request, followed, image)), speak,
+                       1.0)
 
     return _guarded(step, lang)
 
 
 def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-         detail: str = "auto") -> Iterator[TourUpdate]:
+         detail: str = "auto", room: str = "") -> Iterator[TourUpdate]:
     """Stream a description: first the expected time, then the text as it is written, then the finished one."""
     from vlmtok.guard import iter_guarded
 
     lang = _lang(lang)
     request = _request(lang, tier, audience, label_text, detail)
+    followed = _room(room, lang)
 
     def steps() -> Iterator[TourUpdate]:
         from vlmtok.app import eta
@@ -328,7 +365,7 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
         yield TourUpdate(text="", done=False, status=working, expected_s=expected_s,
                          conversation=request.conversation, narration=None)
         written = ""
-        for part in _parts(chosen, picture, request):
+        for part in _parts(chosen, picture, request, followed, image):
             if isinstance(part, Narration):
                 done = " ".join(filter(None, [t("app.described", lang), part.notice]))
                 yield TourUpdate(text=part.text, done=True, status=done, expected_s=expected_s,
@@ -343,6 +380,31 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
         if message is not None:
             raise ApiError(message)
         yield update
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Group tours
+
+
+def open_room(host: str, scheme: str = "http", server_name: str | None = None, lang: str = "en") -> FollowRoom:
+    """Open a room: phones follow it at ``url``; pass ``key`` as ``room`` to /describe, /tour or /ask."""
+    from vlmtok.app import follow, rooms
+
+    lang = _lang(lang)
+    try:
+        room = rooms.ROOMS.open()
+    except rooms.RoomFull as exc:
+        raise ApiError(exc.user_message_for(lang)) from None
+    url, reachable = follow.follow_url(host, scheme, room.code, server_name)
+    return FollowRoom(code=room.code, key=room.key, url=url, reachable=reachable, qr=follow.qr_png(url, room.folder))
+
+
+def close_room(key: str, lang: str = "en") -> ClosedRoom:
+    """Close the room whose key this is; every phone following it is told."""
+    from vlmtok.app.rooms import ROOMS
+
+    room = ROOMS.by_key(key)
+    return ClosedRoom(closed=bool(room) and ROOMS.close(room.code, key))
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -180,6 +180,16 @@ def _qr(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=6, border=4, dark="#000000", light="#ffffff")
 
 
+def qr_png(url: str, folder: Path) -> Path:
+    """The QR code of ``url`` as a PNG file in ``folder`` (a room's picture folder, which the app serves)."""
+    import segno
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "follow-qr.png"
+    segno.make(url, error="m").save(str(target), scale=8, border=4)
+    return target
+
+
 def panel_html(room: rooms.Room | None, url: str, reachable: bool, lang: str, message: str = "") -> str:
     """The QR code, the room code and address, how many follow; or a plain message."""
     lang = normalize_lang(lang)

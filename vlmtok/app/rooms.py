@@ -20,8 +20,10 @@ the guide closes it or after ``IDLE_S`` without a publish. Nothing here imports 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -121,6 +123,15 @@ def translate_sentence(text: str, source: str, target: str) -> str | None:
     return result.text if result.machine_translated else None
 
 
+def warm_language(lang: str) -> None:
+    """Load the translation model into ``lang`` now, when the first phone chooses it, not at its first sentence."""
+    from vlmtok.narrate.translate import NoTranslationModel, get_translator
+
+    if lang != "en":
+        with contextlib.suppress(NoTranslationModel):
+            get_translator(lang, source="en").available   # noqa: B018 - loads the model (or notes why it cannot)
+
+
 def picture_file(image_path: str, folder: Path) -> str:
     """A phone-sized JPEG of the guide's picture (decoded by the safe loader), its file path; "" when unusable."""
     from vlmtok.images import load_image
@@ -143,6 +154,7 @@ class Services:
     speak: Callable[[str, str], tuple[str, float]] = speak_sentence
     translate: Callable[[str, str, str], str | None] = translate_sentence
     picture: Callable[[str, Path], str] = picture_file
+    warm: Callable[[str], None] = warm_language
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -201,6 +213,10 @@ class Channel:
         self.wake()
 
     def _run(self) -> None:
+        try:
+            self.room.services.warm(self.lang)
+        except Exception:  # noqa: BLE001 - a model that cannot load is said at the first sentence instead
+            log.exception("room channel %s could not warm up", self.lang)
         index = 0
         while (source := self.room.source(index)) is not None:
             try:
@@ -316,6 +332,7 @@ class Room:
         self._channels: dict[str, Channel] = {}
         self._pictures: dict[str, str] = {}
         self._cond = threading.Condition()
+        self._drawing = threading.Lock()                     # pictures are made apart from the guide's publishing
         self.folder = picture_root() / uuid.uuid4().hex      # not the code: file addresses never reveal it
 
     def publish(self, key: str, source: Source) -> None:
@@ -356,7 +373,7 @@ class Room:
 
     def picture(self, source: Source) -> str:
         """The address of the phone-sized picture of an artwork source, made once for every language."""
-        with self._cond:
+        with self._drawing:
             if source.turn not in self._pictures:
                 image = source.data.get("image") or ""
                 path = self.services.picture(image, self.folder) if image else ""
@@ -364,12 +381,14 @@ class Room:
             return self._pictures[source.turn]
 
     def close(self) -> None:
+        """Closed: every channel ends, every stream says so, and the room's pictures are removed."""
         with self._cond:
             self.closed = True
             self._cond.notify_all()
             channels = list(self._channels.values())
         for channel in channels:
             channel.wake()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Rooms:
@@ -411,6 +430,13 @@ class Rooms:
         except RoomError:
             return None
         return room if secrets.compare_digest(key or "", room.key) else None
+
+    def by_key(self, key: str | None) -> Room | None:
+        """The open room whose key is ``key`` (what a museum's own app holds after ``/open_room``), else None."""
+        self.sweep()
+        with self._lock:
+            found = [r for r in self._rooms.values() if key and secrets.compare_digest(key, r.key)]
+        return found[0] if found and not found[0].closed else None
 
     def close(self, code: str | None, key: str | None) -> bool:
         """Close the guide's room (only with its key); True when it was open."""
@@ -483,6 +509,29 @@ def relay(session: dict[str, Any] | None, info: TurnInfo, results: Iterable[Any]
             if piece:
                 tell("text", turn, {"text": piece, "lang": _text_lang(r, info)})
         yield r
+
+
+def relay_parts(room: Room | None, info: TurnInfo, parts: Iterable[Any], writes: str) -> Iterator[Any]:
+    """A narrator's own stream (text pieces, then the ``Narration``) passed on unchanged, told to ``room``.
+
+    For the API (``room`` from ``Rooms.by_key``); ``writes`` is the language the pieces are written in.
+    """
+    if room is None:
+        yield from parts
+        return
+    turn, tell = uuid.uuid4().hex[:12], _teller(room)
+    tell("artwork" if info.kind == "description" else "answer", turn,
+         {"image": info.image or "", "question": info.question, "lang": info.lang})
+    for part in parts:
+        if isinstance(part, str):
+            tell("text", turn, {"text": part, "lang": writes})
+        elif hasattr(part, "narrator_label"):
+            label = part.narrator_label
+            if part.machine_translated:
+                label = f"{label} · {t('app.machine_translated', part.language)}"
+            tell("done", turn, {"label": label, "narrator": part.narrator, "lang": info.lang, "text": part.text,
+                                "text_lang": part.language})
+        yield part
 
 
 def _room_of(session: dict[str, Any] | None) -> tuple[str | None, str | None]:
