@@ -15,7 +15,7 @@ import html
 import os
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, ROOT, _axe, _chromium
+from test_browser import ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, OTHER, ROOT, _axe, _chromium
 
 from vlmtok.i18n import t
 
@@ -204,6 +204,12 @@ def test_three_phones_follow_the_guide_each_in_their_own_language(browser, tour_
     assert _state(largest)["overflow"] <= 0
     largest.evaluate("window.scrollTo(0, 0)")
     largest.screenshot(path=str(ARTIFACTS / "follow-phone-320.png"))
+    # the next artwork: it takes the top of every phone, the first one moves below, to scroll back to
+    guide.locator("#vt-image input[type=file]").set_input_files(str(OTHER))
+    en.wait_for_function("""() => { const now = document.querySelector('#vf-now .vf-turn');
+        return now && now.dataset.done && document.querySelectorAll('#vf-earlier .vf-turn').length === 1
+               && !document.getElementById('vf-earlier-box').hidden; }""", timeout=TIMEOUT_MS)
+    assert en.locator("#vf-earlier .vf-s").count() == 4 and en.locator("#vf-now .vf-turn").count() == 1
     # the other room saw nothing of this tour
     stranger_state = _state(stranger)
     assert stranger_state["turns"] == 0 and stranger.locator("#vf-waiting").is_visible()
