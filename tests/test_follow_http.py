@@ -11,6 +11,7 @@ import html
 import http.client
 import json
 import time
+from types import SimpleNamespace
 
 import pytest
 from test_follow_rooms import PIECES, SENTENCES, Counting, _narrate
@@ -140,3 +141,29 @@ def test_bench_follow_small():
     assert report["lost"] == 0 and report["crossed"] == 0
     assert report["sentences_received"] == 8 * len(bench._expected(0))
     assert report["latency_s"]["max"] >= report["latency_s"]["p95"] >= report["latency_s"]["p50"] > 0
+
+
+def test_the_guides_panel_opens_counts_and_closes_and_a_narration_under_way_keeps_its_room(server):
+    from vlmtok.app.callbacks import tour_session
+
+    port, registry = server
+    before = tour_session({})                      # the session a narration copied before the room was opened
+    view = follow.guide_open(dict(before), "vi", f"127.0.0.1:{port}")
+    room = registry.of_guide(view.session["guide"])
+    assert view.open and room is not None and view.session["guide"] == before["guide"]
+    assert f"/follow/{room.code}" in view.panel and html.escape(t("follow.local_only", "vi")) in view.panel
+    assert follow.guide_open(view.session, "vi", f"127.0.0.1:{port}").session == view.session   # the same room
+    assert follow.follow_url("museum.example:7860", "https", room.code) == (
+        f"https://museum.example:7860/follow/{room.code}", True)
+    phone = Stream(port, f"/follow/{room.code}/events?lang=en")
+    assert t("follow.followers", "vi", n=1) in follow.guide_panel(view.session, "vi").panel
+    info = rooms.TurnInfo("description", None, "", "en")
+    results = [SimpleNamespace(ok=False, text="The picture is too dark.", session={}, spoken=None)]
+    assert list(rooms.relay(before, info, iter(results))) == results            # the older copy still reaches it
+    events, _ = phone.read_until(lambda ev, ls: any(e["type"] == "notice" for e in ev))
+    assert events[-1]["text"] == "The picture is too dark."
+    closed = follow.guide_close(view.session, "vi")
+    assert not closed.open and html.escape(t("follow.room_closed", "vi")) in closed.panel and room.closed
+    assert follow.guide_panel(view.session, "vi", was_open=False).panel == ""
+    phone.read_until(lambda ev, ls: "event: closed" in ls)
+    phone.close()

@@ -169,8 +169,8 @@ def test_a_waiting_stream_wakes_on_a_new_event_and_ends_when_closed():
 
 def test_the_tours_relay_tells_its_room_and_changes_nothing(tmp_path: Path):
     registry = rooms.Rooms(services=Counting())
-    room = registry.open()
-    session = {"room": {"code": room.code, "key": room.key}}
+    room = registry.open(guide="guide-session-1")
+    session = {"guide": "guide-session-1", "thread": []}
     results = [SimpleNamespace(ok=True, text="A great", text_lang="en", session={}, spoken=None),
                SimpleNamespace(ok=True, text="A great wave curls.", text_lang="en", session={}, spoken=None),
                SimpleNamespace(ok=True, text="A great wave curls.", session={"byline": "AI", "narrator": "x",
@@ -182,8 +182,8 @@ def test_the_tours_relay_tells_its_room_and_changes_nothing(tmp_path: Path):
     events = _done(room.channel("en"))
     assert [e["type"] for e in events] == ["artwork", "text", "text", "sentence", "done"]
     assert "".join(e["text"] for e in events if e["type"] == "text") == "A great wave curls."
-    # no room in the session, or a stranger's key: the results pass untouched and nothing is published
+    # no room for this session, or another guide's session: the results pass untouched and nothing is published
     assert list(rooms.relay({}, info, iter(results), registry)) == results
-    stranger = {"room": {"code": room.code, "key": "guess"}}
+    stranger = {"guide": "another-guide", "room": {"code": room.code, "key": room.key}}
     assert list(rooms.relay(stranger, info, iter(results), registry)) == results
     assert len(room.channel("en").after(0)) == len(events)

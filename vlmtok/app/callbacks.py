@@ -430,6 +430,7 @@ def tour_session(session: dict[str, Any] | None) -> dict[str, Any]:
     session = dict(session or {})
     session["thread"] = [dict(item) for item in session.get("thread") or []]
     session.setdefault("thread_id", tour.new_id())
+    session.setdefault("guide", uuid.uuid4().hex)     # this guide's session, for its room (vlmtok.app.rooms); server-side
     return session
 
 

@@ -18,6 +18,7 @@ import contextlib
 import html
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,33 +215,31 @@ def guide_open(session: dict[str, Any] | None, lang: str, host: str, scheme: str
                server_name: str | None = None) -> GuideView:
     """Open a room for this guide's session (or show the one already open)."""
     session = dict(session or {})
-    code, key = (session.get("room") or {}).get("code"), (session.get("room") or {}).get("key")
-    room = rooms.ROOMS.guide(code, key)
+    guide = session.setdefault("guide", uuid.uuid4().hex)   # the Tour's steps keep it too (callbacks.tour_session)
+    room = rooms.ROOMS.of_guide(guide)
     if room is None:
         try:
-            room = rooms.ROOMS.open()
+            room = rooms.ROOMS.open(guide)
         except rooms.RoomFull as exc:
             return GuideView(panel_html(None, "", True, lang, exc.user_message_for(lang)), False, session)
-    url, reachable = follow_url(host, scheme, room.code, server_name)
-    session["room"] = {"code": room.code, "key": room.key, "url": url, "reachable": reachable}
-    return GuideView(panel_html(room, url, reachable, lang), True, session)
+        room.url, room.reachable = follow_url(host, scheme, room.code, server_name)
+    return GuideView(panel_html(room, room.url, room.reachable, lang), True, session)
 
 
-def guide_panel(session: dict[str, Any] | None, lang: str) -> GuideView:
-    """The panel as it is now (the follower count changes); a room closed meanwhile says so."""
+def guide_panel(session: dict[str, Any] | None, lang: str, was_open: bool = True) -> GuideView:
+    """The panel as it is now (the follower count changes); a room closed meanwhile says so when ``was_open``."""
     session = dict(session or {})
-    info = session.get("room") or {}
-    room = rooms.ROOMS.guide(info.get("code"), info.get("key"))
+    room = rooms.ROOMS.of_guide(session.get("guide"))
     if room is None:
-        session.pop("room", None)
-        message = t("follow.room_closed", lang) if info else ""
-        return GuideView(panel_html(None, "", True, lang, message) if message else "", False, session)
-    return GuideView(panel_html(room, info.get("url", ""), info.get("reachable", True), lang), True, session)
+        message = panel_html(None, "", True, lang, t("follow.room_closed", lang)) if was_open else ""
+        return GuideView(message, False, session)
+    return GuideView(panel_html(room, room.url, room.reachable, lang), True, session)
 
 
 def guide_close(session: dict[str, Any] | None, lang: str) -> GuideView:
     """Close the guide's room; every phone following it is told."""
     session = dict(session or {})
-    info = session.pop("room", None) or {}
-    rooms.ROOMS.close(info.get("code"), info.get("key"))
+    room = rooms.ROOMS.of_guide(session.get("guide"))
+    if room is not None:
+        rooms.ROOMS.close(room.code, room.key)
     return GuideView(panel_html(None, "", True, lang, t("follow.room_closed", lang)), False, session)

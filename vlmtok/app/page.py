@@ -522,7 +522,8 @@ def follow_room(session: gr.State, lang: gr.Radio) -> None:
     close_btn.click(closed, inputs=[session, lang], outputs=[*shows, session], **quick)
     ticks.tick(lambda sess, lg: shown(follow.guide_panel(sess, lg)), inputs=[session, lang], outputs=shows, **quick)
     lang.change(lambda sess, lg: (gr.update(value=t("follow.let_follow", lg)),
-                                  gr.update(value=t("follow.close_room", lg)), follow.guide_panel(sess, lg).panel),
+                                  gr.update(value=t("follow.close_room", lg)),
+                                  follow.guide_panel(sess, lg, was_open=False).panel or gr.skip()),
                 inputs=[session, lang], outputs=[open_btn, close_btn, panel], **quick)
 
 

@@ -1,7 +1,9 @@
 """Rooms: a guide's Tour followed on visitors' own phones, each visitor in their own language.
 
-The guide's session opens a **room** (``ROOMS.open()``): an unguessable code for the visitors (read aloud, typed or
-scanned) and a secret key that stays in the guide's session. Only the key publishes; a code only reads.
+The guide's session opens a **room** (``ROOMS.open(guide)``): an unguessable code for the visitors (read aloud, typed
+or scanned) and a secret key. The Tour finds its room by the guide's session id (``session["guide"]``, kept on the
+server, never sent to a browser), so a narration already under way when the room opens cannot lose it; a museum's
+own app holds the key (``/open_room``). Only the guide's session or the key publishes; a code only reads.
 
 What the guide's Tour publishes is a small stream of **sources** (``Source``): a turn begins (a new artwork, or a
 question), a piece of text is written, a notice, the turn is done (its provenance). For every language a visitor
@@ -322,8 +324,9 @@ class _Turn:
 class Room:
     """One guide's room: the sources the guide published, a channel per language in use, the phones following."""
 
-    def __init__(self, code: str, services: Services, max_followers: int = MAX_FOLLOWERS) -> None:
-        self.code, self.key, self.services = code, secrets.token_urlsafe(24), services
+    def __init__(self, code: str, services: Services, max_followers: int = MAX_FOLLOWERS, guide: str = "") -> None:
+        self.code, self.key, self.services, self.guide = code, secrets.token_urlsafe(24), services, guide
+        self.url, self.reachable = "", True                  # the address phones open (set by the guide's panel)
         self.max_followers = max_followers
         self.opened = self.active = time.monotonic()
         self.closed = False
@@ -401,8 +404,9 @@ class Rooms:
         self._rooms: dict[str, Room] = {}
         self._lock = threading.Lock()
 
-    def open(self) -> Room:
-        """A new room with a fresh code (``RoomFull`` when the server has as many as it may)."""
+    def open(self, guide: str = "") -> Room:
+        """A new room with a fresh code for the guide's session ``guide`` (``RoomFull`` when the server has as many as
+        it may)."""
         self.sweep()
         with self._lock:
             if len(self._rooms) >= self.max_rooms:
@@ -410,7 +414,7 @@ class Rooms:
             code = new_code()
             while code in self._rooms:
                 code = new_code()
-            room = self._rooms[code] = Room(code, self.services, self.max_followers)
+            room = self._rooms[code] = Room(code, self.services, self.max_followers, guide)
         log.info("room opened (%d open)", len(self._rooms))
         return room
 
@@ -430,6 +434,13 @@ class Rooms:
         except RoomError:
             return None
         return room if secrets.compare_digest(key or "", room.key) else None
+
+    def of_guide(self, guide: str | None) -> Room | None:
+        """The open room of the guide's session ``guide``, else None."""
+        self.sweep()
+        with self._lock:
+            found = [r for r in self._rooms.values() if guide and r.guide and secrets.compare_digest(guide, r.guide)]
+        return found[0] if found and not found[0].closed else None
 
     def by_key(self, key: str | None) -> Room | None:
         """The open room whose key is ``key`` (what a museum's own app holds after ``/open_room``), else None."""
@@ -483,12 +494,12 @@ class TurnInfo:
 
 def relay(session: dict[str, Any] | None, info: TurnInfo, results: Iterable[Any],
           rooms: Rooms | None = None) -> Iterator[Any]:
-    """Pass the Tour's results on unchanged, telling the guide's room (``session["room"]``) about each as it goes.
+    """Pass the Tour's results on unchanged, telling the guide's room (by ``session["guide"]``) about each as it goes.
 
     A result is read by its fields only (``ok``, ``text``, ``text_lang``, ``session``, ``spoken``): text as it is
     written, a message, the finished narration with its provenance. No room, or a closed one: nothing is told.
     """
-    room = (rooms or ROOMS).guide(*_room_of(session))
+    room = (rooms or ROOMS).of_guide((session or {}).get("guide"))
     if room is None:
         yield from results
         return
@@ -532,11 +543,6 @@ def relay_parts(room: Room | None, info: TurnInfo, parts: Iterable[Any], writes:
             tell("done", turn, {"label": label, "narrator": part.narrator, "lang": info.lang, "text": part.text,
                                 "text_lang": part.language})
         yield part
-
-
-def _room_of(session: dict[str, Any] | None) -> tuple[str | None, str | None]:
-    room = (session or {}).get("room") or {}
-    return room.get("code"), room.get("key")
 
 
 def _text_lang(result: Any, info: TurnInfo) -> str:
