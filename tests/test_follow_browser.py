@@ -139,6 +139,7 @@ def test_three_phones_follow_the_guide_each_in_their_own_language(browser, tour_
     assert guide.locator(".vt-follow-warning").inner_text() == t("follow.local_only", "en")   # 127.0.0.1 only
     assert url.endswith(f"/follow/{code}") and guide.locator(".vt-follow-qr").evaluate("(i) => i.naturalWidth") > 0
     assert guide.locator(".vt-follow-code").inner_text().replace(" ", "") == code
+    assert _axe(guide, WCAG_TAGS, include="#vt-follow-panel") == []
     phones = {"en": _phone(browser, url, (412, 915)), "vi": _phone(browser, url, (390, 844), "vi"),
               "vi-largest": _phone(browser, url, (360, 640), "vi")}
     largest = phones["vi-largest"][1]

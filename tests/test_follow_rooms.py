@@ -187,3 +187,24 @@ def test_the_tours_relay_tells_its_room_and_changes_nothing(tmp_path: Path):
     stranger = {"guide": "another-guide", "room": {"code": room.code, "key": room.key}}
     assert list(rooms.relay(stranger, info, iter(results), registry)) == results
     assert len(room.channel("en").after(0)) == len(events)
+
+
+def test_an_answer_reaches_the_phones_with_its_question():
+    room = rooms.Rooms(services=Counting()).open(guide="g")
+    info = rooms.TurnInfo("answer", None, "What is she holding?", "en")
+    results = [SimpleNamespace(ok=True, text="A fan.", text_lang="en", session={}, spoken=None),
+               SimpleNamespace(ok=True, text="A fan.", session={"byline": "AI", "narrator": "x", "text": "A fan.",
+                                                                "text_lang": "en"}, spoken=None)]
+    list(rooms.relay({"guide": "g"}, info, iter(results)))      # the module's ROOMS has no room for "g"
+    assert room.channel("en").after(0) == []
+    list(rooms.relay({"guide": "g"}, info, iter(results), rooms=_registry_of(room)))
+    events = _done(room.channel("vi"))
+    assert events[0]["type"] == "answer" and events[0]["question"] == "What is she holding?"
+    assert events[0]["question_lang"] == "en" and [e["text"] for e in events if e["type"] == "sentence"] == [
+        "[vi] A fan."]
+
+
+def _registry_of(room: rooms.Room) -> rooms.Rooms:
+    registry = rooms.Rooms(services=room.services)
+    registry._rooms[room.code] = room
+    return registry
