@@ -28,7 +28,9 @@ TIMEOUT_MS = 120_000
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 # what the page's screen-reader region says, every time it changes
-SAID = """window.vfSaid = []; document.addEventListener('DOMContentLoaded', () => {
+SAID = """window.vfSaid = []; window.vfCsp = [];
+document.addEventListener('securitypolicyviolation', (e) => window.vfCsp.push(e.violatedDirective + ' ' + e.blockedURI));
+document.addEventListener('DOMContentLoaded', () => {
   const s = document.getElementById('vf-status'); if (!s) return;
   new MutationObserver(() => window.vfSaid.push(s.textContent)).observe(s, {childList: true, characterData: true,
                                                                           subtree: true}); });"""
@@ -40,7 +42,8 @@ PHONE_JS = """() => { const turns = [...document.querySelectorAll('#vf-now .vf-t
           done: !!(t && t.dataset.done), byline: t ? t.querySelector('.vf-byline').innerText : '',
           picture: !!(t && t.querySelector('img') && t.querySelector('img').naturalWidth > 0),
           audioLang: a.dataset.lang || '', audioSrc: a.getAttribute('src') || '', heard: a.currentTime > 0 || a.ended,
-          lang: document.documentElement.lang, said: window.vfSaid || [],
+          lang: document.documentElement.lang, said: window.vfSaid || [], csp: window.vfCsp || [],
+          rate: a.playbackRate,
           overflow: document.documentElement.scrollWidth - innerWidth}; }"""
 
 
@@ -142,6 +145,10 @@ def test_three_phones_follow_the_guide_each_in_their_own_language(browser, tour_
     assert _axe(guide, WCAG_TAGS, include="#vt-follow-panel") == []
     phones = {"en": _phone(browser, url, (412, 915)), "vi": _phone(browser, url, (390, 844), "vi"),
               "vi-largest": _phone(browser, url, (360, 640), "vi")}
+    english_phone = phones["en"][1]                   # the English visitor listens faster
+    english_phone.locator("#vf-settings summary").click()
+    english_phone.locator("input[name=vf-speed][value='1.5']").check()
+    english_phone.locator("#vf-settings summary").click()
     largest = phones["vi-largest"][1]
     largest.locator("#vf-settings summary").click()
     while largest.locator("#vf-larger").is_enabled():
@@ -184,7 +191,9 @@ def test_three_phones_follow_the_guide_each_in_their_own_language(browser, tour_
         page.wait_for_function("document.getElementById('vf-audio').dataset.lang !== undefined && "
                                "(document.getElementById('vf-audio').currentTime > 0 || "
                                "document.getElementById('vf-audio').ended)", timeout=TIMEOUT_MS)
-        assert _state(page)["audioLang"] == ("en" if name == "en" else "vi"), name
+        state = _state(page)
+        assert state["audioLang"] == ("en" if name == "en" else "vi") and state["csp"] == [], (name, state["csp"])
+        assert abs(state["rate"] - (1.5 if name == "en" else 1.0)) < 0.01, (name, state["rate"])
     # a screen reader hears "new artwork" and the finished text, once each, never the streamed words
     for name, state in (("vi", vietnamese), ("vi-largest", vi_largest)):
         said = [s for s in state["said"] if s]
