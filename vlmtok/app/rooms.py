@@ -523,7 +523,8 @@ def relay(session: dict[str, Any] | None, info: TurnInfo, results: Iterable[Any]
 
 
 def relay_parts(room: Room | None, info: TurnInfo, parts: Iterable[Any], writes: str) -> Iterator[Any]:
-    """A narrator's own stream (text pieces, then the ``Narration``) passed on unchanged, told to ``room``.
+    """A narration's events (``vlmtok.session``: text pieces, then the finished narration; or a narrator's own
+    strings and ``Narration``) passed on unchanged, told to ``room``.
 
     For the API (``room`` from ``Rooms.by_key``); ``writes`` is the language the pieces are written in.
     """
@@ -534,14 +535,16 @@ def relay_parts(room: Room | None, info: TurnInfo, parts: Iterable[Any], writes:
     tell("artwork" if info.kind == "description" else "answer", turn,
          {"image": info.image or "", "question": info.question, "lang": info.lang})
     for part in parts:
-        if isinstance(part, str):
-            tell("text", turn, {"text": part, "lang": writes})
-        elif hasattr(part, "narrator_label"):
-            label = part.narrator_label
-            if part.machine_translated:
-                label = f"{label} · {t('app.machine_translated', part.language)}"
-            tell("done", turn, {"label": label, "narrator": part.narrator, "lang": info.lang, "text": part.text,
-                                "text_lang": part.language})
+        piece = part if isinstance(part, str) else getattr(part, "piece", None)
+        done = part if hasattr(part, "narrator_label") else getattr(part, "narration", None)
+        if piece:
+            tell("text", turn, {"text": piece, "lang": writes})
+        elif done is not None:
+            label = done.narrator_label
+            if done.machine_translated:
+                label = f"{label} · {t('app.machine_translated', done.language)}"
+            tell("done", turn, {"label": label, "narrator": done.narrator, "lang": info.lang, "text": done.text,
+                                "text_lang": done.language})
         yield part
 
 
