@@ -77,8 +77,12 @@ def clean_code(code: str | None) -> str:
 
 
 def picture_root() -> Path:
-    """Where rooms keep their pictures (the app serves this folder as it serves audio)."""
-    return Path(tempfile.gettempdir()) / "vlmtok-rooms"
+    """Where rooms keep their pictures (the app serves this folder as it serves audio): inside this process's
+    private temporary folder when there is one (nobody else can place a file there)."""
+    from vlmtok import paths
+
+    private = paths.private_root()
+    return (private if private is not None else Path(tempfile.gettempdir())) / "vlmtok-rooms"
 
 
 def file_url(path: str | Path) -> str:
