@@ -159,8 +159,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Read at import of app.py.",
             ("app.py MAX_FILE_SIZE", "vlmtok/app/http.py app_kwargs()")),
     Setting("VLMTOK_NARRATOR", "str", "auto",
-            "The app's narrator: auto (the best one available), smolvlm, openai (a served model) or offline. "
-            "Also python app.py --narrator. Read on every narration.",
+            "The app's narrator: auto (the best one available), smolvlm, onnx (SmolVLM in ONNX Runtime on a CPU), "
+            "openai (a served model) or offline. Also python app.py --narrator. Read on every narration.",
             ("vlmtok/app/callbacks.py _narrator()", "vlmtok/app/api.py narrator()")),
     Setting("VLMTOK_SPEAK", "str", "live",
             "How the Tour speaks by default: live (each sentence as soon as it is written) or check (the guide "
