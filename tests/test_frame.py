@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from vlmtok.frame import find_artwork, order_corners, quad_iou, whole_corners
 from vlmtok.images import find_artwork as find_from_images
-from vlmtok.pack.photos import gallery_scene, not_a_painting
+from vlmtok.pack.photos import cut_scene, gallery_scene, not_a_painting
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.jpg"))
@@ -64,14 +63,9 @@ def test_corners_are_in_photo_pixels_in_order_and_the_straightened_picture_keeps
 def test_a_painting_cut_by_the_photo_edge_is_straightened_to_what_is_visible():
     found = 0
     for i, path in enumerate(EXAMPLES[:4]):
-        scene = gallery_scene(_scan(path), seed=i, distance="near")
-        x_cut = int(scene.quad[:, 0].min() + 0.75 * np.ptp(scene.quad[:, 0]))    # a quarter of it out of view
-        photo = scene.photo.crop((0, 0, x_cut, scene.photo.height))
-        visible = np.zeros((photo.height, photo.width), np.uint8)
-        cv2.fillPoly(visible, [np.round(scene.quad).astype(np.int32)], 1)
-        outline = cv2.findContours(visible, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0][0].reshape(-1, 2)
+        photo, visible = cut_scene(gallery_scene(_scan(path), seed=i, distance="near"))   # a quarter out of view
         art = find_artwork(photo)
-        found += art.found and quad_iou(art.corners, outline, photo.size) >= 0.85
+        found += art.found and quad_iou(art.corners, visible, photo.size) >= 0.85
     assert found >= 3
 
 

@@ -41,16 +41,18 @@ MIN_SUPPORT = 0.6           # share of each side that must lie on edges
 INNER_MIN_SHARE = 0.45      # the painting covers at least this share of its frame's outline
 PLAIN_RATIO = 0.5           # the surround's edge density at most this share of the inside's ...
 PLAIN_MAX = 0.08            # ... and at most this share of its pixels on an edge at all
+SURROUND = (1.04, 1.3)      # the surround judged: between these scalings of the outline about its centre
 MIN_CONFIDENCE = 0.5        # below this, the whole picture is safer than a doubtful cut
 SAMPLES = 64                # points tested along each side
-OUTER_REACH = 0.03          # a side is refitted to edges within this share of the diagonal
-INNER_REACH = 0.01          # ... the painting's sides, closer (the moulding's lines are near)
+OUTER_REACHES = (0.015, 0.006)  # a side is refitted to edges within these shares of the diagonal, in turn
+INNER_REACHES = (0.006,)    # ... the painting's sides, closer (the moulding's lines are near)
 RECTIFIED_PX = 320          # long side of the straightened outline the moulding is measured on
 BUSY = 0.5                  # a line as busy as this share of the middle's median belongs to the painting
 RUN = 3                     # ... when this many lines in a row are
 MAX_INSET = 0.25            # a moulding is never wider than this share of the outline
 STRONG = 0.35               # an edge line at least this share of the band's strongest ...
 MIN_STEP = 6.0              # ... and this strong (summed RGB change across two lines) counts
+STRAIGHT_MAX_PX = 2048      # the straightened artwork's long side at most (safe intake's working size)
 BORDER_PX = 2               # a side this close to the photo's border is the border (a painting cut by the edge)
 
 
@@ -77,17 +79,22 @@ def whole_corners(size: tuple[int, int]) -> list[list[float]]:
 
 def find_artwork(picture: Image.Image) -> Artwork:
     """The painting in ``picture`` (an upright RGB picture from safe intake), straightened; or the whole picture."""
-    import cv2
-
-    rgb = np.asarray(picture.convert("RGB"))
-    scale = WORK_PX / max(rgb.shape[:2])
-    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
-    scale = min(scale, 1.0)
-    quad, confidence = locate(small)
+    picture = picture if picture.mode == "RGB" else picture.convert("RGB")     # convert() would copy 12 MP
+    small = _work_copy(picture)
+    quad, confidence = locate(np.asarray(small))
     if quad is None:
         return Artwork(False, whole_corners(picture.size), confidence, picture)
-    quad = quad / scale
-    return Artwork(True, quad.tolist(), confidence, straighten(rgb, quad))
+    quad = quad * (picture.width / small.width)
+    return Artwork(True, quad.tolist(), confidence, straighten(picture, quad))
+
+
+def _work_copy(picture: Image.Image) -> Image.Image:
+    """``WORK_PX`` long: a box reduction first (cheap on a 12-megapixel photo), then a small resize."""
+    factor = max(1, max(picture.size) // (2 * WORK_PX))
+    reduced = picture.reduce(factor) if factor > 1 else picture
+    scale = min(1.0, WORK_PX / max(reduced.size))
+    size = (max(1, round(reduced.width * scale)), max(1, round(reduced.height * scale)))
+    return reduced.resize(size, Image.BILINEAR, reducing_gap=2.0) if scale < 1 else reduced
 
 
 def locate(rgb: np.ndarray) -> tuple[np.ndarray | None, float]:
@@ -104,7 +111,7 @@ def locate(rgb: np.ndarray) -> tuple[np.ndarray | None, float]:
     if not MIN_AREA <= share < WHOLE_AREA or confidence < MIN_CONFIDENCE:
         log.debug("outline covering %.2f with confidence %.2f: the whole picture", share, confidence)
         return None, confidence
-    inner = refine(inset(rgb, outer), edges, reach=INNER_REACH)
+    inner = refine(inset(rgb, outer), edges, INNER_REACHES)
     if not _inside(inner, outer) or _area(inner) < INNER_MIN_SHARE * _area(outer):
         inner = outer
     return inner, confidence
@@ -158,19 +165,27 @@ def _four_corners(hull: np.ndarray) -> np.ndarray:
     return order_corners(cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float64))
 
 
-def refine(quad: np.ndarray, edges: np.ndarray, reach: float = OUTER_REACH) -> np.ndarray:
-    """Each side moved onto the edge pixels near it (a robust line fit); corners where the lines meet."""
-    import cv2
-
+def refine(quad: np.ndarray, edges: np.ndarray, reaches: tuple[float, ...] = OUTER_REACHES) -> np.ndarray:
+    """Each side moved onto the edge pixels near it (a robust line fit), nearer at each pass, so a side keeps to
+    its own edge and not the moulding's next line; corners where the lines meet."""
     ys, xs = np.nonzero(edges)
     points = np.stack([xs, ys], 1).astype(np.float64)                       # [N, 2]
-    tolerance = reach * float(np.linalg.norm(quad[2] - quad[0]))
+    diagonal = float(np.linalg.norm(quad[2] - quad[0]))
+    for reach in reaches:
+        quad = _fit_sides(quad, points, max(2.0, reach * diagonal))
+    return quad
+
+
+def _fit_sides(quad: np.ndarray, points: np.ndarray, tolerance: float) -> np.ndarray:
+    import cv2
+
     lines = []
     for a, b in zip(quad, np.roll(quad, -1, axis=0)):
-        direction = (b - a) / (np.linalg.norm(b - a) + 1e-9)
+        length = float(np.linalg.norm(b - a)) + 1e-9
+        direction = (b - a) / length
         normal = np.array([-direction[1], direction[0]])
         rel = points - a
-        along = rel @ direction / (np.linalg.norm(b - a) + 1e-9)
+        along = rel @ direction / length
         near = (np.abs(rel @ normal) <= tolerance) & (along > 0.1) & (along < 0.9)
         if near.sum() < 10:
             lines.append((a, direction))
@@ -181,8 +196,7 @@ def refine(quad: np.ndarray, edges: np.ndarray, reach: float = OUTER_REACH) -> n
     if any(c is None for c in corners):
         return quad
     fitted = np.array(corners)
-    moved = np.abs(fitted - quad).max()
-    return fitted if moved <= 3 * tolerance + 2 else quad
+    return fitted if np.abs(fitted - quad).max() <= 3 * tolerance + 2 else quad
 
 
 def _meet(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
@@ -279,10 +293,9 @@ def plainness(quad: np.ndarray, edges: np.ndarray) -> float:
     inside = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
     centre = quad.mean(0)
-    grown = centre + (quad - centre) * 1.25
     ring = np.zeros((h, w), np.uint8)
-    cv2.fillConvexPoly(ring, np.round(grown).astype(np.int32), 1)
-    ring[inside > 0] = 0
+    cv2.fillConvexPoly(ring, np.round(centre + (quad - centre) * SURROUND[1]).astype(np.int32), 1)
+    cv2.fillConvexPoly(ring, np.round(centre + (quad - centre) * SURROUND[0]).astype(np.int32), 0)
     outline = cv2.dilate(cv2.polylines(np.zeros((h, w), np.uint8), [np.round(quad).astype(np.int32)], True, 1, 1),
                          np.ones((7, 7), np.uint8))
     ring[outline > 0] = 0                                 # the outline's own edge is neither
@@ -297,17 +310,25 @@ def plainness(quad: np.ndarray, edges: np.ndarray) -> float:
     return float(np.clip(1.0 - ring_density / (PLAIN_RATIO * inside_density), 0.0, 1.0) ** 0.5)
 
 
-def straighten(rgb: np.ndarray, quad: np.ndarray) -> Image.Image:
-    """The quadrilateral warped to an upright rectangle of its own proportions (the longer of opposite sides)."""
+def straighten(picture: Image.Image, quad: np.ndarray) -> Image.Image:
+    """The quadrilateral warped to an upright rectangle of its own proportions (the longer of opposite sides, at
+    most ``STRAIGHT_MAX_PX`` long); only its bounding box is read, box-reduced first when much larger."""
     import cv2
 
     tl, tr, br, bl = quad
     width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
     height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
-    size = (max(16, round(width)), max(16, round(height)))
+    fit = min(1.0, STRAIGHT_MAX_PX / max(width, height))
+    size = (max(16, round(width * fit)), max(16, round(height * fit)))
+    x0, y0 = np.floor(np.maximum(quad.min(0), 0)).astype(int)
+    x1, y1 = np.ceil(np.minimum(quad.max(0), picture.size)).astype(int)
+    factor = max(1, int(1 / fit) // 2)                   # leave at least twice the pixels the warp samples from
+    crop = picture.crop((x0, y0, x1, y1))
+    crop = crop.reduce(factor) if factor > 1 else crop
+    local = ((quad - (x0, y0)) / factor).astype(np.float32)
     target = np.array([(0, 0), (size[0], 0), size, (0, size[1])], dtype=np.float32)
-    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
-    return Image.fromarray(cv2.warpPerspective(rgb, matrix, size, flags=cv2.INTER_AREA,
+    matrix = cv2.getPerspectiveTransform(local, target)
+    return Image.fromarray(cv2.warpPerspective(np.asarray(crop), matrix, size, flags=cv2.INTER_LINEAR,
                                                borderMode=cv2.BORDER_REPLICATE))
 
 

@@ -306,3 +306,17 @@ def _random_wall(size: tuple[int, int], rng: random.Random) -> Image.Image:
     light = np.linspace(rng.uniform(0.75, 1.0), rng.uniform(0.9, 1.1), w)[None, :, None]   # [1, W, 1]
     texture = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 4, (h, w, 1))
     return Image.fromarray(np.clip(base * light + texture, 0, 255).astype(np.uint8))
+
+
+def cut_scene(scene: Scene, hidden: float = 0.25) -> tuple[Image.Image, np.ndarray]:
+    """The scene's photo cropped so that ``hidden`` of the painting's width lies beyond its right edge; the part
+    still in view as a polygon [K, 2] (what an honest straightening keeps)."""
+    import cv2
+
+    xs = scene.quad[:, 0]
+    x_cut = int(xs.min() + (1 - hidden) * (xs.max() - xs.min()))
+    photo = scene.photo.crop((0, 0, x_cut, scene.photo.height))
+    visible = np.zeros((photo.height, photo.width), np.uint8)
+    cv2.fillPoly(visible, [np.round(scene.quad).astype(np.int32)], 1)
+    contours, _ = cv2.findContours(visible, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return photo, max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
