@@ -53,6 +53,7 @@ MAX_INSET = 0.25            # a moulding is never wider than this share of the o
 STRONG = 0.35               # an edge line at least this share of the band's strongest ...
 MIN_STEP = 6.0              # ... and this strong (summed RGB change across two lines) counts
 STRAIGHT_MAX_PX = 2048      # the straightened artwork's long side at most (safe intake's working size)
+OUTLINE_PX = 960            # long side of the photo the outline is shown on
 BORDER_PX = 2               # a side this close to the photo's border is the border (a painting cut by the edge)
 
 
@@ -70,6 +71,17 @@ class Artwork:
     def to_dict(self) -> dict:
         return {"found": self.found, "corners": [[round(x, 1), round(y, 1)] for x, y in self.corners],
                 "confidence": round(self.confidence, 3)}
+
+
+def whole_picture(picture: Image.Image) -> Artwork:
+    """The picture as it is (the guide chose "use the whole photo", or the caller ``find_artwork=False``)."""
+    return Artwork(False, whole_corners(picture.size), 0.0, picture)
+
+
+def artwork_in(picture: Image.Image, find: bool = True) -> Artwork:
+    """What every door narrates and tokenises: the straightened artwork, or the whole picture when ``find`` is
+    False (a guide's choice, an API caller's ``find_artwork=False``)."""
+    return find_artwork(picture) if find else whole_picture(picture)
 
 
 def whole_corners(size: tuple[int, int]) -> list[list[float]]:
@@ -330,6 +342,21 @@ def straighten(picture: Image.Image, quad: np.ndarray) -> Image.Image:
     matrix = cv2.getPerspectiveTransform(local, target)
     return Image.fromarray(cv2.warpPerspective(np.asarray(crop), matrix, size, flags=cv2.INTER_LINEAR,
                                                borderMode=cv2.BORDER_REPLICATE))
+
+
+def outline_picture(picture: Image.Image, artwork: Artwork, long_side: int = OUTLINE_PX) -> Image.Image:
+    """A copy of the photo (``long_side`` long at most) with the artwork's outline drawn in yellow on black, seen
+    on any wall."""
+    from PIL import ImageDraw
+
+    scale = min(1.0, long_side / max(picture.size))
+    shown = picture.resize((round(picture.width * scale), round(picture.height * scale)), Image.BILINEAR)
+    points = [(x * scale, y * scale) for x, y in artwork.corners]
+    width = max(3, round(max(shown.size) / 160))
+    draw = ImageDraw.Draw(shown)
+    draw.line([*points, points[0]], fill=(0, 0, 0), width=width * 2 + 2, joint="curve")
+    draw.line([*points, points[0]], fill=(255, 214, 0), width=width, joint="curve")
+    return shown
 
 
 def quad_iou(a: np.ndarray | list, b: np.ndarray | list, size: tuple[int, int]) -> float:

@@ -71,6 +71,8 @@ class Provenance(TypedDict):
     cached: bool                   # read back from the narration cache (written earlier, same picture and request)
     notice: str | None             # e.g. "No translation model available; shown in English."
     timings: dict[str, float]      # milliseconds and counts: total_ms, prefill_ms, decode_ms, first_token_ms ...
+    artwork: dict | None           # {"found", "corners", "confidence"}: found, the picture described is the artwork
+                                   # straightened out of the photo (corners TL, TR, BR, BL in the photo's pixels)
 
 
 class Speech(TypedDict):
@@ -184,13 +186,20 @@ def _guarded(step: Callable[[], T], lang: str) -> T:
     return result
 
 
-def _load(image: Any, lang: str):
-    """The caller's picture through the safe loader (raises VisitorError with a plain message)."""
+def _load(image: Any, lang: str, find_artwork: bool = True):
+    """The caller's picture through the safe loader (raises VisitorError with a plain message): the artwork
+    straightened out of a gallery photo, unless ``find_artwork`` is False."""
+    return _intake(image, lang, find_artwork).image
+
+
+def _intake(image: Any, lang: str, find_artwork: bool = True):
+    """The picture and where the artwork lay in it (``vlmtok.frame.Artwork``)."""
     if not image:
         raise ApiError(t("app.no_image", lang))
+    from vlmtok.frame import artwork_in
     from vlmtok.images import load_image
 
-    return load_image(image)
+    return artwork_in(load_image(image), bool(find_artwork))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -204,7 +213,7 @@ def narrator():
     return get_narrator(settings.narrator())
 
 
-def provenance(chosen: Any, request: Any, narration: Any) -> Provenance:
+def provenance(chosen: Any, request: Any, narration: Any, artwork: Any = None) -> Provenance:
     """Everything a caller must know about where ``narration`` came from."""
     from vlmtok.app import eta
 
@@ -218,7 +227,8 @@ def provenance(chosen: Any, request: Any, narration: Any) -> Provenance:
                       tiles=_tiles(narration.model_id, tokens),
                       image_tokens=int(tokens) if tokens else None, language=narration.language,
                       machine_translated=narration.machine_translated, cached=bool(timings.get("cached")),
-                      notice=narration.notice, timings=timings)
+                      notice=narration.notice, timings=timings,
+                      artwork=artwork.to_dict() if artwork is not None else None)
 
 
 def _tiles(model_id: str | None, image_tokens: float | None) -> int | None:
@@ -271,29 +281,30 @@ def _last(parts: Iterator[Any]) -> Any:
     return final
 
 
-def _finish(chosen: Any, picture: Any, request: Any, narration: Any, speak: bool, rate: float) -> Description:
+def _finish(chosen: Any, artwork: Any, request: Any, narration: Any, speak: bool, rate: float) -> Description:
     lang = request.lang
     return Description(text=narration.text, language=narration.language, tier=request.tier,
-                       conversation=request.conversation, narration=provenance(chosen, request, narration),
+                       conversation=request.conversation, narration=provenance(chosen, request, narration, artwork),
                        speech=_speech(narration.text, narration.language, rate, lang) if speak else None)
 
 
 def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-             rate: float = 1.0, detail: str = "auto", speak: bool = True) -> Description:
-    """Describe an artwork in one call, then speak it (``speak=False``: text only)."""
+             rate: float = 1.0, detail: str = "auto", speak: bool = True, find_artwork: bool = True) -> Description:
+    """Describe an artwork in one call, then speak it (``speak=False``: text only); ``find_artwork``: the artwork
+    straightened out of a gallery photo first (its outline in ``narration.artwork``)."""
     lang = _lang(lang)
     request = _request(lang, tier, audience, label_text, detail)
 
     def step() -> Description:
-        picture = _load(image, lang)
+        art = _intake(image, lang, find_artwork)
         chosen, _reason = narrator()
-        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, rate)
+        return _finish(chosen, art, request, _last(_parts(chosen, art.image, request)), speak, rate)
 
     return _guarded(step, lang)
 
 
 def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", label_text: str = "",
-        conversation: str = "", speak: bool = False) -> Description:
+        conversation: str = "", speak: bool = False, find_artwork: bool = True) -> Description:
     """Answer a question about the artwork; ``conversation`` (from /describe or /tour) continues that visitor's."""
     lang = _lang(lang)
     if not (question or "").strip():
@@ -301,15 +312,15 @@ def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", la
     request = _request(lang, "short", audience, label_text, "auto", question.strip(), conversation)
 
     def step() -> Description:
-        picture = _load(image, lang)
+        art = _intake(image, lang, find_artwork)
         chosen, _reason = narrator()
-        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, 1.0)
+        return _finish(chosen, art, request, _last(_parts(chosen, art.image, request)), speak, 1.0)
 
     return _guarded(step, lang)
 
 
 def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-         detail: str = "auto") -> Iterator[TourUpdate]:
+         detail: str = "auto", find_artwork: bool = True) -> Iterator[TourUpdate]:
     """Stream a description: first the expected time, then the text as it is written, then the finished one."""
     from vlmtok.guard import iter_guarded
 
@@ -320,7 +331,8 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
         from vlmtok.app import eta
         from vlmtok.narrate import Narration
 
-        picture = _load(image, lang)
+        art = _intake(image, lang, find_artwork)
+        picture = art.image
         chosen, _reason = narrator()
         guess = eta.expected(chosen, request, picture)
         working = " ".join(filter(None, [t("app.describing", lang), eta.sentence(chosen, request, lang, picture)]))
@@ -333,7 +345,7 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
                 done = " ".join(filter(None, [t("app.described", lang), part.notice]))
                 yield TourUpdate(text=part.text, done=True, status=done, expected_s=expected_s,
                                  conversation=request.conversation,
-                                 narration=provenance(chosen, request, part))
+                                 narration=provenance(chosen, request, part, art))
                 return
             written += str(part)
             yield TourUpdate(text=written, done=False, status=working, expected_s=expected_s,
@@ -420,7 +432,8 @@ def _run_record(run, vt, comp, lang: str) -> EncoderRun:
                       pictures=pictures)
 
 
-def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en") -> Comparison:
+def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en",
+            find_artwork: bool = True) -> Comparison:
     """How each encoder cuts the picture into tokens at each size: grids, PCA colours, merge groups, the ledger."""
     lang = _lang(lang)
     names, chosen_sizes = _encoders(encoders, lang), _sizes(sizes, lang)
@@ -429,7 +442,7 @@ def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en")
         from vlmtok.visualize import Comparison as Sheet
         from vlmtok.visualize import run_encoders
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         runs = run_encoders(picture, names, chosen_sizes, merge=MERGE_RATIO)
         records = [_run_record(run, vt, comp, lang) for run in runs for vt, comp in zip(run.scales, run.compressed)]
         random = any(run.weights_source == "random" for run in runs)
@@ -440,15 +453,16 @@ def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en")
 
 
 def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 224,
-               lang: str = "en") -> Similarity:
-    """How similar every token is to the one under the point ``(x, y)`` (pixels of the original), per encoder."""
+               lang: str = "en", find_artwork: bool = True) -> Similarity:
+    """How similar every token is to the one under the point ``(x, y)`` (pixels of the picture encoded: the
+    straightened artwork unless ``find_artwork`` is False), per encoder."""
     lang = _lang(lang)
     names, (chosen_size,) = _encoders(encoders, lang), _sizes([size], lang)
 
     def step() -> Similarity:
         from vlmtok.visualize import run_encoders, similarity_picture
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         w, h = picture.size
         if not (0 <= float(x) < w and 0 <= float(y) < h):
             raise ApiError(t("api.bad_point", lang, x=x, y=y, width=w, height=h))
@@ -461,7 +475,7 @@ def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 
     return _guarded(step, lang)
 
 
-def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pipeline:
+def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en", find_artwork: bool = True) -> Pipeline:
     """Every step from pixels to the language model's input, with the shapes computed for this picture."""
     lang = _lang(lang)
     (name,), (chosen_size,) = _encoders([encoder], lang), _sizes([size], lang)
@@ -471,7 +485,7 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pip
         from vlmtok.encoders import create_encoder
         from vlmtok.smolvlm import tile_plan
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         vt = create_encoder(name).encode(picture, chosen_size)
         encoder_facts = {"encoder": name, "family": vt.family, "weights_source": vt.weights_source,
                          "input_size": list(vt.input_size), "patch_px": int(vt.patch_px), "grid": list(vt.grid),

@@ -196,11 +196,34 @@ def _request(lang: str, tier: str, audience: str, label_text: str | None, questi
                             label_text=(label_text or "").strip() or None, question=question)
 
 
-def _load(image_path: str | None):
-    """The visitor's picture through the safe loader; raises ImageInputError with a plain message."""
+def _load(image_path: str | None, whole: bool = False):
+    """The visitor's picture through the safe loader (raises ImageInputError with a plain message): the artwork
+    straightened out of a gallery photo, or the whole picture when the guide chose it."""
+    return _intake(image_path, whole).image
+
+
+def _intake(image_path: str | None, whole: bool = False):
+    """The picture and where the artwork lay in it (``vlmtok.frame.Artwork``)."""
+    from vlmtok.frame import artwork_in
     from vlmtok.images import load_image
 
-    return load_image(image_path)
+    return artwork_in(load_image(image_path), not whole)
+
+
+def artwork_outline(image_path: str | None, lang: str = "en") -> tuple[Any, str]:
+    """The photo with the artwork's found outline drawn on it (None when the whole picture is used) and a
+    sentence saying so, for the Tour to show before anything is said about the picture."""
+    from vlmtok.frame import find_artwork, outline_picture
+    from vlmtok.images import load_image
+
+    if not image_path:
+        return None, ""
+    try:
+        picture = load_image(image_path)
+    except VisitorError:
+        return None, ""                     # the description step says why, in plain words
+    art = find_artwork(picture)
+    return (outline_picture(picture, art), t("frame.outline", normalize_lang(lang))) if art.found else (None, "")
 
 
 def _failure(exc: BaseException, lang: str, key: str = "app.failed") -> TourResult:
@@ -246,26 +269,31 @@ def guarded_call(step: Callable[..., Any], *args: Any, lang: str = "en", timeout
     return (on_message or _message_result)(message, lang) if message is not None else result
 
 
-def _session(narration, lang: str, image_path: str | None, conversation: str | None = None) -> dict[str, Any]:
-    """What the next steps need: the text's own language (English kept when no translator), and who wrote it."""
-    return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration),
+def _session(narration, lang: str, image_path: str | None, conversation: str | None = None,
+             artwork: Any = None) -> dict[str, Any]:
+    """What the next steps need: the text's own language (English kept when no translator), who wrote it, and
+    where the artwork lay in the photo (the guide's choice kept with the picture)."""
+    return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration, artwork),
             "label": narration.narrator_label, "narrator": narration.narrator, "text": narration.text,
-            "image": image_path,
+            "image": image_path, "artwork": artwork.to_dict() if artwork is not None else None,
             "notice": narration.notice or "", "conversation": conversation}
 
 
-def _byline(narration) -> str:
-    """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such)."""
+def _byline(narration, artwork: Any = None) -> str:
+    """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such); "straightened"
+    when the picture described is the artwork cut out of the photo."""
     label = narration.narrator_label
     if narration.machine_translated:
         label = f"{label} · {t('app.machine_translated', narration.language)}"
+    if artwork is not None and artwork.found:
+        label = f"{label} · {t('frame.straightened', narration.language)}"
     return label
 
 
 def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                     label_text: str | None = None, question: str | None = None,
                     progress: Progress | None = None, conversation: str | None = None,
-                    speak_live: bool = False) -> Iterator[TourResult]:
+                    speak_live: bool = False, whole: bool = False) -> Iterator[TourResult]:
     """Stream a description (or a follow-up answer): partial results while writing, the finished one last.
 
     A new description starts a new conversation (a fresh id in the session); a question continues ``conversation``.
@@ -280,7 +308,8 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
     try:
         from vlmtok.app import eta
 
-        image = _load(image_path)
+        artwork = _intake(image_path, whole)                   # the artwork out of the photo, unless whole
+        image = artwork.image
         narrator = _narrator(lang, progress)
         request = _request(lang, tier, audience, label_text, question)
         working = " ".join(filter(None, [t("app.answering" if question else "app.describing", lang),
@@ -288,13 +317,13 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
         _step(progress, 0.2, working)
         yield TourResult("", caption_html("", lang, busy=True), status_html(working))
         request.conversation = conversation if question else uuid.uuid4().hex
-        yield from _stream_narration(narrator, image, request, image_path, working, speak_live)
+        yield from _stream_narration(narrator, image, request, image_path, working, speak_live, artwork)
     except Exception as exc:  # every visitor-caused error ends in a plain message
         yield _failure(exc, lang)
 
 
 def _stream_narration(narrator, image, request, image_path: str, working: str,
-                      speak_live: bool = False) -> Iterator[TourResult]:
+                      speak_live: bool = False, artwork: Any = None) -> Iterator[TourResult]:
     from vlmtok.narrate.base import Narration
     from vlmtok.narrate.cache import cached_stream
 
@@ -314,7 +343,7 @@ def _stream_narration(narrator, image, request, image_path: str, working: str,
             eta.record(narrator, request, part)
             done = " ".join(filter(None, [t("app.answered" if request.question else "app.described", lang),
                                           part.notice]))
-            session = _session(part, lang, image_path, request.conversation)
+            session = _session(part, lang, image_path, request.conversation, artwork)
             session["spoken_live"] = live
             final = TourResult(part.text, caption_html(part.text, part.language, session["byline"]),
                                status_html(done), byline=session["byline"], session=session)
@@ -395,7 +424,8 @@ def _sentences(speech, text: str) -> tuple[list[str], list[float]]:
 
 def ask(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
         label_text: str | None = None, progress: Progress | None = None,
-        session: dict[str, Any] | None = None, speak_live: bool = False) -> Iterator[TourResult]:
+        session: dict[str, Any] | None = None, speak_live: bool = False,
+        whole: bool = False) -> Iterator[TourResult]:
     """A follow-up question about the same artwork: the narrator reuses its cached vision tokens and continues
     this visitor's conversation (``session["conversation"]``)."""
     lang = normalize_lang(lang)
@@ -404,7 +434,7 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
-                               conversation=(session or {}).get("conversation"), speak_live=speak_live)
+                               conversation=(session or {}).get("conversation"), speak_live=speak_live, whole=whole)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -526,7 +556,7 @@ SPEAK_MODES = ("live", "check")   # speak as it is written; check before speakin
 def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                 label_text: str | None = None, session: dict[str, Any] | None = None,
                 progress: Progress | None = None, timeout_s: float | None = None,
-                speak_mode: str = "check") -> Iterator[TourView]:
+                speak_mode: str = "check", whole: bool = False) -> Iterator[TourView]:
     """Describe the picture: the text as it is written, then its turn with audio.
 
     ``speak_mode`` "live": each sentence plays as soon as it is written and spoken; "check": the audio is made
@@ -535,21 +565,21 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
     """
     live = speak_mode == "live"
     steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
-                                    speak_live=live)
+                                    speak_live=live, whole=whole)
     yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s, live)
 
 
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
                label_text: str | None = None, session: dict[str, Any] | None = None,
                progress: Progress | None = None, timeout_s: float | None = None,
-               speak_mode: str = "check") -> Iterator[TourView]:
+               speak_mode: str = "check", whole: bool = False) -> Iterator[TourView]:
     """Answer a question about the same picture, continuing this visitor's conversation; the answer is a new turn
     (spoken as it is written when ``speak_mode`` is "live", as for a description)."""
     session = tour_session(session)
     question = (question or "").strip()
     live = speak_mode == "live"
     steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
-                        session=session, speak_live=live)
+                        session=session, speak_live=live, whole=whole)
     yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live)
 
 
