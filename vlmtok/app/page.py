@@ -489,10 +489,11 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                          image_mode=None, height=300, elem_id="vt-image",
                                          placeholder=t("tour.drop", L), buttons=[])
-                    outline = gr.Image(label=t("frame.found", L), interactive=False, type="pil", height=200,
-                                       visible=False, elem_id="vt-outline", buttons=[])
-                    whole = gr.Checkbox(False, label=t("frame.whole", L), visible=False, elem_id="vt-whole",
-                                        elem_classes="vt-big")
+                    with gr.Column(elem_id="vt-frame"):      # the artwork found in the photo, shown when found
+                        outline = gr.Image(label=t("frame.found", L), interactive=False, type="pil", height=180,
+                                           visible=False, elem_id="vt-outline", buttons=[])
+                        whole = gr.Checkbox(False, label=t("frame.whole", L), visible=False, elem_id="vt-whole",
+                                            elem_classes="vt-big")
                     whole_for = gr.State(None)   # the photo the guide chose to keep whole (a new photo: found again)
                     describe_btn = gr.Button(t("app.describe", L), variant="primary", elem_id="vt-describe",
                                              elem_classes="vt-big")
