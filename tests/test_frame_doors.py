@@ -84,3 +84,15 @@ def test_compare_and_how_it_works_load_the_artwork(gallery):
     artwork = ui._load(path)
     assert artwork.size != scene.photo.size
     assert ui._load(path, whole=True).size == scene.photo.size
+
+
+def test_the_served_api_takes_find_artwork_and_returns_the_outline(app_url, gallery):
+    from gradio_client import Client, handle_file
+
+    path, scene = gallery
+    client = Client(app_url, verbose=False)
+    found = client.predict(handle_file(path), "en", "alt", speak=False, api_name="/describe")["narration"]
+    assert found["artwork"]["found"] is True
+    assert quad_iou(found["artwork"]["corners"], scene.quad, scene.photo.size) >= 0.85
+    whole = client.predict(handle_file(path), "en", "alt", speak=False, find_artwork=False, api_name="/describe")
+    assert whole["narration"]["artwork"]["found"] is False
