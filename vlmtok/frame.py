@@ -9,16 +9,18 @@ pixels), a confidence and the straightened painting; or the whole picture when t
 How, on a copy ``WORK_PX`` long (the full photo is only touched by the final warp):
 
 1. **edges**: Canny on each colour channel (a dark frame on a dark wall of another hue still has an edge), its
-   thresholds from the picture's own gradients, closed by a small dilation; the photo's border counts as an edge,
-   so a painting cut by the edge is closed by it and straightened to what is visible;
-2. **quadrilaterals**: every contour's convex hull simplified (Douglas-Peucker) to four corners, kept when convex
-   and large enough;
-3. **support**: each side must lie on edges along most of its length (sides on the photo's border excepted);
-4. **framed**: the outermost supported quadrilateral must have a plain surround (a wall) and a busier inside (the
-   painting); a scan's own rectangles (a print's cartouche) sit in a busy surround and are refused;
-5. **inside the frame**: within that outline, the innermost supported quadrilateral still covering
-   ``INNER_MIN_SHARE`` of it is the painting (the moulding lies between them);
-6. **straightened**: a perspective warp to the painting's own proportions (its sides' lengths).
+   thresholds from the picture's own strongest gradients; the photo's border counts as an edge, so a painting cut
+   by the edge is closed by it and straightened to what is visible;
+2. **outline**: the largest closed shape the edges draw (frame and painting), its convex hull simplified
+   (Douglas-Peucker) to four corners, each side then refitted to the edge pixels along it (a robust line fit, in
+   two passes of narrowing reach, so it keeps to its own edge and not the moulding's next line);
+3. **framed**: each side must lie on edges along most of its length, and the surround must be plain (a wall) next
+   to a busier inside (both at least ``MIN_CONFIDENCE``); a scan's own rectangles sit in a busy surround;
+4. **inside the frame**: the outline straightened, each side is walked inward over the moulding (lines plain
+   along their length) to where the painting's texture starts; the innermost straight edge before it is the
+   painting's side. A plain inside (an empty frame, a bare wall) is no painting: the whole picture stays;
+5. **straightened**: a perspective warp to the painting's own proportions (its sides' lengths), reading only the
+   painting's box of the full photo.
 
 >>> art = find_artwork(load_image("gallery_photo.jpg"))      # doctest: +SKIP
 >>> art.found, art.corners, round(art.confidence, 2)         # doctest: +SKIP
@@ -37,10 +39,11 @@ log = logging.getLogger(__name__)
 WORK_PX = 512               # long side the search runs at: ~4 px of a 2048 px photo per step, 20x fewer pixels
 MIN_AREA = 0.03             # a painting smaller than this share of the photo is not what the guide photographed
 WHOLE_AREA = 0.9            # a painting covering this share already is the picture: leave it whole
-MIN_SUPPORT = 0.6           # share of each side that must lie on edges
-INNER_MIN_SHARE = 0.45      # the painting covers at least this share of its frame's outline
+INNER_MIN_SHARE = 0.45      # the painting covers at least this share of its frame's outline (else: the outline)
 PLAIN_RATIO = 0.5           # the surround's edge density at most this share of the inside's ...
 PLAIN_MAX = 0.08            # ... and at most this share of its pixels on an edge at all
+MIN_BUSY = 0.01            # a painting has edges on at least this share of its pixels (an empty frame: none)
+INNER_SAMPLE = 0.9          # ... measured inside this shrinking of it, its own outline left out
 SURROUND = (1.04, 1.3)      # the surround judged: between these scalings of the outline about its centre
 MIN_CONFIDENCE = 0.5        # below this, the whole picture is safer than a doubtful cut
 SAMPLES = 64                # points tested along each side
@@ -126,7 +129,20 @@ def locate(rgb: np.ndarray) -> tuple[np.ndarray | None, float]:
     inner = refine(inset(rgb, outer), edges, INNER_REACHES)
     if not _inside(inner, outer) or _area(inner) < INNER_MIN_SHARE * _area(outer):
         inner = outer
+    if _density(inner, edges, INNER_SAMPLE) < MIN_BUSY:
+        log.debug("a frame around a plain inside (an empty frame, a bare wall): the whole picture")
+        return None, 0.0
     return inner, confidence
+
+
+def _density(quad: np.ndarray, edges: np.ndarray, shrink: float) -> float:
+    """Share of edge pixels inside ``quad`` shrunk about its centre (its own outline left out)."""
+    import cv2
+
+    mask = np.zeros(edges.shape, np.uint8)
+    centre = quad.mean(0)
+    cv2.fillConvexPoly(mask, np.round(centre + (quad - centre) * shrink).astype(np.int32), 1)
+    return float((edges[mask > 0] > 0).mean()) if mask.any() else 0.0
 
 
 def edge_map(rgb: np.ndarray) -> np.ndarray:

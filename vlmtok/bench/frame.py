@@ -7,7 +7,7 @@
   effect.
 - **cut**: the near photos cropped so a quarter of the painting is out of view: IoU with the part still visible.
 - **scans**: every example as it is must stay whole (IoU with the full picture at or above ``WHOLE_TARGET``);
-  pictures of no artwork (noise, a sky-like blend) too.
+  pictures of no framed artwork (noise, a sky-like blend, a poster of shapes, a bare wall with an empty frame) too.
 - **colours**: the offline narrator's main colour of the straightened photo, and of the whole photo, among the
   clean scan's two main colours (photos without a dark room's colour cast, which changes the colours themselves).
 - **time**: per photo of ``MEGAPIXELS`` (a gallery photo enlarged to 4000 x 3000): wall-clock and CPU seconds of
@@ -101,14 +101,14 @@ def _cut(photos: list) -> dict:
 
 def _scans(scans: dict) -> dict:
     from vlmtok.frame import find_artwork, quad_iou, whole_corners
-    from vlmtok.pack.photos import not_a_painting
+    from vlmtok.pack.photos import NEGATIVE_KINDS, not_a_painting
 
     rows = {}
     for name, scan in scans.items():
         art = find_artwork(scan)
         rows[name] = round(quad_iou(art.corners, whole_corners(scan.size), scan.size), 4)
-    others = {kind: not find_artwork(not_a_painting(kind, seed=s)).found
-              for kind in ("noise", "gradient") for s in range(3)}
+    others = {(kind, s): not find_artwork(not_a_painting(kind, seed=s)).found
+              for kind in NEGATIVE_KINDS for s in range(3)}
     return {"scans": rows, "all_whole": all(v >= WHOLE_TARGET for v in rows.values()),
             "no_artwork_left_whole": round(sum(others.values()) / len(others), 4)}
 
