@@ -44,7 +44,7 @@ PLAIN_RATIO = 0.5           # the surround's edge density at most this share of 
 PLAIN_MAX = 0.08            # ... and at most this share of its pixels on an edge at all
 MIN_BUSY = 0.01            # a painting has edges on at least this share of its pixels (an empty frame: none)
 INNER_SAMPLE = 0.9          # ... measured inside this shrinking of it, its own outline left out
-SURROUND = (1.04, 1.3)      # the surround judged: between these scalings of the outline about its centre
+SURROUNDS = ((1.04, 1.3), (1.15, 1.45))  # the surround judged: between these scalings of the outline (the plainer)
 MIN_CONFIDENCE = 0.5        # below this, the whole picture is safer than a doubtful cut
 SAMPLES = 64                # points tested along each side
 OUTER_REACHES = (0.015, 0.006)  # a side is refitted to edges within these shares of the diagonal, in turn
@@ -314,16 +314,24 @@ def support(quad: np.ndarray, edges: np.ndarray) -> float:
 
 
 def plainness(quad: np.ndarray, edges: np.ndarray) -> float:
-    """1 for a plain surround around a busy inside, 0 for a surround as busy as the inside."""
+    """1 for a plain surround around a busy inside, 0 for a surround as busy as the inside: the plainer of a near
+    and a farther ring (when the outline is the painting's own edge, the near ring holds the moulding's lines)."""
+    import cv2
+
+    inside = np.zeros(edges.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
+    inside_density = float((edges[inside > 0] > 0).mean()) + 1e-6
+    return max(_ring_plainness(quad, edges, ring, inside_density) for ring in SURROUNDS)
+
+
+def _ring_plainness(quad: np.ndarray, edges: np.ndarray, scales: tuple[float, float], inside_density: float) -> float:
     import cv2
 
     h, w = edges.shape
-    inside = np.zeros((h, w), np.uint8)
-    cv2.fillConvexPoly(inside, np.round(quad).astype(np.int32), 1)
     centre = quad.mean(0)
     ring = np.zeros((h, w), np.uint8)
-    cv2.fillConvexPoly(ring, np.round(centre + (quad - centre) * SURROUND[1]).astype(np.int32), 1)
-    cv2.fillConvexPoly(ring, np.round(centre + (quad - centre) * SURROUND[0]).astype(np.int32), 0)
+    cv2.fillConvexPoly(ring, np.round(centre + (quad - centre) * scales[1]).astype(np.int32), 1)
+    cv2.fillConvexPoly(ring, np.round(centre + (quad - centre) * scales[0]).astype(np.int32), 0)
     outline = cv2.dilate(cv2.polylines(np.zeros((h, w), np.uint8), [np.round(quad).astype(np.int32)], True, 1, 1),
                          np.ones((7, 7), np.uint8))
     ring[outline > 0] = 0                                 # the outline's own edge is neither
@@ -332,7 +340,6 @@ def plainness(quad: np.ndarray, edges: np.ndarray) -> float:
     if ring.sum() < 0.01 * h * w:                         # no surround in view (a close crop): nothing to judge by
         return 0.0
     ring_density = float((edges[ring > 0] > 0).mean())
-    inside_density = float((edges[inside > 0] > 0).mean()) + 1e-6
     if ring_density > PLAIN_MAX:
         return 0.0
     return float(np.clip(1.0 - ring_density / (PLAIN_RATIO * inside_density), 0.0, 1.0) ** 0.5)
