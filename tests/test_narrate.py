@@ -254,7 +254,7 @@ def test_prompts_tiers_audience_and_label_rules():
     labelled = prompts.describe_prompt(NarrationRequest(label_text='Hokusai, "The Great Wave", 1831'))
     assert "Hokusai, 'The Great Wave', 1831" in labelled and "Do not guess" not in labelled
     assert "only what is visible in the picture" in prompts.question_prompt(NarrationRequest(question="Who is she?"))
-    with pytest.raises(ValueError, match="known tiers"):
+    with pytest.raises(ValueError, match="tier .huge. is not one of alt, short, long"):
         prompts.describe_prompt(NarrationRequest(tier="huge"))
 
 

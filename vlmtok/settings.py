@@ -117,7 +117,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SPACES_ZERO_GPU", "present", False,
             "Set by Hugging Face ZeroGPU Spaces: each SmolVLM narration is one spaces.GPU job. Read at import of "
             "vlmtok.smolvlm.generate.",
-            ("vlmtok/smolvlm/zerogpu.py gpu()", "vlmtok/smolvlm/zerogpu.py on_zero_gpu()", "vlmtok/app/eta.py hardware()")),
+            ("vlmtok/smolvlm/zerogpu.py gpu()", "vlmtok/smolvlm/zerogpu.py on_zero_gpu()", "vlmtok/narrate/eta.py hardware()")),
     Setting("VLMTOK_INT8", "bool", False,
             "SmolVLM's language model in int8 on the CPU (faster decode on slow machines; the effect on wording "
             "is unmeasured). Read when the model loads.",

@@ -94,6 +94,12 @@ def begin(reason: str):
     return step
 
 
+def new_artwork(image, lang, tier, audience, session):
+    """A new picture is a new artwork: its label starts empty (the old one must never be read out for it)."""
+    view, go = ui.tour_begin(image, lang, session, queue_load(), "picture")
+    return *_view(view), go, "", gr.update(label=tour_ui.options_label(lang, tier, audience, ""))
+
+
 def ask_begin(image, question, lang, session):
     view, go = ui.ask_begin(image, question, lang, session, queue_load())
     return *_view(view), go
@@ -181,7 +187,11 @@ def how(image, encoder, size, lang, progress=gr.Progress()):
     return r.html, r.status
 
 
-def relabel(lang, tier, audience, image, session):
+def options_summary(lang, tier, audience, label_text):
+    return gr.update(label=tour_ui.options_label(lang, tier, audience, label_text))
+
+
+def relabel(lang, tier, audience, label_text, image, session):
     """The Tour's words in the chosen language, and what it shows redrawn in it."""
     v = ui.redraw(lang, session)
     return (gr.update(value=f"# {t('app.title', lang)}"),
@@ -190,7 +200,7 @@ def relabel(lang, tier, audience, image, session):
             v.thread, v.status, gr.update(label=t("app.question", lang), placeholder=t("app.question_hint", lang)),
             gr.update(value=t("app.ask", lang)), gr.update(value=t("tour.clear", lang)),
             gr.update(label=t("app.edit_box", lang)), gr.update(label=t("tour.edit_label", lang)),
-            gr.update(value=t("app.speak", lang)), gr.update(label=tour_ui.options_label(lang, tier, audience)),
+            gr.update(value=t("app.speak", lang)), gr.update(label=tour_ui.options_label(lang, tier, audience, label_text)),
             gr.update(label=t("app.language", lang)),
             gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
             gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
@@ -587,7 +597,11 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
 
     def describes(event, reason, api_name=None):
         """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
-        first = event(begin(reason), inputs=[image, lang, session], outputs=[*view, go], **quick)
+        if reason == "picture":     # a new artwork: the label box empties with it
+            first = event(new_artwork, inputs=[image, lang, tier, audience, session],
+                          outputs=[*view, go, label_text, options], **quick)
+        else:
+            first = event(begin(reason), inputs=[image, lang, session], outputs=[*view, go], **quick)
         return first.success(gate, inputs=go, **quick).success(tour, inputs=tour_in, outputs=view, api_name=api_name,
                                                                **model)
 
@@ -608,7 +622,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     too_large_btn.click(too_large, inputs=[lang, session], outputs=[thread, status, session], **quick)
 
     # a changed language relabels the page at once, then describes the picture again in it
-    relabelled = lang.change(relabel, inputs=[lang, tier, audience, image, session], api_name="relabel",
+    relabelled = lang.change(relabel, inputs=[lang, tier, audience, label_text, image, session], api_name="relabel",
                              outputs=[intro, image, describe_btn, credit, strip, thread, status, question, ask_btn,
                                       clear_btn, edit_panel, approved, speak_btn, options, lang, tier, audience,
                                       label_text, rate, examples.dataset, speak_mode], queue=False,
@@ -620,14 +634,17 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 outputs=[tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
                          sim_pictures, how_encoder, how_size, how_btn, extra_encoder])
     for choice in (tier, audience):
-        summed = choice.input(lambda lg, tr, au: gr.update(label=tour_ui.options_label(lg, tr, au)),
-                              inputs=[lang, tier, audience], outputs=options, **quick)
+        summed = choice.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
         describes(summed.then, "options")
+    label_text.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
     describes(label_text.submit, "options")
     image.change(lambda path, lg: outlined(path, lg, True), inputs=[image, lang], outputs=[outline, whole], **quick)
     lang.change(outlined, inputs=[image, lang], outputs=[outline, whole], **quick)
     chosen = whole.input(lambda keep, path: path if keep else None, inputs=[whole, image], outputs=whole_for, **quick)
     describes(chosen.then, "options")
+    # the player's speed: the page's player applies it to every clip at once (no server round trip)
+    rate.input(None, inputs=rate, js="(r) => { document.dispatchEvent(new CustomEvent('vt-rate', {detail: r})); }",
+               **quick)
 
     compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
                       outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,

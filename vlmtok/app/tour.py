@@ -190,14 +190,16 @@ def _attr(value: Any) -> str:
 PRESETS = ("dark", "light", "dyslexia")
 
 
-def options_label(lang: str, tier: str, audience: str) -> str:
-    """The folded options panel's title, saying what is chosen: "Options: English, Short, Adult"."""
+def options_label(lang: str, tier: str, audience: str, label_text: str | None = None) -> str:
+    """The folded options panel's title, saying what is chosen: "Options: English, Short, Adult", and ", museum label
+    set" when a label is typed: a label folded away must never be spoken unseen."""
     from vlmtok.app.strings import AUDIENCE_KEYS, TIER_KEYS
 
     lang = normalize_lang(lang)
-    return t("tour.options", lang, language=t("language.name", lang),
-             tier=t(TIER_KEYS.get(tier, TIER_KEYS["short"]), lang),
-             audience=t(AUDIENCE_KEYS.get(audience, AUDIENCE_KEYS["adult"]), lang))
+    options = t("tour.options", lang, language=t("language.name", lang),
+                tier=t(TIER_KEYS.get(tier, TIER_KEYS["short"]), lang),
+                audience=t(AUDIENCE_KEYS.get(audience, AUDIENCE_KEYS["adult"]), lang))
+    return t("tour.options_label", lang, options=options) if (label_text or "").strip() else options
 
 
 def strip_html(lang: str = "en") -> str:

@@ -345,15 +345,17 @@ MESSAGES: dict[str, str] = {
                          "again.",
 
     # --- served narrator (vlmtok.narrate.openai)
-    "narrate.openai.label": "AI description, served by {model} at {server}; the picture was sent as pixels",
+    "narrate.openai.label": "AI description, {model}, served",
     "narrate.openai.down": "The narration server at {server} could not be reached, so the offline description "
                            "answers instead.",
+    "narrate.openai.refused": "The narration server at {server} refused the request (it said: \"{said}\"), so the "
+                              "offline description answers instead.",
     "narrate.openai.slow": "The narration server at {server} did not answer in time, so the offline description "
                            "answers instead.",
     "narrate.openai.garbage": "The narration server at {server} sent an answer that could not be read, so the "
                               "offline description answers instead.",
 
-    # --- expected time before a narration starts (vlmtok.app.eta)
+    # --- expected time before a narration starts (vlmtok.narrate.eta)
     "eta.expected": "Expected time on this hardware: about {seconds} s ({detail} detail, measured).",
     "eta.first": "First {detail}-detail description on this hardware: it is being timed now.",
     "eta.detail_low": "low",
@@ -362,6 +364,7 @@ MESSAGES: dict[str, str] = {
 
     # --- the public API (vlmtok.app.api)
     "api.bad_choice": "{name} must be one of: {choices}.",
+    "api.bad_rate": "rate must be between {low} and {high}.",
     "api.bad_point": "The point ({x}, {y}) is outside the picture ({width} x {height} pixels).",
     "api.unknown_encoder": "Unknown encoder {name}. Known encoders: {known}.",
     "api.too_many_encoders": "Choose between 1 and {n} encoders.",
@@ -562,6 +565,7 @@ MESSAGES: dict[str, str] = {
     # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
     "tour.drop": "Drop a photo here, or tap to choose one",
     "tour.options": "Options: {language}, {tier}, {audience}",
+    "tour.options_label": "{options}, museum label set",
     "tour.caption": "Caption",
     "tour.controls": "Caption controls",
     "tour.play": "Play",

@@ -339,14 +339,15 @@ MESSAGES: dict[str, str] = {
     "images.unsupported_format.avif": "Đây là ảnh AVIF, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
 
     # --- served narrator (vlmtok.narrate.openai)
-    "narrate.openai.label": "Mô tả do AI viết, {model} chạy trên máy chủ {server}; bức ảnh được gửi đi dưới dạng "
-                            "điểm ảnh",
+    "narrate.openai.label": "Mô tả do AI viết, {model}, qua máy chủ",
     "narrate.openai.down": "Không kết nối được máy chủ mô tả {server}, nên dùng mô tả ngoại tuyến thay thế.",
+    "narrate.openai.refused": "Máy chủ mô tả {server} từ chối yêu cầu (máy chủ nói: \"{said}\"), nên dùng mô tả "
+                              "ngoại tuyến thay thế.",
     "narrate.openai.slow": "Máy chủ mô tả {server} không trả lời kịp, nên dùng mô tả ngoại tuyến thay thế.",
     "narrate.openai.garbage": "Máy chủ mô tả {server} gửi câu trả lời không đọc được, nên dùng mô tả ngoại tuyến "
                               "thay thế.",
 
-    # --- expected time before a narration starts (vlmtok.app.eta)
+    # --- expected time before a narration starts (vlmtok.narrate.eta)
     "eta.expected": "Thời gian dự kiến trên máy này: khoảng {seconds} giây (độ chi tiết {detail}, đã đo).",
     "eta.first": "Lần mô tả đầu tiên với độ chi tiết {detail} trên máy này: đang đo thời gian.",
     "eta.detail_low": "thấp",
@@ -355,6 +356,7 @@ MESSAGES: dict[str, str] = {
 
     # --- the public API (vlmtok.app.api)
     "api.bad_choice": "{name} phải là một trong: {choices}.",
+    "api.bad_rate": "rate phải nằm trong khoảng {low} đến {high}.",
     "api.bad_point": "Điểm ({x}, {y}) nằm ngoài bức ảnh ({width} x {height} điểm ảnh).",
     "api.unknown_encoder": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
     "api.too_many_encoders": "Hãy chọn từ 1 đến {n} bộ mã hoá.",
@@ -550,6 +552,7 @@ MESSAGES: dict[str, str] = {
     # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
     "tour.drop": "Thả ảnh vào đây, hoặc chạm để chọn ảnh",
     "tour.options": "Tuỳ chọn: {language}, {tier}, {audience}",
+    "tour.options_label": "{options}, đã có nhãn bảo tàng",
     "tour.caption": "Phụ đề",
     "tour.controls": "Điều khiển phụ đề",
     "tour.play": "Phát",

@@ -24,6 +24,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vlmtok.choices import check
 from vlmtok import settings
 from vlmtok.cache import DiskCache
 from vlmtok.i18n import normalize_lang, t
@@ -31,7 +32,6 @@ from vlmtok.speech.base import Engine, EngineError, Plan, Synthesis, get_engine,
 
 log = logging.getLogger(__name__)
 
-MIN_RATE, MAX_RATE = 0.5, 2.0
 CACHE_NAME = "speech"
 UNCACHED_MB = 64                  # audio that could not be cached waits here (system temp) to be played
 CACHE_VERSION = "speech-v1"       # bump when the stored audio or metadata changes meaning
@@ -67,7 +67,7 @@ class SpeechResult:
 
 def speak(text: str, lang: str = "en", rate: float = 1.0, engine: str = "auto", *, fallback: bool = True,
           cache: DiskCache | None = None) -> SpeechResult:
-    """Speak ``text`` in ``lang`` ("en" / "vi") at ``rate`` (0.5-2.0; 1.0 is normal speed).
+    """Speak ``text`` in ``lang`` ("en" / "vi") at ``rate`` (``vlmtok.choices.RATE_RANGE``; 1.0 is normal speed).
 
     Args:
         engine: "auto", or an engine name from ``list_engines()`` to try first.
@@ -75,10 +75,11 @@ def speak(text: str, lang: str = "en", rate: float = 1.0, engine: str = "auto", 
         cache: where audio is kept (default: ``DiskCache("speech")``, capped by ``VLMTOK_SPEECH_CACHE_MB``).
 
     Raises:
-        ValueError: unknown engine name (lists the known ones). Nothing else: failures become a notice.
+        ValueError: unknown engine name (lists the known ones); ``ChoiceRefused`` (a ValueError): a rate outside the
+            range, refused, never clamped. Nothing else: failures become a notice.
     """
     t0 = time.perf_counter()
-    lang, rate = normalize_lang(lang), min(MAX_RATE, max(MIN_RATE, float(rate)))
+    lang, rate = normalize_lang(lang), check("rate", rate)
     order = engine_order(engine, fallback)
     text = (text or "").strip()
     if not text:

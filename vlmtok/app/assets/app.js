@@ -183,12 +183,15 @@
   document.addEventListener('input', (e) => {
     const t = e.target;
     if (t.closest && t.closest('#vt-approved')) { player.stale = true; if (!audio.paused) audio.pause(); sync(); }
-    if (t.closest && t.closest('#vt-rate') && t.value) {
-      player.rate = parseFloat(t.value) || 1; store.set('rate', player.rate);
-      const clip = clipsOf(turnEl(player.turnId))[player.index];
-      audio.playbackRate = ((clip && clip.rate) || 1) * player.rate;
-    }
   }, true);
+  // the speed slider's own event (page.py wires it): every clip plays at the clip's rate times this one
+  document.addEventListener('vt-rate', (e) => {
+    const rate = parseFloat(e.detail);
+    if (!(rate > 0)) return;
+    player.rate = rate; store.set('rate', player.rate);
+    const clip = clipsOf(turnEl(player.turnId))[player.index];
+    audio.defaultPlaybackRate = audio.playbackRate = ((clip && clip.rate) || 1) * player.rate;
+  });
 
   // ----- a file too large is refused before it is sent: the server says so (spoken), in the visitor's language --
   const maxBytes = () => (window.gradio_config && window.gradio_config.max_file_size) || 0;
