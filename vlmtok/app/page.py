@@ -306,7 +306,7 @@ def _stream(fn, *args):
 
 def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
                  label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
-                 speak: bool = True, find_artwork: bool = True) -> api.Description:
+                 speak: bool = True, room: str = "", find_artwork: bool = True) -> api.Description:
     """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
     tokens, translation, timings) and its speech.
 
@@ -319,13 +319,16 @@ def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audie
         rate: speech speed, 0.75 to 1.5.
         detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
         speak: also speak the text (false: text only).
+        room: a room's key from /open_room: visitors following it get the description on their phones.
         find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, find_artwork)
+    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room,
+                 find_artwork)
 
 
 def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
-             label_text: str = "", detail: Detail = "auto", find_artwork: bool = True) -> Iterator[api.TourUpdate]:
+             label_text: str = "", detail: Detail = "auto", room: str = "",
+             find_artwork: bool = True) -> Iterator[api.TourUpdate]:
     """Stream a description: the expected time first, then the text as it is written, then the finished text
     with its provenance (done = true). Speak it with /speak.
 
@@ -336,13 +339,15 @@ def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience:
         audience: adult or child.
         label_text: the museum label (title, artist, date).
         detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
+        room: a room's key from /open_room: visitors following it get the text as it is written.
         find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, find_artwork)
+    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room, find_artwork)
 
 
 def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
-            conversation: str = "", speak: bool = False, find_artwork: bool = True) -> api.Description:
+            conversation: str = "", speak: bool = False, room: str = "",
+            find_artwork: bool = True) -> api.Description:
     """Answer a visitor's question about the artwork, from what is visible (and the label).
 
     Args:
@@ -353,9 +358,40 @@ def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audienc
         label_text: the museum label.
         conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
         speak: also speak the answer.
+        room: a room's key from /open_room: visitors following it get the answer on their phones.
         find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, find_artwork)
+    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room,
+                 find_artwork)
+
+
+def api_open_room(address: str = "", lang: Lang = "en", request: gr.Request = None) -> api.FollowRoom:
+    """Open a room that visitors follow on their own phones: the room code, its key (keep it: pass it as `room` to
+    /describe, /tour and /ask), the address phones open and its QR code (a PNG).
+
+    Args:
+        address: how phones reach this server (http://192.168.1.20:7860); empty: the address this call came to.
+        lang: the language of any message.
+    """
+    from urllib.parse import urlsplit
+
+    if address:
+        parts = urlsplit(address)
+        host, scheme = parts.netloc or parts.path, parts.scheme or "http"
+    else:
+        host = request.headers.get("host", "127.0.0.1") if request else "127.0.0.1"
+        scheme = (request.headers.get("x-forwarded-proto") if request else None) or "http"
+    return _call(api.open_room, host, scheme, getattr(demo, "server_name", None), lang)
+
+
+def api_close_room(room: str, lang: Lang = "en") -> api.ClosedRoom:
+    """Close a room; every phone following it is told the tour has ended.
+
+    Args:
+        room: the room's key from /open_room.
+        lang: the language of any message.
+    """
+    return _call(api.close_room, room, lang)
 
 
 def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
@@ -438,8 +474,9 @@ def _endpoint(fn, name: str):
 
 def public_api() -> None:
     """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names."""
-    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about):
-        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about)
+    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about,
+               api_open_room, api_close_room):
+        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about, api_open_room, api_close_room)
         gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)
 
 
@@ -513,6 +550,48 @@ def pack_tab() -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Group tours: visitors follow the Tour on their own phones (vlmtok.app.follow: the panel; vlmtok.app.rooms: rooms)
+
+
+def follow_room(session: gr.State, lang: gr.Radio) -> None:
+    """"Let visitors follow": a QR code, the room code and address, how many follow, and Close; inside the Tour tab.
+
+    Only opening and closing write the session (the guide's id, which finds its room); the count's timer only reads it.
+    """
+    from vlmtok.app import follow
+
+    def shown(v):
+        return v.panel, gr.update(visible=v.open), gr.Timer(active=v.open)
+
+    def opened(sess, lg, request: gr.Request):
+        scheme = request.headers.get("x-forwarded-proto") or request.request.url.scheme
+        v = follow.guide_open(sess, lg, request.headers.get("host", "127.0.0.1"), scheme,
+                              getattr(demo, "server_name", None))
+        return *shown(v), v.session
+
+    def closed(sess, lg):
+        v = follow.guide_close(sess, lg)
+        return *shown(v), v.session
+
+    with gr.Row(elem_id="vt-follow-row"):
+        open_btn = gr.Button(t("follow.let_follow", L), elem_id="vt-follow-open", elem_classes="vt-big")
+        close_btn = gr.Button(t("follow.close_room", L), visible=False, elem_id="vt-follow-close",
+                              elem_classes="vt-big")
+    panel = gr.HTML("", elem_id="vt-follow-panel", js_on_load=None)
+    ticks = gr.Timer(3.0, active=False)                  # the follower count, while a room is open
+    quick = dict(queue=False, show_progress="hidden", api_visibility="private")
+    shows = [panel, close_btn, ticks]
+    open_btn.click(opened, inputs=[session, lang], outputs=[*shows, session], **quick).then(
+        None, js="() => document.getElementById('vt-follow-panel').scrollIntoView({block: 'nearest'})")
+    close_btn.click(closed, inputs=[session, lang], outputs=[*shows, session], **quick)
+    ticks.tick(lambda sess, lg: shown(follow.guide_panel(sess, lg)), inputs=[session, lang], outputs=shows, **quick)
+    lang.change(lambda sess, lg: (gr.update(value=t("follow.let_follow", lg)),
+                                  gr.update(value=t("follow.close_room", lg)),
+                                  follow.guide_panel(sess, lg, was_open=False).panel or gr.skip()),
+                inputs=[session, lang], outputs=[open_btn, close_btn, panel], **quick)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
@@ -573,6 +652,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
             upload_failed_btn = gr.Button("upload failed", visible="hidden", elem_id="vt-upload-failed")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
             preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
+            follow_room(session, lang)                      # group tours: visitors follow on their phones
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
