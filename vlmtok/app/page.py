@@ -122,19 +122,30 @@ def gate(go):
         raise gr.Error("", visible=False, print_exception=False)
 
 
-def tour(image, lang, tier, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+def tour(image, lang, tier, audience, label_text, session, speak_mode="live", whole_for=None,
+         progress=gr.Progress()):
     for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress,
-                            speak_mode=speak_mode):
+                            speak_mode=speak_mode, whole=bool(image) and whole_for == image):
         yield _view(v)
 
 
-def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", whole_for=None,
+              progress=gr.Progress()):
     v = None
     for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress,
-                           speak_mode=speak_mode):
+                           speak_mode=speak_mode, whole=bool(image) and whole_for == image):
         yield *_view(v), gr.skip()
     if v is not None and v.ok:
         yield *_view(v), ""                         # answered: the box is ready for the next question
+
+
+def outlined(image, lang, new_picture=False):
+    """The artwork's outline on the photo and "use the whole photo", shown only when an artwork was cut out."""
+    picture, sentence = ui.artwork_outline(image, lang)
+    found = picture is not None
+    box = gr.update(visible=found, label=t("frame.whole", lang), info=sentence)
+    return (gr.update(value=picture, visible=found, label=t("frame.found", lang)),
+            gr.update(value=False, **box) if new_picture else box)
 
 
 def prepare(lang):
@@ -295,7 +306,7 @@ def _stream(fn, *args):
 
 def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
                  label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
-                 speak: bool = True, room: str = "") -> api.Description:
+                 speak: bool = True, room: str = "", find_artwork: bool = True) -> api.Description:
     """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
     tokens, translation, timings) and its speech.
 
@@ -309,12 +320,15 @@ def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audie
         detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
         speak: also speak the text (false: text only).
         room: a room's key from /open_room: visitors following it get the description on their phones.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room)
+    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room,
+                 find_artwork)
 
 
 def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
-             label_text: str = "", detail: Detail = "auto", room: str = "") -> Iterator[api.TourUpdate]:
+             label_text: str = "", detail: Detail = "auto", room: str = "",
+             find_artwork: bool = True) -> Iterator[api.TourUpdate]:
     """Stream a description: the expected time first, then the text as it is written, then the finished text
     with its provenance (done = true). Speak it with /speak.
 
@@ -326,12 +340,14 @@ def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience:
         label_text: the museum label (title, artist, date).
         detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
         room: a room's key from /open_room: visitors following it get the text as it is written.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room)
+    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room, find_artwork)
 
 
 def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
-            conversation: str = "", speak: bool = False, room: str = "") -> api.Description:
+            conversation: str = "", speak: bool = False, room: str = "",
+            find_artwork: bool = True) -> api.Description:
     """Answer a visitor's question about the artwork, from what is visible (and the label).
 
     Args:
@@ -343,8 +359,10 @@ def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audienc
         conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
         speak: also speak the answer.
         room: a room's key from /open_room: visitors following it get the answer on their phones.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room)
+    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room,
+                 find_artwork)
 
 
 def api_open_room(address: str = "", lang: Lang = "en", request: gr.Request = None) -> api.FollowRoom:
@@ -387,7 +405,8 @@ def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
     return _call(api.speak, text, lang, rate)
 
 
-def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en") -> api.Comparison:
+def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en",
+                find_artwork: bool = True) -> api.Comparison:
     """How vision encoders cut the picture into tokens: patch grids, PCA colours and merge groups per encoder and
     size, and the token ledger (what each choice costs, and SmolVLM's tiles).
 
@@ -396,12 +415,13 @@ def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: La
         encoders: 1 to 4 encoder names (see /about), e.g. ["vit_small_patch14_dinov2", "mobilenetv2_100"].
         sizes: input sizes in pixels: 224, 336 or 448.
         lang: the language of the captions.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.compare, _upload(image), encoders, sizes, lang)
+    return _call(api.compare, _upload(image), encoders, sizes, lang, find_artwork)
 
 
 def api_similarity(image: FileData, encoders: list[str], x: float, y: float, size: int = 224,
-                   lang: Lang = "en") -> api.Similarity:
+                   lang: Lang = "en", find_artwork: bool = True) -> api.Similarity:
     """How similar every token is to the token under one point of the picture, one map per encoder.
 
     Args:
@@ -411,12 +431,13 @@ def api_similarity(image: FileData, encoders: list[str], x: float, y: float, siz
         y: the point's y, in pixels of the picture.
         size: input size: 224, 336 or 448.
         lang: the language of the captions.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.similarity, _upload(image), encoders, x, y, size, lang)
+    return _call(api.similarity, _upload(image), encoders, x, y, size, lang, find_artwork)
 
 
 def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", size: int = 224,
-                 lang: Lang = "en") -> api.Pipeline:
+                 lang: Lang = "en", find_artwork: bool = True) -> api.Pipeline:
     """Every step from pixels to the language model's input, with the shapes computed for this picture.
 
     Args:
@@ -424,8 +445,9 @@ def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", siz
         encoder: an encoder name.
         size: input size: 224, 336 or 448.
         lang: the language of the steps.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.pipeline, _upload(image), encoder, size, lang)
+    return _call(api.pipeline, _upload(image), encoder, size, lang, find_artwork)
 
 
 def api_about(lang: Lang = "en") -> api.About:
@@ -588,6 +610,12 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                          image_mode=None, height=300, elem_id="vt-image",
                                          placeholder=t("tour.drop", L), buttons=[])
+                    with gr.Column(elem_id="vt-frame"):      # the artwork found in the photo, shown when found
+                        outline = gr.Image(label=t("frame.found", L), interactive=False, type="pil", height=180,
+                                           visible=False, elem_id="vt-outline", buttons=[])
+                        whole = gr.Checkbox(False, label=t("frame.whole", L), visible=False, elem_id="vt-whole",
+                                            elem_classes="vt-big")
+                    whole_for = gr.State(None)   # the photo the guide chose to keep whole (a new photo: found again)
                     describe_btn = gr.Button(t("app.describe", L), variant="primary", elem_id="vt-describe",
                                              elem_classes="vt-big")
                     credit = gr.Markdown(elem_id="vt-credit", elem_classes="vt-credit")
@@ -678,7 +706,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     view = [thread, status, approved, session]
     quick = dict(queue=False, show_progress="hidden", api_visibility="private")   # no model: never queued
     model = dict(show_progress="hidden", api_visibility="private", **MODEL)
-    tour_in = [image, lang, tier, audience, label_text, session, speak_mode]
+    tour_in = [image, lang, tier, audience, label_text, session, speak_mode, whole_for]
 
     def describes(event, reason, api_name=None):
         """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
@@ -697,7 +725,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     asked = gr.on([ask_btn.click, question.submit], ask_begin, inputs=[image, question, lang, session],
                   outputs=[*view, go], **quick)
     asked.success(gate, inputs=go, **quick).success(
-        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode], outputs=[*view, question],
+        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode, whole_for],
+        outputs=[*view, question],
         api_name="ui_ask", **model)
     speak_btn.click(speak_approved, inputs=[approved, lang, session], outputs=[thread, status, session],
                     api_name="speak_approved", queue=False, show_progress="hidden",
@@ -723,6 +752,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
         describes(summed.then, "options")
     label_text.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
     describes(label_text.submit, "options")
+    image.change(lambda path, lg: outlined(path, lg, True), inputs=[image, lang], outputs=[outline, whole], **quick)
+    lang.change(outlined, inputs=[image, lang], outputs=[outline, whole], **quick)
+    chosen = whole.input(lambda keep, path: path if keep else None, inputs=[whole, image], outputs=whole_for, **quick)
+    describes(chosen.then, "options")
     # the player's speed: the page's player applies it to every clip at once (no server round trip)
     rate.input(None, inputs=rate, js="(r) => { document.dispatchEvent(new CustomEvent('vt-rate', {detail: r})); }",
                **quick)
