@@ -181,7 +181,11 @@ def test_on_zero_gpu_a_new_picture_waits_for_describe(monkeypatch):
     assert tour_begin("picture.jpg", "en", None, reason="picture")[1]
 
 
-def test_the_duration_follows_detail_and_length():
+def test_the_duration_follows_detail_and_length(monkeypatch):
+    from vlmtok.smolvlm import generate
+    from vlmtok.smolvlm.zerogpu import GpuClock
+
+    monkeypatch.setattr(generate, "CLOCK", GpuClock())              # nothing measured yet in this process
     job = lambda detail, n: GenerationJob("e", np.zeros((2, 2, 3), np.uint8), detail, [], n)  # noqa: E731
     assert job_seconds(job("low", 60)) < job_seconds(job("high", 60)) < job_seconds(job("high", 400)) <= 120
 
