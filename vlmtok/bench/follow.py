@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -262,6 +261,5 @@ def run(args: argparse.Namespace) -> dict:
                 server.kill()
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:
-    os.environ.setdefault("VLMTOK_OFFLINE", "1")
+if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:  # started offline by follow_bench's environment
     serve_main(int(sys.argv[2]), float(sys.argv[3]))
