@@ -1,0 +1,206 @@
+"""The public API's endpoints as Gradio publishes them (``gr.api``): named, typed, described for callers and MCP.
+
+Each endpoint is a thin adapter over ``vlmtok.app.api`` (plain functions, no gradio): it takes the uploaded file's
+path (or a picture sent inline as a ``data:`` URL, written to a file unopened, as the page's picture is), turns the
+result's pictures and paths into files Gradio sends, and turns ``api.ApiError`` into ``gr.Error`` (so
+``gradio_client`` raises ``AppError`` with the plain message). The choices in the signatures come from
+``vlmtok.choices``, declared once. ``public_api(uploads)`` registers them; call it first in the Blocks.
+"""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Literal, get_args, get_origin
+
+import gradio as gr
+from gradio import FileData
+
+from vlmtok.app import api, http
+from vlmtok.choices import AUDIENCES, DETAILS, TIERS
+from vlmtok.i18n import LANGUAGES
+
+Lang = Literal[LANGUAGES]          # Literal of a tuple: each of its values (the API page lists them)
+Tier = Literal[TIERS]
+Audience = Literal[AUDIENCES]
+Detail = Literal[DETAILS]
+
+_UPLOADS: dict[str, Callable[[], str]] = {}   # "folder": where Gradio keeps this app's uploads (set by public_api)
+
+
+def _upload(image) -> str | None:
+    """An uploaded file's path here (Gradio checked it lies in its upload folder), or a picture sent inline (a
+    ``data:`` URL) written to a file unopened, as the page's picture is; any other value is no picture."""
+    if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
+        url = image.get("url") or ""
+        if not image.get("path") and url.startswith("data:"):
+            return http.save_data_url(url, _UPLOADS["folder"]())
+        return image.get("path")
+    return None
+
+
+def _wire(value):
+    """A result as Gradio sends it: PIL pictures become PNG files, paths become files, the rest stays JSON."""
+    from gradio import processing_utils
+    from PIL import Image
+
+    if isinstance(value, Image.Image):
+        path = processing_utils.save_pil_to_cache(value, cache_dir=_UPLOADS["folder"](), format="png")
+        return {"path": path, "mime_type": "image/png", "meta": {"_type": "gradio.FileData"}}
+    if isinstance(value, Path):
+        return {"path": str(value), "meta": {"_type": "gradio.FileData"}}
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    return value
+
+
+def _call(fn, *args):
+    try:
+        return _wire(fn(*args))
+    except api.ApiError as exc:
+        raise gr.Error(exc.message, print_exception=False) from None
+
+
+def _stream(fn, *args):
+    try:
+        for item in fn(*args):
+            yield _wire(item)
+    except api.ApiError as exc:
+        raise gr.Error(exc.message, print_exception=False) from None
+
+
+def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
+                 label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
+                 speak: bool = True) -> api.Description:
+    """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
+    tokens, translation, timings) and its speech.
+
+    Args:
+        image: a photo of the artwork (JPEG, PNG, WebP, ...).
+        lang: the visitor's language.
+        tier: alt text (~30 words), short (~60) or long (~150).
+        audience: wording for adults or for children.
+        label_text: the museum label (title, artist, date): the only source of such facts.
+        rate: speech speed, 0.75 to 1.5.
+        detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
+        speak: also speak the text (false: text only).
+    """
+    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak)
+
+
+def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
+             label_text: str = "", detail: Detail = "auto") -> Iterator[api.TourUpdate]:
+    """Stream a description: the expected time first, then the text as it is written, then the finished text
+    with its provenance (done = true). Speak it with /speak.
+
+    Args:
+        image: a photo of the artwork.
+        lang: the visitor's language.
+        tier: alt, short or long.
+        audience: adult or child.
+        label_text: the museum label (title, artist, date).
+        detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
+    """
+    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail)
+
+
+def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
+            conversation: str = "", speak: bool = False) -> api.Description:
+    """Answer a visitor's question about the artwork, from what is visible (and the label).
+
+    Args:
+        image: the same photo as the description.
+        question: the visitor's question.
+        lang: the visitor's language.
+        audience: adult or child.
+        label_text: the museum label.
+        conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
+        speak: also speak the answer.
+    """
+    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak)
+
+
+def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
+    """Speak a text (a description, maybe corrected by the guide): an audio file and each sentence's start time.
+
+    Args:
+        text: what to say (at most 3000 characters).
+        lang: the language the text is in.
+        rate: speed, 0.75 to 1.5.
+    """
+    return _call(api.speak, text, lang, rate)
+
+
+def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en") -> api.Comparison:
+    """How vision encoders cut the picture into tokens: patch grids, PCA colours and merge groups per encoder and
+    size, and the token ledger (what each choice costs, and SmolVLM's tiles).
+
+    Args:
+        image: a photo of the artwork.
+        encoders: 1 to 4 encoder names (see /about), e.g. ["vit_small_patch14_dinov2", "mobilenetv2_100"].
+        sizes: input sizes in pixels: 224, 336 or 448.
+        lang: the language of the captions.
+    """
+    return _call(api.compare, _upload(image), encoders, sizes, lang)
+
+
+def api_similarity(image: FileData, encoders: list[str], x: float, y: float, size: int = 224,
+                   lang: Lang = "en") -> api.Similarity:
+    """How similar every token is to the token under one point of the picture, one map per encoder.
+
+    Args:
+        image: a photo of the artwork.
+        encoders: 1 to 4 encoder names.
+        x: the point's x, in pixels of the picture.
+        y: the point's y, in pixels of the picture.
+        size: input size: 224, 336 or 448.
+        lang: the language of the captions.
+    """
+    return _call(api.similarity, _upload(image), encoders, x, y, size, lang)
+
+
+def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", size: int = 224,
+                 lang: Lang = "en") -> api.Pipeline:
+    """Every step from pixels to the language model's input, with the shapes computed for this picture.
+
+    Args:
+        image: a photo of the artwork.
+        encoder: an encoder name.
+        size: input size: 224, 336 or 448.
+        lang: the language of the steps.
+    """
+    return _call(api.pipeline, _upload(image), encoder, size, lang)
+
+
+def api_about(lang: Lang = "en") -> api.About:
+    """Which narrator this server uses and why, the hardware, how long a short description takes here at each
+    detail (measured), the languages, the encoders, and a storage notice when caches cannot be kept.
+
+    Args:
+        lang: the language of the reason.
+    """
+    return _call(api.about, lang)
+
+
+def _endpoint(fn, name: str):
+    """``fn`` as ``gr.api`` reads it: annotations resolved (a stream's items for a generator), named as its
+    endpoint (an MCP client sees the tool "describe")."""
+    sig = inspect.signature(fn, eval_str=True)
+    returns = sig.return_annotation
+    if get_origin(returns) is Iterator:
+        returns = get_args(returns)[0]
+    fn.__signature__ = sig.replace(return_annotation=returns)
+    fn.__name__ = name
+    return fn
+
+
+def public_api(uploads: Callable[[], str]) -> None:
+    """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names.
+
+    ``uploads``: the app's upload folder (``lambda: demo.GRADIO_CACHE``), where inline pictures and results go."""
+    _UPLOADS["folder"] = uploads
+    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about):
+        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about)
+        gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)
