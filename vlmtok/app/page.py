@@ -27,6 +27,7 @@ from vlmtok.app import pack_view, queue_fill
 from vlmtok.app import tour as tour_ui
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices
 from vlmtok.app.tour import QueueLoad
+from vlmtok.choices import RATE_RANGE, RATE_STEP
 from vlmtok.i18n import t
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -329,7 +330,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     speak_mode = gr.Radio(choices(SPEAK_KEYS, L), value=SPEAK_MODE, label=t("tour.speak_mode", L),
                                           elem_id="vt-speak-mode", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
-                    rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
+                    rate = gr.Slider(*RATE_RANGE, value=1.0, step=RATE_STEP, label=t("app.speed", L), elem_id="vt-rate")
                     examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
                                            examples_per_page=10, example_labels=ui.example_titles())
             # the page's script presses this when a file is too large to send (caught before the upload)

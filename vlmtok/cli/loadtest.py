@@ -14,6 +14,8 @@ import logging
 import sys
 from pathlib import Path
 
+from vlmtok.choices import TIERS
+
 from vlmtok.bench.loadtest import DEFAULT_TIMEOUT_S, MAX_CLIENTS, full_report, held
 from vlmtok.i18n import LANGUAGES
 
@@ -26,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--leavers", type=int, default=0, help="then this many visitors who hang up (0: skip)")
     parser.add_argument("--after", type=int, default=4, help="newcomers right after the leavers")
     parser.add_argument("--lang", default="en", choices=LANGUAGES)
-    parser.add_argument("--tier", default="short", choices=("alt", "short", "long"))
+    parser.add_argument("--tier", default="short", choices=TIERS)
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per request")
     parser.add_argument("--json", dest="json_path", help="write the report here too")
 
