@@ -276,8 +276,8 @@ def test_fit_words_and_free_text():
 # --------------------------------------------------------------------------------------------------- registry
 
 def test_registry_names_and_unknown():
-    assert list_narrators() == ["auto", "smolvlm", "openai", "offline"]
-    with pytest.raises(ValueError, match="auto, smolvlm, openai, offline"):
+    assert list_narrators() == ["auto", "smolvlm", "onnx", "openai", "offline"]
+    with pytest.raises(ValueError, match="auto, smolvlm, onnx, openai, offline"):
         get_narrator("nope")
     narrator, reason = get_narrator("offline")
     assert narrator.name == "offline" and reason

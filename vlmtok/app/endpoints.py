@@ -34,9 +34,20 @@ def _upload(image) -> str | None:
     if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
         url = image.get("url") or ""
         if not image.get("path") and url.startswith("data:"):
-            return http.save_data_url(url, _UPLOADS["folder"]())
+            return inline(url)
         return image.get("path")
     return None
+
+
+def inline(url: str) -> str | None:
+    """A picture sent inline, written unopened where uploads go (and cleaned up with them); past the size limit
+    (rare: the server refuses most such requests before they are read) the visitor's plain message."""
+    from vlmtok.images import ImageInputError
+
+    try:
+        return http.save_data_url(url, _UPLOADS["folder"]())
+    except ImageInputError as exc:
+        raise gr.Error(exc.user_message_for("en"), print_exception=False) from None
 
 
 def _wire(value):

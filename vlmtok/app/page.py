@@ -16,19 +16,22 @@ except ImportError:
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
-
-from vlmtok import settings
-from vlmtok.app import endpoints
-from vlmtok.app import callbacks as ui
-from vlmtok.app import compare as cmp
 from vlmtok.app import http
-from vlmtok.app import pack_view, queue_fill
-from vlmtok.app import tour as tour_ui
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices
-from vlmtok.app.tour import QueueLoad
-from vlmtok.choices import RATE_RANGE, RATE_STEP
-from vlmtok.i18n import t
+
+UPLOADS_OK = http.prepare_upload_folder()  # before gradio is imported: it reads GRADIO_TEMP_DIR then
+
+import gradio as gr  # noqa: E402
+
+from vlmtok import settings  # noqa: E402
+from vlmtok.app import endpoints  # noqa: E402
+from vlmtok.app import callbacks as ui  # noqa: E402
+from vlmtok.app import compare as cmp  # noqa: E402
+from vlmtok.app import pack_view, queue_fill  # noqa: E402
+from vlmtok.app import tour as tour_ui  # noqa: E402
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices  # noqa: E402
+from vlmtok.app.tour import QueueLoad  # noqa: E402
+from vlmtok.choices import RATE_RANGE, RATE_STEP  # noqa: E402
+from vlmtok.i18n import t  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
@@ -37,6 +40,7 @@ QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 SPEAK_MODE = settings.speak_mode()        # "live": each sentence spoken as it is written; "check": after Play
 MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
+EXAMPLES = ui.example_paths() if UPLOADS_OK else []   # Gradio copies examples at start-up: none where it cannot
 L = "en"  # the page opens in English; the language choice relabels it
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 
@@ -56,7 +60,7 @@ class ArtworkImage(gr.Image):
 
     def preprocess(self, payload):
         if payload is not None and (payload.url or "").startswith("data:"):
-            return http.save_data_url(payload.url, self.GRADIO_CACHE)
+            return endpoints.inline(payload.url)
         if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)
@@ -95,6 +99,13 @@ def new_artwork(image, lang, tier, audience, session):
 def ask_begin(image, question, lang, session):
     view, go = ui.ask_begin(image, question, lang, session, queue_load())
     return *_view(view), go
+
+
+def room(lang):
+    """Before a model step outside the Tour (Compare, How it works, the pack photo): when the queue is full, the plain
+    "busy" sentence in the tab's status line (a live region: screen readers say it) and no model step."""
+    message, full = tour_ui.queue_message(queue_load(), lang)
+    return (ui.status_html(message, lang, message_kind=True) if full else gr.skip()), not full
 
 
 def gate(go):
@@ -143,6 +154,12 @@ def clear(lang, session):
 
 def too_large(lang, session):
     v = ui.oversize(None, MAX_FILE_BYTES, lang, session)
+    return v.thread, v.status, v.session
+
+
+def upload_failed(lang, session):
+    """The server could not store an upload (its disk is full): said and spoken, in the visitor's language."""
+    v = ui.tour_message(t("robust.upload_failed", lang), lang, session)
     return v.thread, v.status, v.session
 
 
@@ -241,14 +258,15 @@ def pack_tab() -> None:
         tiers, audiences = pack_view.tier_choices(lang), pack_view.audience_choices(lang)
         return (*(gr.update(label=label) for label in labels[:3]), gr.update(label=labels[3], choices=tiers),
                 gr.update(label=labels[4], choices=audiences), gr.update(label=labels[5]),
-                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)))
+                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)),
+                gr.update(value=pack_view.intro(PACK, PACK_PROBLEM, lang)))
 
     def asked(artwork_id, question, lang, audience):
         for r in ui.guarded_stream(lambda: pack_view.ask(PACK, {"id": artwork_id}, question, lang, audience), lang):
             yield r.caption, r.status
 
     with gr.Tab(t("pack.tab", L), id="pack", visible=bool(PACK or PACK_PROBLEM)):
-        gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L))
+        intro = gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L), elem_id="vt-pack-intro")
         artwork = gr.Textbox(visible=False)  # the open artwork's id
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
@@ -274,13 +292,16 @@ def pack_tab() -> None:
     out, choice = [caption, status, audio, about, artwork], [lang, tier, audience]
     private = dict(api_visibility="private", show_progress="hidden")
     gallery.select(select, inputs=choice, outputs=out, queue=False, **private)
-    photo.change(matched, inputs=[photo, *choice], outputs=out, **MODEL, **private)
+    roomy = gr.State(False)
+    photo.change(room, inputs=lang, outputs=[status, roomy], queue=False, **private).success(
+        gate, inputs=roomy, queue=False, **private).success(matched, inputs=[photo, *choice], outputs=out, **MODEL,
+                                                            **private)
     gr.on([lang.change, tier.change, audience.change], lambda a, *c: pick(pack_view.open_artwork(PACK, a, *c)),
           inputs=[artwork, *choice], outputs=out, queue=False, **private)
     gr.on([ask_btn.click, question.submit], asked, inputs=[artwork, question, lang, audience],
           outputs=[caption, status], **MODEL, **private)
-    lang.change(relabel, inputs=lang, outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn],
-                queue=False, **private)
+    lang.change(relabel, inputs=lang,
+                outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn, intro], queue=False, **private)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -331,10 +352,11 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                                           elem_id="vt-speak-mode", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
                     rate = gr.Slider(*RATE_RANGE, value=1.0, step=RATE_STEP, label=t("app.speed", L), elem_id="vt-rate")
-                    examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
-                                           examples_per_page=10, example_labels=ui.example_titles())
+                    examples = gr.Examples(EXAMPLES, inputs=[image], label=t("app.examples", L),
+                                           examples_per_page=10, example_labels=ui.example_titles() if EXAMPLES else [])
             # the page's script presses this when a file is too large to send (caught before the upload)
             too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
+            upload_failed_btn = gr.Button("upload failed", visible="hidden", elem_id="vt-upload-failed")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
             preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
 
@@ -343,8 +365,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 with gr.Column(scale=1, min_width=280, elem_id="vt-compare-controls"):
                     cmp_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                              image_mode=None, height=280, elem_id="vt-cmp-image")
-                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles())
+                    gr.Examples(EXAMPLES, inputs=[cmp_image], label=t("app.examples", L),
+                                example_labels=ui.example_titles() if EXAMPLES else [])
                     encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                                 value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
                                                 elem_id="vt-encoders", elem_classes="vt-big")
@@ -371,8 +393,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 with gr.Column(scale=1, min_width=280):
                     how_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload"],
                                              image_mode=None, height=280, elem_id="vt-how-image")
-                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles())
+                    gr.Examples(EXAMPLES, inputs=[how_image], label=t("app.examples", L),
+                                example_labels=ui.example_titles() if EXAMPLES else [])
                     how_encoder = gr.Dropdown([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                               value=cmp.DEFAULT_COMPARE[0], allow_custom_value=True,
                                               label=t("app.encoder", L), elem_id="vt-how-encoder")
@@ -416,6 +438,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     api_visibility="private")
     clear_btn.click(clear, inputs=[lang, session], outputs=view, **quick)
     too_large_btn.click(too_large, inputs=[lang, session], outputs=[thread, status, session], **quick)
+    upload_failed_btn.click(upload_failed, inputs=[lang, session], outputs=[thread, status, session], **quick)
 
     # a changed language relabels the page at once, then describes the picture again in it
     tour_parts = dict(intro=intro, image=image, describe_btn=describe_btn, credit=credit, strip=strip, thread=thread,
@@ -441,17 +464,23 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     rate.input(None, inputs=rate, js="(r) => { document.dispatchEvent(new CustomEvent('vt-rate', {detail: r})); }",
                **quick)
 
-    compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
-                      outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
-                      api_visibility="private")
+    roomy = gr.State(False)   # whether the queue had room for the model step that follows
+    checked = compare_btn.click(room, inputs=lang, outputs=[cmp_status, roomy], **quick)
+    checked.success(gate, inputs=roomy, **quick).success(
+        compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
+        outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
+        api_visibility="private")
     tap_image.select(tapped, inputs=[compared, lang], outputs=[sim_pictures, cmp_status, lens],
                      api_name="similarity", **MODEL, api_visibility="private")
-    how_btn.click(how, inputs=[how_image, how_encoder, how_size, lang], outputs=[steps, how_status],
-                  api_name="pipeline", **MODEL, api_visibility="private")
+    checked = how_btn.click(room, inputs=lang, outputs=[how_status, roomy], **quick)
+    checked.success(gate, inputs=roomy, **quick).success(
+        how, inputs=[how_image, how_encoder, how_size, lang], outputs=[steps, how_status], api_name="pipeline",
+        **MODEL, api_visibility="private")
     gr.on([tab_compare.select, cmp_image.change], lambda: cmp.warm_up_soon(), api_name="warm", queue=False, api_visibility="private",
           show_progress="hidden")
-    demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,
-              outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private")
+    demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,   # no model: never queued,
+              outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private",  # so a full queue
+              queue=False, show_progress="hidden")                                                # never breaks a load
     demo.load(prepare, inputs=lang, outputs=[status, preparing], queue=False, show_progress="hidden",
               api_visibility="private")
     preparing.tick(prepared, inputs=[status, lang], outputs=[status, preparing], queue=False, show_progress="hidden",
@@ -462,6 +491,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 show_progress="hidden", api_visibility="private")
 
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+demo.temp_file_sets.append(http.WRITTEN)   # pictures sent inline are removed by the clean-up that removes uploads
 
 
 def queue_room() -> int | None:
@@ -469,8 +499,20 @@ def queue_room() -> int | None:
     return queue_fill.room(demo)
 
 
+def may_serve(path: str) -> bool:
+    """Gradio's own rule for the files its ``/file=`` route serves (the server's file check asks it first)."""
+    from gradio import utils
+    from gradio.data_classes import _StaticFiles
+
+    allowed, _why = utils.is_allowed_file(
+        Path(path), blocked_paths=getattr(demo, "blocked_paths", None) or [],
+        allowed_paths=[*(getattr(demo, "allowed_paths", None) or []), *_StaticFiles.all_paths],
+        created_paths=[utils.get_upload_folder(), str(utils.get_cache_folder())])
+    return allowed
+
+
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
-                app_kwargs=http.app_kwargs(room=queue_room))
+                app_kwargs=http.app_kwargs(room=queue_room, may_serve=may_serve))

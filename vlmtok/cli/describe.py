@@ -18,7 +18,7 @@ from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
-NARRATOR_NAMES = ("auto", "smolvlm", "openai", "offline")
+NARRATOR_NAMES = ("auto", "smolvlm", "onnx", "openai", "offline")   # as vlmtok.narrate.list_narrators()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -331,6 +331,7 @@ MESSAGES: dict[str, str] = {
     "robust.cache_off": "Storage note: nothing can be saved on this machine, so each description and its audio are "
                         "made afresh.",
     "robust.queue_full": "Too many visitors are waiting right now. Please try again in a moment.",
+    "robust.upload_failed": "The picture could not be received: the server has no room for it right now. Please try again in a moment.",
     "images.undecodable": "We could not read this picture. Please try another photo, or save it again as JPEG "
                                 "and upload that.",
     "images.unsupported_format.heic": "This is a HEIC photo, which cannot be opened here. Please share it as JPEG and try again.",
@@ -624,6 +625,16 @@ MESSAGES: dict[str, str] = {
     "pack.no_live_narrator": "No AI narrator is available here: questions get the offline answer, about colours "
                              "and layout only.",
     "pack.unreadable": "The tour pack cannot be played: {reason}",
+    "pack.problem_missing": "no pack was found where it should be. Ask the staff to set it up again.",
+    "pack.problem_not_pack": "the folder given is not a tour pack.",
+    "pack.problem_damaged": "its list of artworks is damaged. Build the pack again.",
+    "pack.problem_newer": "it was made by a newer version of this app. Update the app, or build the pack again.",
+    "pack.problem_other": "it cannot be read. Build the pack again.",
+    "pack.missing_picture": "{name}: its picture is missing from the pack, so it is not in the list. Build the pack "
+                            "again.",
+    "pack.missing_audio": "{name}: its prepared audio ({langs}) is missing; the text is shown instead.",
+    "pack.missing_index": "Photos cannot find artworks in this pack (its recognition file is missing). Tap an "
+                          "artwork in the list instead.",
     "pack.none": "No tour pack is loaded. Start the app with: python app.py --pack PACK",
     "pack.written_by_no_model": "Written ahead on {when}: {who}.",
 }

@@ -326,6 +326,7 @@ MESSAGES: dict[str, str] = {
                               "dùng được thư mục bộ nhớ đệm).",
     "robust.cache_off": "Lưu ý: máy này không lưu được gì, nên mỗi mô tả và âm thanh đều được tạo lại từ đầu.",
     "robust.queue_full": "Hiện có quá nhiều khách đang chờ. Xin hãy thử lại sau giây lát.",
+    "robust.upload_failed": "Không nhận được ảnh: máy chủ hiện không còn chỗ lưu. Xin hãy thử lại sau giây lát.",
     "images.undecodable": "Chúng tôi không đọc được ảnh này. Vui lòng thử một ảnh khác, hoặc lưu lại ảnh dưới "
                                 "dạng JPEG rồi tải lên.",
     "images.unsupported_format.heic": "Đây là ảnh HEIC, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
@@ -612,6 +613,16 @@ MESSAGES: dict[str, str] = {
     "pack.no_live_narrator": "Ở đây không có trình mô tả AI: câu hỏi được trả lời ngoại tuyến, chỉ về màu sắc và "
                              "bố cục.",
     "pack.unreadable": "Không phát được gói tham quan: {reason}",
+    "pack.problem_missing": "không tìm thấy gói ở nơi cần có. Xin nhờ nhân viên cài đặt lại.",
+    "pack.problem_not_pack": "thư mục được chỉ định không phải là một gói tham quan.",
+    "pack.problem_damaged": "danh sách tác phẩm của gói bị hỏng. Hãy tạo lại gói.",
+    "pack.problem_newer": "gói được tạo bởi một phiên bản mới hơn của ứng dụng này. Hãy cập nhật ứng dụng hoặc "
+                          "tạo lại gói.",
+    "pack.problem_other": "không đọc được gói. Hãy tạo lại gói.",
+    "pack.missing_picture": "{name}: thiếu ảnh trong gói nên tác phẩm không có trong danh sách. Hãy tạo lại gói.",
+    "pack.missing_audio": "{name}: thiếu phần âm thanh đã chuẩn bị ({langs}); thay vào đó sẽ hiện văn bản.",
+    "pack.missing_index": "Không thể tìm tác phẩm trong gói này bằng ảnh chụp (thiếu tệp nhận dạng). Hãy chạm vào "
+                          "một tác phẩm trong danh sách.",
     "pack.none": "Chưa nạp gói tham quan nào. Hãy khởi động ứng dụng bằng: python app.py --pack PACK",
     "pack.written_by_no_model": "Được viết sẵn ngày {when}: {who}.",
 }

@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 from PIL import Image
 
-from vlmtok import settings
+from vlmtok import net, settings
 from vlmtok.cache import image_hash
 from vlmtok.i18n import normalize_lang, t
 from vlmtok.narrate import prompts
@@ -104,18 +104,18 @@ def available(base_url: str | None = None, api_key: str | None = None, **_: Any)
 
     Without an address the served narrator is not set up here: ``(False, "")``, so "auto" passes it by silently.
     """
-    import requests
+    import http.client
 
     base = (base_url or settings.openai_base_url() or "").rstrip("/")
     if not base:
         return False, ""
     key = settings.openai_api_key() if api_key is None else api_key
-    try:
-        resp = requests.get(f"{base}/models", headers=_headers(key), timeout=PROBE_TIMEOUT_S)
-    except requests.RequestException as exc:
+    try:                                     # the whole answer within the limit, however slowly it comes
+        resp = net.request("GET", f"{base}/models", headers=_headers(key), limit_s=PROBE_TIMEOUT_S)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         return False, f"{server_name(base)} did not answer: {type(exc).__name__}"
-    if resp.status_code != 200:
-        return False, f"{server_name(base)} answered HTTP {resp.status_code}"
+    if resp.status != 200:
+        return False, f"{server_name(base)} answered HTTP {resp.status}"
     return True, f"served at {server_name(base)}"
 
 
@@ -303,7 +303,7 @@ class OpenAINarrator(BaseNarrator):
             stop.set()
             resp = held.get("response")
             if resp is not None:
-                resp.close()
+                net.abort(resp)                  # the socket shut: the reader thread ends, whatever the server does
 
     def _read(self, payload: dict[str, Any], items: queue.Queue, stop: threading.Event, held: dict[str, Any]) -> None:
         """Worker: POST the request, put each event on ``items`` (a ``ServerFailed`` on failure), then ``_END``."""

@@ -17,15 +17,14 @@ sentence and the pieces are concatenated, so their times are exact too.
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vlmtok import paths, settings
 from vlmtok.choices import check
-from vlmtok import settings
 from vlmtok.cache import DiskCache
 from vlmtok.i18n import normalize_lang, t
 from vlmtok.speech.base import Engine, EngineError, Plan, Synthesis, get_engine, get_voice, list_engines
@@ -33,7 +32,7 @@ from vlmtok.speech.base import Engine, EngineError, Plan, Synthesis, get_engine,
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "speech"
-UNCACHED_MB = 64                  # audio that could not be cached waits here (system temp) to be played
+UNCACHED_MB = 64                  # audio that could not be cached waits here (the private folder) to be played
 CACHE_VERSION = "speech-v1"       # bump when the stored audio or metadata changes meaning
 
 
@@ -210,5 +209,9 @@ def speech_cache() -> DiskCache:
 
 
 def _uncached_store() -> DiskCache:
-    return DiskCache("speech-uncached", max_bytes=UNCACHED_MB * 1024 * 1024,
-                     root=Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")
+    """Audio that could not be cached: in this process's private folder (0700, removed at exit), never a shared,
+    predictable one that another instance or user could read or fill."""
+    private = paths.private_root()
+    if private is None:
+        raise EngineError("the audio could not be saved anywhere on disk")
+    return DiskCache("speech-uncached", max_bytes=UNCACHED_MB * 1024 * 1024, root=private / "speech-uncached")

@@ -211,6 +211,18 @@
     if (tooLarge(e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0])) { e.stopImmediatePropagation(); e.preventDefault(); }
   }, true);
 
+  // ----- an upload the server could not store (HTTP 507, its disk full): said and spoken, never a silent "Ready" --
+  const nativeFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await nativeFetch(...args);
+    const url = String((args[0] && args[0].url) || args[0] || '');
+    if (response.status === 507 && /\/upload(\?|$)/.test(url)) {
+      const button = $('#vt-upload-failed');
+      if (button) button.click();
+    }
+    return response;
+  };
+
   document.addEventListener('error', (e) => {                // a file that is no picture shows no broken icon
     if (e.target instanceof HTMLImageElement && e.target.closest('#vt-image')) e.target.classList.add('vt-broken');
   }, true);
