@@ -142,6 +142,21 @@ class Pipeline(TypedDict):
     smolvlm: list[dict[str, Any]]  # one tile plan per detail level
 
 
+class FollowRoom(TypedDict):
+    """A room visitors follow on their phones: its code, the key that narrates into it (keep it secret), the address
+    phones open, and the QR code of that address (a PNG)."""
+
+    code: str
+    key: str
+    url: str
+    reachable: bool
+    qr: Any                        # a PNG file
+
+
+class ClosedRoom(TypedDict):
+    closed: bool                   # False when no room with that key was open
+
+
 class About(TypedDict):
     narrator: str
     reason: str
@@ -222,11 +237,36 @@ def _picture(image: Any, lang: str):
     return Picture.load(image)
 
 
-def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float) -> Description:
+def _room(key: str | None, lang: str):
+    """The open room a caller narrates into (its key from /open_room), None without one; a wrong key is refused."""
+    if not key:
+        return None
+    from vlmtok.app.rooms import ROOMS
+
+    room = ROOMS.by_key(key)
+    if room is None:
+        raise ApiError(t("follow.no_room", lang))
+    return room
+
+
+def _followed(narrate: Any, room: Any, image: Any) -> Iterator[Any]:
+    """The session's events; a room, when given, follows them (its phones get the narration as it is written)."""
+    from vlmtok.app.rooms import TurnInfo, relay_parts
+
+    asked = narrate.request
+    info = TurnInfo("answer" if asked.question else "description", image if isinstance(image, str) else None,
+                    asked.question or "", asked.lang)
+    writes = asked.lang if asked.lang in getattr(narrate.narrator, "languages", (asked.lang,)) else "en"
+    return relay_parts(room, info, narrate.events(), writes)
+
+
+def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float, room: Any = None) -> Description:
     from vlmtok import session
 
     def step() -> Description:
-        done = session.Session(_picture(image, lang), asked, narrator()[0]).run()
+        narrate = session.Session(_picture(image, lang), asked, narrator()[0])
+        done = narrate.run() if room is None else next(
+            e for e in reversed(list(_followed(narrate, room, image))) if isinstance(e, session.Done))
         n = done.narration
         speech = session.speech_of(n.text, n.language, rate, lang) if speak else None
         return Description(**session.description(done, asked.tier, speech))
@@ -235,36 +275,38 @@ def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float) -> D
 
 
 def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-             rate: float = 1.0, detail: str = "auto", speak: bool = True) -> Description:
-    """Describe an artwork in one call, then speak it (``speak=False``: text only)."""
+             rate: float = 1.0, detail: str = "auto", speak: bool = True, room: str = "") -> Description:
+    """Describe an artwork in one call, then speak it (``speak=False``: text only); ``room``: a room's key."""
     lang = _lang(lang)
     asked = _checked(lang, rate, tier=tier, audience=audience, label_text=label_text, detail=detail)
-    return _described(image, asked, lang, speak, rate)
+    return _described(image, asked, lang, speak, rate, _room(room, lang))
 
 
 def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", label_text: str = "",
-        conversation: str = "", speak: bool = False) -> Description:
+        conversation: str = "", speak: bool = False, room: str = "") -> Description:
     """Answer a question about the artwork; ``conversation`` (from /describe or /tour) continues that visitor's."""
     lang = _lang(lang)
     if not (question or "").strip():
         raise ApiError(t("app.no_question", lang))
     asked = _checked(lang, audience=audience, label_text=label_text, question=question,
                      conversation=conversation or None)
-    return _described(image, asked, lang, speak, 1.0)
+    return _described(image, asked, lang, speak, 1.0, _room(room, lang))
 
 
 def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-         detail: str = "auto") -> Iterator[TourUpdate]:
+         detail: str = "auto", room: str = "") -> Iterator[TourUpdate]:
     """Stream a description: first the expected time, then the text as it is written, then the finished one."""
     from vlmtok import session
     from vlmtok.guard import iter_guarded
 
     lang = _lang(lang)
     asked = _checked(lang, tier=tier, audience=audience, label_text=label_text, detail=detail)
+    followed = _room(room, lang)
 
     def steps() -> Iterator[TourUpdate]:
         expected_s, status = None, ""
-        for event in session.Session(_picture(image, lang), asked, narrator()[0]).events():
+        narrate = session.Session(_picture(image, lang), asked, narrator()[0])
+        for event in _followed(narrate, followed, image):
             if isinstance(event, session.Started):
                 expected_s, status = event.expected_s, event.status
                 yield TourUpdate(text="", done=False, status=status, expected_s=expected_s,
@@ -280,6 +322,31 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
         if message is not None:
             raise ApiError(message)
         yield update
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Group tours
+
+
+def open_room(host: str, scheme: str = "http", server_name: str | None = None, lang: str = "en") -> FollowRoom:
+    """Open a room: phones follow it at ``url``; pass ``key`` as ``room`` to /describe, /tour or /ask."""
+    from vlmtok.app import follow, rooms
+
+    lang = _lang(lang)
+    try:
+        room = rooms.ROOMS.open()
+    except rooms.RoomFull as exc:
+        raise ApiError(exc.user_message_for(lang)) from None
+    url, reachable = follow.follow_url(host, scheme, room.code, server_name)
+    return FollowRoom(code=room.code, key=room.key, url=url, reachable=reachable, qr=follow.qr_png(url, room.folder))
+
+
+def close_room(key: str, lang: str = "en") -> ClosedRoom:
+    """Close the room whose key this is; every phone following it is told."""
+    from vlmtok.app.rooms import ROOMS
+
+    room = ROOMS.by_key(key)
+    return ClosedRoom(closed=bool(room) and ROOMS.close(room.code, key))
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import threading
+import uuid
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -136,6 +137,7 @@ class TourResult:
     ok: bool = True
     session: dict[str, Any] = field(default_factory=dict)
     spoken: Any = None                 # a sentence's audio (``SpokenSentence``) when speaking as it is written
+    text_lang: str = ""                # the language ``text`` is written in while streaming (a follower's room reads it)
 
 
 def _step(progress: Progress | None, fraction: float, message: str) -> None:
@@ -294,7 +296,8 @@ def _present(narrate, image_path: str, progress: Progress | None = None) -> Iter
             yield TourResult("", "", status_html(working))
         elif isinstance(event, session.Text):
             written = event.written
-            yield TourResult(written, "", status_html(working))
+            writes = lang if lang in getattr(narrate.narrator, "languages", (lang,)) else "en"
+            yield TourResult(written, "", status_html(working), text_lang=writes)
         elif isinstance(event, session.Done):
             n = event.narration
             found = _session(n, lang, image_path, event.conversation)
@@ -407,6 +410,7 @@ def tour_session(session: dict[str, Any] | None) -> dict[str, Any]:
     session = dict(session or {})
     session["thread"] = [dict(item) for item in session.get("thread") or []]
     session.setdefault("thread_id", tour.new_id())
+    session.setdefault("guide", uuid.uuid4().hex)     # this guide's session, for its room (vlmtok.app.rooms); server-side
     return session
 
 
@@ -525,7 +529,7 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
     steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
                                     speak_live=live)
     yield from _conversation_step(steps, "description", lang, session, "", timeout_s, live,
-                                  label=(label_text or "").strip())
+                                  label=(label_text or "").strip(), image_path=image_path)
 
 
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
@@ -539,13 +543,15 @@ def ask_stream(image_path: str | None, question: str, lang: str = "en", audience
     live = speak_mode == "live"
     steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
                         session=session, speak_live=live)
-    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live)
+    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live, image_path=image_path)
 
 
 def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
                        question: str, timeout_s: float | None, live: bool = False,
-                       label: str = "") -> Iterator[TourView]:
+                       label: str = "", image_path: str | None = None) -> Iterator[TourView]:
     """One description (a new thread, begun only once its picture was read and its narrator chosen) or answer."""
+    from vlmtok.app import rooms
+
     lang = normalize_lang(lang)
     previous = session
     if kind == "description":                 # the artwork's thread: its label, its turns, its audio
@@ -553,7 +559,8 @@ def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lan
         session = {**session, "thread": [], "thread_id": thread_id, "artwork_label": label}
     busy = tour.turn(kind, "", lang, question=question)   # one turn from the first word to the last sound
     item, begun = None, kind != "description"
-    for r in guarded_stream(steps, lang, timeout_s=timeout_s):
+    told = rooms.TurnInfo(kind, image_path, question, lang)           # the guide's room, if open, follows along
+    for r in rooms.relay(session, told, guarded_stream(steps, lang, timeout_s=timeout_s)):
         if not r.ok:    # before the new artwork began (a bad file): a notice in the thread on screen, kept whole
             yield tour_message(r.text, lang, session if begun else previous)
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import gradio as gr
 from gradio import FileData
@@ -25,7 +25,11 @@ Tier = Literal[TIERS]
 Audience = Literal[AUDIENCES]
 Detail = Literal[DETAILS]
 
-_UPLOADS: dict[str, Callable[[], str]] = {}   # "folder": where Gradio keeps this app's uploads (set by public_api)
+_APP: dict[str, Callable[[], Any]] = {}   # "demo": the page's Blocks (set by public_api)
+
+
+def _app() -> Any:
+    return _APP["demo"]()
 
 
 def _upload(image) -> str | None:
@@ -45,7 +49,7 @@ def inline(url: str) -> str | None:
     from vlmtok.images import ImageInputError
 
     try:
-        return http.save_data_url(url, _UPLOADS["folder"]())
+        return http.save_data_url(url, _app().GRADIO_CACHE)
     except ImageInputError as exc:
         raise gr.Error(exc.user_message_for("en"), print_exception=False) from None
 
@@ -56,7 +60,7 @@ def _wire(value):
     from PIL import Image
 
     if isinstance(value, Image.Image):
-        path = processing_utils.save_pil_to_cache(value, cache_dir=_UPLOADS["folder"](), format="png")
+        path = processing_utils.save_pil_to_cache(value, cache_dir=_app().GRADIO_CACHE, format="png")
         return {"path": path, "mime_type": "image/png", "meta": {"_type": "gradio.FileData"}}
     if isinstance(value, Path):
         return {"path": str(value), "meta": {"_type": "gradio.FileData"}}
@@ -84,7 +88,7 @@ def _stream(fn, *args):
 
 def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
                  label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
-                 speak: bool = True) -> api.Description:
+                 speak: bool = True, room: str = "") -> api.Description:
     """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
     tokens, translation, timings) and its speech.
 
@@ -97,12 +101,13 @@ def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audie
         rate: speech speed, 0.75 to 1.5.
         detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
         speak: also speak the text (false: text only).
+        room: a room's key from /open_room: visitors following it get the description on their phones.
     """
-    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak)
+    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room)
 
 
 def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
-             label_text: str = "", detail: Detail = "auto") -> Iterator[api.TourUpdate]:
+             label_text: str = "", detail: Detail = "auto", room: str = "") -> Iterator[api.TourUpdate]:
     """Stream a description: the expected time first, then the text as it is written, then the finished text
     with its provenance (done = true). Speak it with /speak.
 
@@ -113,12 +118,13 @@ def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience:
         audience: adult or child.
         label_text: the museum label (title, artist, date).
         detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
+        room: a room's key from /open_room: visitors following it get the text as it is written.
     """
-    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail)
+    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room)
 
 
 def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
-            conversation: str = "", speak: bool = False) -> api.Description:
+            conversation: str = "", speak: bool = False, room: str = "") -> api.Description:
     """Answer a visitor's question about the artwork, from what is visible (and the label).
 
     Args:
@@ -129,8 +135,38 @@ def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audienc
         label_text: the museum label.
         conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
         speak: also speak the answer.
+        room: a room's key from /open_room: visitors following it get the answer on their phones.
     """
-    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak)
+    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room)
+
+
+def api_open_room(address: str = "", lang: Lang = "en", request: gr.Request = None) -> api.FollowRoom:
+    """Open a room that visitors follow on their own phones: the room code, its key (keep it: pass it as `room` to
+    /describe, /tour and /ask), the address phones open and its QR code (a PNG).
+
+    Args:
+        address: how phones reach this server (http://192.168.1.20:7860); empty: the address this call came to.
+        lang: the language of any message.
+    """
+    from urllib.parse import urlsplit
+
+    if address:
+        parts = urlsplit(address)
+        host, scheme = parts.netloc or parts.path, parts.scheme or "http"
+    else:
+        host = request.headers.get("host", "127.0.0.1") if request else "127.0.0.1"
+        scheme = (request.headers.get("x-forwarded-proto") if request else None) or "http"
+    return _call(api.open_room, host, scheme, getattr(_app(), "server_name", None), lang)
+
+
+def api_close_room(room: str, lang: Lang = "en") -> api.ClosedRoom:
+    """Close a room; every phone following it is told the tour has ended.
+
+    Args:
+        room: the room's key from /open_room.
+        lang: the language of any message.
+    """
+    return _call(api.close_room, room, lang)
 
 
 def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
@@ -207,11 +243,12 @@ def _endpoint(fn, name: str):
     return fn
 
 
-def public_api(uploads: Callable[[], str]) -> None:
+def public_api(app: Callable[[], Any]) -> None:
     """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names.
 
-    ``uploads``: the app's upload folder (``lambda: demo.GRADIO_CACHE``), where inline pictures and results go."""
-    _UPLOADS["folder"] = uploads
-    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about):
-        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about)
+    ``app``: the page's Blocks (``lambda: demo``): its upload folder and server name."""
+    _APP["demo"] = app
+    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about,
+               api_open_room, api_close_room):
+        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about, api_open_room, api_close_room)
         gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)

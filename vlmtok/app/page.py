@@ -305,10 +305,52 @@ def pack_tab() -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Group tours: visitors follow the Tour on their own phones (vlmtok.app.follow: the panel; vlmtok.app.rooms: rooms)
+
+
+def follow_room(session: gr.State, lang: gr.Radio) -> None:
+    """"Let visitors follow": a QR code, the room code and address, how many follow, and Close; inside the Tour tab.
+
+    Only opening and closing write the session (the guide's id, which finds its room); the count's timer only reads it.
+    """
+    from vlmtok.app import follow
+
+    def shown(v):
+        return v.panel, gr.update(visible=v.open), gr.Timer(active=v.open)
+
+    def opened(sess, lg, request: gr.Request):
+        scheme = request.headers.get("x-forwarded-proto") or request.request.url.scheme
+        v = follow.guide_open(sess, lg, request.headers.get("host", "127.0.0.1"), scheme,
+                              getattr(demo, "server_name", None))
+        return *shown(v), v.session
+
+    def closed(sess, lg):
+        v = follow.guide_close(sess, lg)
+        return *shown(v), v.session
+
+    with gr.Row(elem_id="vt-follow-row"):
+        open_btn = gr.Button(t("follow.let_follow", L), elem_id="vt-follow-open", elem_classes="vt-big")
+        close_btn = gr.Button(t("follow.close_room", L), visible=False, elem_id="vt-follow-close",
+                              elem_classes="vt-big")
+    panel = gr.HTML("", elem_id="vt-follow-panel", js_on_load=None)
+    ticks = gr.Timer(3.0, active=False)                  # the follower count, while a room is open
+    quick = dict(queue=False, show_progress="hidden", api_visibility="private")
+    shows = [panel, close_btn, ticks]
+    open_btn.click(opened, inputs=[session, lang], outputs=[*shows, session], **quick).then(
+        None, js="() => document.getElementById('vt-follow-panel').scrollIntoView({block: 'nearest'})")
+    close_btn.click(closed, inputs=[session, lang], outputs=[*shows, session], **quick)
+    ticks.tick(lambda sess, lg: shown(follow.guide_panel(sess, lg)), inputs=[session, lang], outputs=shows, **quick)
+    lang.change(lambda sess, lg: (gr.update(value=t("follow.let_follow", lg)),
+                                  gr.update(value=t("follow.close_room", lg)),
+                                  follow.guide_panel(sess, lg, was_open=False).panel or gr.skip()),
+                inputs=[session, lang], outputs=[open_btn, close_btn, panel], **quick)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
-    endpoints.public_api(lambda: demo.GRADIO_CACHE)
+    endpoints.public_api(lambda: demo)
     session = gr.State({})
     go = gr.State(False)      # whether the step before lets a model step join the queue
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
@@ -359,6 +401,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
             upload_failed_btn = gr.Button("upload failed", visible="hidden", elem_id="vt-upload-failed")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
             preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
+            follow_room(session, lang)                      # group tours: visitors follow on their phones
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
