@@ -16,6 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import vlmtok
+from vlmtok import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "vlmtok"
@@ -51,11 +52,12 @@ def normalise(line: str) -> str:
 
 
 def requirement_lines(path: Path) -> list[str]:
-    """The requirements in a pip requirements file, comments and blank lines dropped; options are refused."""
+    """The requirements in a pip requirements file, comments, blank lines and the constraints line dropped; other
+    options are refused."""
     lines = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = COMMENT.sub("", raw).strip()
-        if not line:
+        if not line or line == "-c constraints.txt":
             continue
         assert not line.startswith("-"), f"{path.name}: pip option {line!r} has no place in pyproject.toml"
         lines.append(normalise(line))
@@ -84,6 +86,43 @@ def test_comments_and_blank_lines_are_not_requirements(tmp_path):
 
 def test_dependencies_are_requirements_txt(pyproject):
     _same(pyproject["project"]["dependencies"], requirement_lines(ROOT / "requirements.txt"), "dependencies")
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in requirement_lines(path):
+        req = Requirement(line)
+        (spec,) = req.specifier
+        assert spec.operator == "==", f"{path.name}: {line} is not an exact version"
+        pins[canonicalize_name(req.name)] = spec.version
+    return pins
+
+
+def test_requirements_are_ranges_and_the_tested_set_fits_them(pyproject):
+    """No exact pin in the package's requirements (installing vlmtok must not replace a user's own torch); every
+    version in constraints.txt satisfies them, and requirements.txt reads constraints.txt (the Space installs it)."""
+    pins = _pins(ROOT / "constraints.txt")
+    for line in pyproject["project"]["dependencies"]:
+        req = Requirement(line)
+        assert all(s.operator != "==" for s in req.specifier), f"{line}: an exact pin"
+        name = canonicalize_name(req.name)
+        if name in pins:
+            assert req.specifier.contains(pins[name]), f"constraints.txt {name}=={pins[name]} does not fit {line}"
+    assert {"torch", "gtts", "huggingface-hub", "click", "transformers"} <= pins.keys()
+    assert "-c constraints.txt" in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_this_environment_was_installed_with_the_constraints():
+    """CI installs with constraints.txt (through requirements.txt): the versions it tests are the pinned ones."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    if not settings.ci():
+        pytest.skip("a development environment may hold other versions; CI's may not")
+    for name, pinned in _pins(ROOT / "constraints.txt").items():
+        try:
+            assert version(name) == pinned, f"{name} {version(name)} installed, constraints.txt says {pinned}"
+        except PackageNotFoundError:
+            pytest.fail(f"{name} is pinned in constraints.txt but not installed")
 
 
 def test_test_extra_is_requirements_test_txt(pyproject):
@@ -163,3 +202,110 @@ def test_version_and_help_import_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1] == "[]"
+
+
+def test_gradio_telemetry_is_off_unless_asked(monkeypatch):
+    """The app starts Gradio with its usage reports off; a user who sets GRADIO_ANALYTICS_ENABLED keeps their choice."""
+    from gradio.analytics import analytics_enabled
+
+    from vlmtok.app.main import telemetry_off
+
+    monkeypatch.delenv("GRADIO_ANALYTICS_ENABLED", raising=False)
+    telemetry_off()
+    assert not analytics_enabled()
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "True")
+    telemetry_off()
+    assert analytics_enabled()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The built wheel, installed into a fresh venv outside the repository
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> dict[str, Path]:
+    """The wheel built from this checkout, installed (without its dependencies) into a fresh venv in a temporary
+    folder; the dependencies are this interpreter's, reached through a ``.pth`` line (an editable vlmtok there is
+    not: a ``.pth`` file in a folder added that way is never read, and the venv's own site-packages comes first)."""
+    import site
+    import sysconfig
+
+    tmp = tmp_path_factory.mktemp("installed")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"),
+                            str(ROOT)], cwd=tmp, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = (tmp / "dist").glob("vlmtok-*.whl")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp / "venv")], check=True, timeout=120)
+    python = tmp / "venv" / "bin" / "python"
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
+                           str(wheel)], cwd=tmp, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    outer = [p for p in {*site.getsitepackages(), sysconfig.get_paths()["purelib"]} if Path(p).is_dir()]
+    (Path(purelib) / "outer-dependencies.pth").write_text("\n".join(outer) + "\n")
+    home = tmp / "home"
+    home.mkdir()
+    return {"bin": tmp / "venv" / "bin", "home": home, "purelib": Path(purelib), "tmp": tmp}
+
+
+def _installed_env(installed: dict[str, Path], **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VLMTOK_CACHE", "VIRTUAL_ENV")}
+    return {**env, "HOME": str(installed["home"]), "VLMTOK_CACHE": str(installed["tmp"] / "cache"),
+            "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", **extra}
+
+
+def test_the_installed_package_is_the_wheel_and_carries_its_examples(installed):
+    code = ("import vlmtok, vlmtok.paths as p; print(vlmtok.__file__); print(p.examples_dir()); "
+            "print(sorted(x.name for x in p.examples_dir().iterdir()))")
+    out = subprocess.run([str(installed["bin"] / "python"), "-c", code], cwd=installed["home"],
+                         env=_installed_env(installed), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    package_file, examples, names = out.stdout.splitlines()
+    assert Path(package_file).is_relative_to(installed["purelib"]), package_file
+    assert Path(examples) == installed["purelib"] / "vlmtok" / "examples"
+    assert {"CREDITS.json", "great_wave_off_kanagawa.jpg"} <= set(eval(names))  # noqa: S307 - our own output
+    assert set(eval(names)) == {p.name for p in (ROOT / "examples").iterdir()}  # noqa: S307
+
+
+def test_the_installed_app_command_answers_help_without_heavy_imports(installed):
+    out = subprocess.run([str(installed["bin"] / "vlmtok"), "app", "--help"], cwd=installed["home"],
+                         env=_installed_env(installed), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    for option in ("--port", "--offline", "--narrator", "--pack", "--public"):
+        assert option in out.stdout
+
+
+def test_the_installed_app_serves_its_first_page_with_its_examples(installed):
+    import json
+    import urllib.request
+
+    from vlmtok.bench.app import free_port, wait_for_page
+
+    port = free_port()
+    env = _installed_env(installed, GRADIO_TEMP_DIR=str(installed["tmp"] / "gradio"))
+    log_path = installed["tmp"] / "app.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([str(installed["bin"] / "vlmtok"), "app", "--port", str(port), "--offline"],
+                                cwd=installed["home"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_page(f"http://127.0.0.1:{port}/", proc)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=30) as resp:
+                text = json.dumps(json.loads(resp.read()))
+            urls = re.findall(r'"url": "([^"]*great_wave_off_kanagawa\.jpg)"', text)
+            assert urls, log_path.read_text(errors="replace")[-3000:]
+            with urllib.request.urlopen(urls[0], timeout=30) as resp:        # the example, served
+                served = resp.read()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    assert served == (ROOT / "examples" / "great_wave_off_kanagawa.jpg").read_bytes()
+
+
+def test_the_installed_command_describes_an_example(installed):
+    example = installed["purelib"] / "vlmtok" / "examples" / "durer_lion.jpg"
+    out = subprocess.run([str(installed["bin"] / "vlmtok"), "describe", str(example), "--tier", "alt"],
+                         cwd=installed["home"], env=_installed_env(installed), capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert len(out.stdout.split()) >= 5, out.stdout

@@ -2,10 +2,15 @@
 
 A museum basement or this CI machine has no Hub; a Space or a guide's laptop does. Code that can use the Hub asks
 ``hub_available()`` first, so an offline start costs one short probe instead of a long download timeout per model.
+
+The probe is one HTTP request that goes as the downloads go, through the proxy the environment names
+(``HTTPS_PROXY``, ``NO_PROXY``): a museum network that reaches the Hub only through a proxy is online to the probe
+exactly when it is online to the downloads. ``vlmtok.net`` holds it to a wall-clock deadline, name lookup included.
 """
 from __future__ import annotations
 
 import functools
+import http.client
 import logging
 
 from vlmtok import net, settings
@@ -22,8 +27,14 @@ def hub_offline_forced() -> bool:
 
 @functools.lru_cache(maxsize=1)
 def hub_available(timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """One TCP connection to the Hub's endpoint (``HF_ENDPOINT`` respected) within ``timeout`` on the wall clock;
-    False if offline is forced."""
+    """One HEAD request to the Hub's endpoint (``HF_ENDPOINT``) within ``timeout`` on the wall clock, name lookup
+    included, through the proxy the environment names (``HTTPS_PROXY``, ``NO_PROXY``), as the downloads go; any
+    HTTP answer counts. False if offline is forced."""
     if hub_offline_forced():
         return False
-    return net.reachable(settings.hf_endpoint(), timeout)   # name lookup included: no socket timeout covers it
+    try:
+        net.request("HEAD", settings.hf_endpoint(), limit_s=timeout)
+        return True
+    except (OSError, ValueError, http.client.HTTPException) as exc:   # TooSlow is an OSError (TimeoutError)
+        log.info("Hugging Face Hub not reachable (%s): using local cache and offline assets", exc)
+        return False

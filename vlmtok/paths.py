@@ -63,6 +63,14 @@ _STATES: dict[Path, CacheState] = {}
 _PRIVATE: list[Path] = []             # the one private temporary folder of this process, once made
 
 
+def examples_dir() -> Path:
+    """The example paintings and their CREDITS.json: ``vlmtok/examples/`` in an installed package (setup.py maps
+    them there), else the checkout's top-level ``examples/``."""
+    package = Path(__file__).resolve().parent
+    installed = package / "examples"
+    return installed if installed.is_dir() else package.parent / "examples"
+
+
 def wanted_root() -> Path:
     """The cache folder the settings ask for (not checked)."""
     env = settings.cache_root_override()

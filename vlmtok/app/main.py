@@ -6,13 +6,22 @@ import sees them, and ``--help`` answers before gradio or torch are loaded.
 from __future__ import annotations
 
 import argparse
+import os
 
 from vlmtok import settings
 from vlmtok.app.options import launch_options, parse_options
 
 
+def telemetry_off() -> None:
+    """Gradio reports usage to its makers unless ``GRADIO_ANALYTICS_ENABLED`` says otherwise: off here, unless the
+    user set it (a museum's visitors did not agree to it, and offline it would only wait on the network). Called
+    before gradio (or ``spaces``, which imports it) is imported."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
 def launch(options: argparse.Namespace) -> None:
     """Import the page (its settings now final) and serve it until interrupted."""
+    telemetry_off()
     from vlmtok.app.page import demo, launch_kwargs
 
     demo.launch(**launch_kwargs(), **launch_options(options))

@@ -114,19 +114,30 @@ def gate(go):
         raise gr.Error("", visible=False, print_exception=False)
 
 
-def tour(image, lang, tier, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+def tour(image, lang, tier, audience, label_text, session, speak_mode="live", whole_for=None,
+         progress=gr.Progress()):
     for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress,
-                            speak_mode=speak_mode):
+                            speak_mode=speak_mode, whole=bool(image) and whole_for == image):
         yield _view(v)
 
 
-def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", whole_for=None,
+              progress=gr.Progress()):
     v = None
     for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress,
-                           speak_mode=speak_mode):
+                           speak_mode=speak_mode, whole=bool(image) and whole_for == image):
         yield *_view(v), gr.skip()
     if v is not None and v.ok:
         yield *_view(v), ""                         # answered: the box is ready for the next question
+
+
+def outlined(image, lang, new_picture=False):
+    """The artwork's outline on the photo and "use the whole photo", shown only when an artwork was cut out."""
+    picture, sentence = ui.artwork_outline(image, lang)
+    found = picture is not None
+    box = gr.update(visible=found, label=t("frame.whole", lang), info=sentence)
+    return (gr.update(value=picture, visible=found, label=t("frame.found", lang)),
+            gr.update(value=False, **box) if new_picture else box)
 
 
 def prepare(lang):
@@ -365,6 +376,12 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                          image_mode=None, height=300, elem_id="vt-image",
                                          placeholder=t("tour.drop", L), buttons=[])
+                    with gr.Column(elem_id="vt-frame"):      # the artwork found in the photo, shown when found
+                        outline = gr.Image(label=t("frame.found", L), interactive=False, type="pil", height=180,
+                                           visible=False, elem_id="vt-outline", buttons=[])
+                        whole = gr.Checkbox(False, label=t("frame.whole", L), visible=False, elem_id="vt-whole",
+                                            elem_classes="vt-big")
+                    whole_for = gr.State(None)   # the photo the guide chose to keep whole (a new photo: found again)
                     describe_btn = gr.Button(t("app.describe", L), variant="primary", elem_id="vt-describe",
                                              elem_classes="vt-big")
                     credit = gr.Markdown(elem_id="vt-credit", elem_classes="vt-credit")
@@ -455,7 +472,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     view = [thread, status, approved, session]
     quick = dict(queue=False, show_progress="hidden", api_visibility="private")   # no model: never queued
     model = dict(show_progress="hidden", api_visibility="private", **MODEL)
-    tour_in = [image, lang, tier, audience, label_text, session, speak_mode]
+    tour_in = [image, lang, tier, audience, label_text, session, speak_mode, whole_for]
 
     def describes(event, reason, api_name=None):
         """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
@@ -474,7 +491,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     asked = gr.on([ask_btn.click, question.submit], ask_begin, inputs=[image, question, lang, session],
                   outputs=[*view, go], **quick)
     asked.success(gate, inputs=go, **quick).success(
-        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode], outputs=[*view, question],
+        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode, whole_for],
+        outputs=[*view, question],
         api_name="ui_ask", **model)
     speak_btn.click(speak_approved, inputs=[approved, lang, session], outputs=[thread, status, session],
                     api_name="speak_approved", queue=False, show_progress="hidden",
@@ -503,6 +521,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
         describes(summed.then, "options")
     label_text.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
     describes(label_text.submit, "options")
+    image.change(lambda path, lg: outlined(path, lg, True), inputs=[image, lang], outputs=[outline, whole], **quick)
+    lang.change(outlined, inputs=[image, lang], outputs=[outline, whole], **quick)
+    chosen = whole.input(lambda keep, path: path if keep else None, inputs=[whole, image], outputs=whole_for, **quick)
+    describes(chosen.then, "options")
     # the player's speed: the page's player applies it to every clip at once (no server round trip)
     rate.input(None, inputs=rate, js="(r) => { document.dispatchEvent(new CustomEvent('vt-rate', {detail: r})); }",
                **quick)

@@ -25,9 +25,10 @@ from collections.abc import Iterator
 
 from vlmtok import settings
 from vlmtok.choices import TIERS
+from vlmtok.paths import examples_dir
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_EXAMPLE = ROOT / "examples" / "great_wave_off_kanagawa.jpg"
+ROOT = Path(__file__).resolve().parents[2]        # the checkout (or site-packages, installed)
+DEFAULT_EXAMPLE = examples_dir() / "great_wave_off_kanagawa.jpg"
 STARTUP_TIMEOUT_S = 180.0
 
 
@@ -76,7 +77,9 @@ def running_app(env: dict[str, str] | None = None, log_path: str | os.PathLike |
                                            "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})})
     out = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed when the app stops
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), *args], cwd=str(ROOT), env=full_env,
+    in_checkout = (ROOT / "app.py").is_file()      # the Space's entry point there; else the installed command
+    command = [str(ROOT / "app.py")] if in_checkout else ["-m", "vlmtok", "app"]
+    proc = subprocess.Popen([sys.executable, *command, *args], cwd=str(ROOT) if in_checkout else None, env=full_env,
                             stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/"

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 import torch
 
 from vlmtok.bench.common import machine, paired_medians, peak_rss_mb
+from vlmtok.paths import examples_dir
 
 log = logging.getLogger(__name__)
 
 OFFLINE_ENCODERS = "vit_small_patch14_dinov2,mobilenetv2_100,tf_efficientnet_lite0"
-DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "examples" / "great_wave_off_kanagawa.jpg"
+DEFAULT_IMAGE = examples_dir() / "great_wave_off_kanagawa.jpg"
 OVERHEAD_TARGET = 1.10
 
 

@@ -18,11 +18,12 @@ import shutil
 import statistics
 import tempfile
 import time
+from vlmtok.paths import examples_dir
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = examples_dir()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,11 +25,12 @@ from PIL import Image
 
 from vlmtok import settings
 from vlmtok.bench.common import machine, median_ms
+from vlmtok.paths import examples_dir
 
 log = logging.getLogger(__name__)
 
 OFFLINE_ENCODERS = "vit_small_patch14_dinov2,mobilenetv2_100,tf_efficientnet_lite0"
-DEFAULT_IMAGE = Path(__file__).resolve().parents[2] / "examples" / "durer_lion.jpg"
+DEFAULT_IMAGE = examples_dir() / "durer_lion.jpg"
 GRID_TARGET_MS = 50.0
 OVERHEAD_TARGET = 0.25
 FIRST_COMPARE_TARGET_S = 10.0

@@ -11,7 +11,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 AREAS = ("encoders", "visualize", "narrate", "tour", "speech", "intake", "app", "load", "soak", "cache", "pack", "follow",
-         "all")
+         "frame", "all")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ import logging
 import sys
 
 from vlmtok.choices import AUDIENCES, DETAILS, RATE_RANGE, TIERS, rate_argument
+from vlmtok.cli import existing_file, file_to_write
 from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ NARRATOR_NAMES = ("auto", "smolvlm", "onnx", "openai", "offline")   # as vlmtok.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", help="path to the picture (JPEG, PNG, WebP, ...)")
+    parser.add_argument("image", type=existing_file, help="path to the picture (JPEG, PNG, WebP, ...)")
     parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the narration")
     parser.add_argument("--tier", default="short", choices=TIERS,
                         help="alt text (~30 words), short (~60) or long (~150)")
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                         "--narrator openai, the model name on the server")
     parser.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tile budget")
     parser.add_argument("--ask", help="a question about the artwork, answered instead of a description")
-    parser.add_argument("--speak", metavar="AUDIO", help="also speak the text into this file (gTTS, else offline)")
+    parser.add_argument("--speak", metavar="AUDIO", type=file_to_write, help="also speak the text into this file (gTTS, else offline)")
     parser.add_argument("--rate", type=rate_argument, default=1.0,
                         help=f"speech speed, {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g}")
     parser.add_argument("--json", action="store_true", help="print the API's /describe result as JSON instead")

@@ -17,20 +17,22 @@ from pathlib import Path
 from vlmtok.choices import TIERS
 
 from vlmtok.bench.loadtest import DEFAULT_TIMEOUT_S, MAX_CLIENTS, full_report, held
+from vlmtok.cli import file_to_write, number_in
 from vlmtok.i18n import LANGUAGES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", required=True, help="the running app, e.g. http://127.0.0.1:7860/")
-    parser.add_argument("--clients", type=int, default=8, help=f"visitors at once (1-{MAX_CLIENTS})")
-    parser.add_argument("--runs", type=int, default=5, help="tours per visitor")
-    parser.add_argument("--burst", type=int, default=0, help="then this many requests at one instant (0: skip)")
-    parser.add_argument("--leavers", type=int, default=0, help="then this many visitors who hang up (0: skip)")
-    parser.add_argument("--after", type=int, default=4, help="newcomers right after the leavers")
+    parser.add_argument("--clients", type=number_in(1, MAX_CLIENTS, int), default=8,
+                        help=f"visitors at once (1-{MAX_CLIENTS})")
+    parser.add_argument("--runs", type=number_in(1, 1000, int), default=5, help="tours per visitor")
+    parser.add_argument("--burst", type=number_in(0, 1000, int), default=0, help="then this many requests at one instant (0: skip)")
+    parser.add_argument("--leavers", type=number_in(0, 1000, int), default=0, help="then this many visitors who hang up (0: skip)")
+    parser.add_argument("--after", type=number_in(0, 1000, int), default=4, help="newcomers right after the leavers")
     parser.add_argument("--lang", default="en", choices=LANGUAGES)
     parser.add_argument("--tier", default="short", choices=TIERS)
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per request")
-    parser.add_argument("--json", dest="json_path", help="write the report here too")
+    parser.add_argument("--timeout", type=number_in(1, 3600), default=DEFAULT_TIMEOUT_S, help="seconds per request")
+    parser.add_argument("--json", dest="json_path", type=file_to_write, help="write the report here too")
 
 
 def run(args: argparse.Namespace) -> int:

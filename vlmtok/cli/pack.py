@@ -13,6 +13,7 @@ import logging
 import sys
 
 from vlmtok.choices import DETAILS, RATE_RANGE, TIERS, rate_argument
+from vlmtok.cli import existing_file
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,8 @@ ENGINES = ("local", "ray")                 # as vlmtok.pack.build.ENGINES (not i
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="pack_command", metavar="ACTION", required=True)
-    build = sub.add_parser("build", help="narrate a folder of pictures ahead into a tour pack")
+    about = "narrate a folder of pictures ahead into a tour pack (resumable: an unchanged artwork is kept)"
+    build = sub.add_parser("build", help=about, description=about)
     build.add_argument("source", help="folder of pictures (labels.csv inside is read too)")
     build.add_argument("--out", required=True, help="the pack folder to write (created, or brought up to date)")
     build.add_argument("--labels", help="CSV of museum labels: file,title,artist,date,label")
@@ -40,9 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--engine", default="local", choices=ENGINES, help="local, or ray (pip install vlmtok[ray])")
     build.add_argument("--ray-address", help="join this Ray cluster (default: start Ray on this machine)")
     build.add_argument("--json", dest="json_path", help="also write the build report here as JSON")
-    match = sub.add_parser("match", help="which artwork of a pack does a photo show? (JSON)")
+    about = "which artwork of a pack does a photo show? (JSON)"
+    match = sub.add_parser("match", help=about, description=about)
     match.add_argument("pack", help="a pack folder")
-    match.add_argument("photo", help="the photo (JPEG, PNG, WebP, ...)")
+    match.add_argument("photo", type=existing_file, help="the photo (JPEG, PNG, WebP, ...)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from vlmtok.choices import RATE_RANGE, rate_argument
+from vlmtok.cli import file_to_write
 from vlmtok.i18n import LANGUAGES
 
 
@@ -18,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default="auto", choices=("auto", "gtts", "piper", "espeak"),
                         help="voice to try first (others follow unless --no-fallback)")
     parser.add_argument("--no-fallback", action="store_true", help="try only --engine")
-    parser.add_argument("--out", help="copy the audio here (the suffix follows the real format: .wav or .mp3)")
+    parser.add_argument("--out", type=file_to_write, help="copy the audio here (the suffix follows the real format: .wav or .mp3)")
 
 
 def run(args: argparse.Namespace) -> int:

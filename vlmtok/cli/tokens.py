@@ -10,6 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
+from vlmtok.cli import existing_file, file_to_write
 from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ DEFAULT_ENCODERS = ("vit_small_patch14_dinov2", "mobilenetv2_100", "tf_efficient
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", help="picture file (JPEG, PNG, WebP ...)")
+    parser.add_argument("image", type=existing_file, help="picture file (JPEG, PNG, WebP ...)")
     parser.add_argument("--encoder", action="append", dest="encoders", metavar="NAME",
                         help=f"encoder name, repeat for 1-4 encoders (default: {', '.join(DEFAULT_ENCODERS)})")
     parser.add_argument("--sizes", default="224", help="input sides, comma-separated (default 224)")
@@ -26,10 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also merge tokens (ToMe), removing this share, e.g. 0.5")
     parser.add_argument("--weights", default="auto", choices=("auto", "hub", "offline-pack", "random"),
                         help="where weights come from (default: hub, else offline pack, else random)")
-    parser.add_argument("--out", default="sheet.png", help="comparison sheet PNG (default sheet.png)")
-    parser.add_argument("--ledger", default=None, metavar="JSON", help="write the token ledger here")
-    parser.add_argument("--chart", default=None, metavar="PNG", help="write the ledger's bar chart here")
-    parser.add_argument("--lang", default="en", help=f"language of messages: {' or '.join(LANGUAGES)}")
+    parser.add_argument("--out", default="sheet.png", type=file_to_write, help="comparison sheet PNG (default sheet.png)")
+    parser.add_argument("--ledger", default=None, metavar="JSON", type=file_to_write, help="write the token ledger here")
+    parser.add_argument("--chart", default=None, metavar="PNG", type=file_to_write, help="write the ledger's bar chart here")
+    parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of messages")
 
 
 def _parse_sizes(text: str) -> list[int]:

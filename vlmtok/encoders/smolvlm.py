@@ -116,7 +116,7 @@ def create_smolvlm_encoder(name: str = "smolvlm-256m", weights: str = "auto") ->
         raise ValueError(f"Unknown weights choice {weights!r}; known: auto, hub, random")
     if weights != "random":
         try:
-            return SmolVLMEncoder(name, load_smolvlm(model_id))
+            return SmolVLMEncoder(name, load_smolvlm(model_id, role="encoder"))
         except SmolVLMUnavailable as exc:
             if weights == "hub":
                 raise

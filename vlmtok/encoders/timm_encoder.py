@@ -145,7 +145,7 @@ class TimmEncoder:
 
     Args:
         spec: the registry entry.
-        model: the timm module (``Encoder.model``), in eval mode on ``runtime().device``.
+        model: the timm module (``Encoder.model``), in eval mode on ``runtime("encoder").device`` (the CPU on ZeroGPU).
         weights_source: "hub", "offline-pack" or "random".
 
     A model built for one input size only (CoAtNet's attention tables) gets a copy per size, with the same weights
@@ -158,7 +158,7 @@ class TimmEncoder:
 
         self.spec, self.name, self.family = spec, spec.name, spec.family
         self.weights_source = weights_source
-        rt = runtime()
+        rt = runtime("encoder")
         self.device, self.dtype = rt.device, rt.dtype
         self.model = self._ready(model)
         self.data_config = timm.data.resolve_model_data_config(self.model)

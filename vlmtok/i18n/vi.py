@@ -48,6 +48,7 @@ MESSAGES: dict[str, str] = {
     "app.placeholder": "Mô tả sẽ hiện ở đây.",
     # status lines (role=status)
     "app.ready": "Sẵn sàng.",
+    "app.ready_press_describe": "Ảnh đã sẵn sàng. Nhấn Mô tả để nghe về bức ảnh.",
     "app.loading": "Đang tải bộ mô tả (chỉ lần đầu)...",
     "app.describing": "Đang mô tả...",
     "app.described": "Mô tả đã sẵn sàng.",
@@ -316,6 +317,13 @@ MESSAGES: dict[str, str] = {
     "cli.describe_machine_translated": "Bản dịch máy:",
     "cli.describe_failed": "Trình mô tả {name} không mô tả được bức tranh này. Hãy thử --narrator offline, hoặc chạy "
                            "'python -m vlmtok prefetch' một lần khi có mạng.",
+    "frame.outline": "Tác phẩm tìm thấy trong ảnh (có viền): đó là phần sẽ được mô tả. Chọn \"Dùng cả bức "
+                     "ảnh\" để mô tả toàn bộ.",
+    "frame.found": "Tác phẩm tìm thấy trong ảnh",
+    "frame.whole": "Dùng cả bức ảnh",
+    "frame.straightened": "tác phẩm được cắt và nắn thẳng từ ảnh",
+    "cli.frame_found": "Đã tìm thấy tác phẩm (độ tin cậy {confidence}); các góc trong ảnh: {corners}.",
+    "cli.frame_whole": "Không cắt ra tác phẩm có khung nào: dùng cả bức ảnh ({corners}).",
     "cli.tokens_sizes": "Kích thước phải là số điểm ảnh nguyên, cách nhau bằng dấu phẩy, ví dụ 224,336.",
     "cli.tokens_count": "Hãy chọn từ 1 đến 4 bộ mã hoá.",
     "cli.tokens_unknown": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",

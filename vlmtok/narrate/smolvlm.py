@@ -54,7 +54,7 @@ from vlmtok.smolvlm import (
     zerogpu,
 )
 from vlmtok.smolvlm.generate import (Engine, GenerationDone, GenerationJob, Piece, engine, prompt_ids,
-                                     register_engine, run_job)
+                                     record_job, register_engine, run_job)
 from vlmtok.smolvlm.int8 import is_int8, quantize_language_model
 
 log = logging.getLogger(__name__)
@@ -325,6 +325,7 @@ class SmolVLMNarrator(BaseNarrator):
             for part in _pumped(job, cancel):
                 if isinstance(part, GenerationDone):
                     done = part
+                    record_job(job, done)
                     continue
                 ids += part.token_ids
                 if part.text:

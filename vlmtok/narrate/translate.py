@@ -176,12 +176,13 @@ def in_local_cache(model_id: str) -> bool:
 
 
 def _load_model(model_id: str, local_files_only: bool) -> tuple[Any, Any]:
-    """Tokenizer and seq2seq model, on the process's device (``vlmtok.device.runtime()``), in eval mode."""
+    """Tokenizer and seq2seq model, on the translator's device (``vlmtok.device.runtime("translator")``: the CPU on
+    ZeroGPU, by design), in eval mode."""
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     from vlmtok.device import runtime
 
-    rt = runtime()
+    rt = runtime("translator")
     tokenizer = AutoTokenizer.from_pretrained(model_id, local_files_only=local_files_only)
     model = AutoModelForSeq2SeqLM.from_pretrained(model_id, local_files_only=local_files_only, dtype=rt.dtype)
     return tokenizer, model.to(rt.device).eval()

@@ -29,7 +29,7 @@ from vlmtok.smolvlm.decode import greedy
 from vlmtok.smolvlm.loading import LoadedSmolVLM
 from vlmtok.smolvlm.tiles import DETAILS
 from vlmtok.smolvlm.tower import SmolVLMImageTokens, splice_image_tokens
-from vlmtok.smolvlm.zerogpu import gpu
+from vlmtok.smolvlm.zerogpu import GpuClock, gpu
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +75,22 @@ class GenerationDone:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def worst_case_seconds(job: GenerationJob) -> float:
+    """A job's time on a busy shared GPU before anything was measured: start-up, tiles to encode, tokens to write."""
+    return 15 + 2 * TILES.get(job.detail, 17) + 0.1 * job.max_new_tokens
+
+
+CLOCK = GpuClock()             # this process's measured job times (the narrator records each finished job)
+
+
 def job_seconds(job: GenerationJob) -> int:
-    """ZeroGPU's dynamic ``duration``: start-up, the tiles to encode and the tokens to write, on a shared GPU."""
-    return int(min(120, 15 + 2 * TILES.get(job.detail, 17) + 0.1 * job.max_new_tokens))
+    """ZeroGPU's dynamic ``duration``: the worst case until jobs were measured here, then scaled to them."""
+    return CLOCK.request(worst_case_seconds(job))
+
+
+def record_job(job: GenerationJob, done: GenerationDone) -> None:
+    """Count a finished job's measured time (its ``total_ms``) towards the next jobs' requested durations."""
+    CLOCK.record(worst_case_seconds(job), done.timings.get("total_ms", 0.0) / 1e3)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from vlmtok.device import Runtime, runtime
 from vlmtok.errors import VisitorError
 from vlmtok.smolvlm.checkpoints import DEFAULT_MODEL_ID, smolvlm_config
 from vlmtok.smolvlm.tiles import Geometry, geometry_of
@@ -120,29 +121,31 @@ _LOADED: dict[tuple[str, str], LoadedSmolVLM] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def load_smolvlm(model_id: str = DEFAULT_MODEL_ID) -> LoadedSmolVLM:
-    """Load (once per process) a SmolVLM/Idefics3 checkpoint the ordinary way, on ``runtime()``'s device/dtype.
+def load_smolvlm(model_id: str = DEFAULT_MODEL_ID, role: str = "narrator") -> LoadedSmolVLM:
+    """Load (once per process and device) a SmolVLM/Idefics3 checkpoint the ordinary way, on ``runtime(role)``'s
+    device/dtype: one copy where every role has the same device; on ZeroGPU the narrator's copy waits for the GPU
+    job and the Compare tab's (``role="encoder"``) runs on the CPU (``vlmtok.device``).
 
     Raises:
         SmolVLMUnavailable: not cached and the Hub is unreachable (fails fast, without a download timeout), or the
             checkpoint could not be loaded.
     """
+    rt = runtime(role)
     with _LOAD_LOCK:
-        if (model_id, "real") not in _LOADED:
-            _LOADED[(model_id, "real")] = _load_real(model_id)
-        return _LOADED[(model_id, "real")]
+        if (model_id, rt.name) not in _LOADED:
+            _LOADED[(model_id, rt.name)] = _load_real(model_id, rt)
+        return _LOADED[(model_id, rt.name)]
 
 
-def _load_real(model_id: str) -> LoadedSmolVLM:
+def _load_real(model_id: str, rt: Runtime) -> LoadedSmolVLM:
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
-    from vlmtok.device import runtime
     from vlmtok.hub import hub_available
 
     snapshot = _cached_snapshot(model_id)
     if snapshot is None and not hub_available():
         raise SmolVLMUnavailable(f"{model_id} is not cached and the Hub is not reachable")
-    rt, local = runtime(), snapshot is not None and not hub_available()
+    local = snapshot is not None and not hub_available()
     t0 = time.perf_counter()
     try:
         processor = AutoProcessor.from_pretrained(model_id, local_files_only=local)
@@ -158,26 +161,24 @@ def _load_real(model_id: str) -> LoadedSmolVLM:
     return LoadedSmolVLM(model_id, model, processor, source, tower)
 
 
-def random_smolvlm(model_id: str = DEFAULT_MODEL_ID, processor: Any = None) -> LoadedSmolVLM:
+def random_smolvlm(model_id: str = DEFAULT_MODEL_ID, processor: Any = None, role: str = "narrator") -> LoadedSmolVLM:
     """The real architecture of a known checkpoint with random weights (geometry, speed; never meaning).
 
     ``processor`` defaults to the image processor alone (enough for tokens; a narrator also needs a tokenizer).
     """
     from transformers import AutoModelForImageTextToText
 
-    from vlmtok.device import runtime
-
     config = smolvlm_config(model_id)
-    rt = runtime()
+    rt = runtime(role)
     model = AutoModelForImageTextToText.from_config(config, dtype=rt.dtype, attn_implementation="sdpa")
     model = model.eval().to(rt.device)
     processor = processor if processor is not None else default_image_processor(geometry_of(config))
     return LoadedSmolVLM(model_id, model, processor, "random", SmolVLMVisionTower(model, processor))
 
 
-def random_smolvlm_shared(model_id: str = DEFAULT_MODEL_ID) -> LoadedSmolVLM:
-    """One random-weight stand-in per model for the whole process (the encoder registry's fallback)."""
+def random_smolvlm_shared(model_id: str = DEFAULT_MODEL_ID, role: str = "encoder") -> LoadedSmolVLM:
+    """One random-weight stand-in per model and device for the whole process (the encoder registry's fallback)."""
     with _LOAD_LOCK:
-        if (model_id, "random") not in _LOADED:
-            _LOADED[(model_id, "random")] = random_smolvlm(model_id)
-        return _LOADED[(model_id, "random")]
+        if (model_id, f"random:{role}") not in _LOADED:
+            _LOADED[(model_id, f"random:{role}")] = random_smolvlm(model_id, role=role)
+        return _LOADED[(model_id, f"random:{role}")]

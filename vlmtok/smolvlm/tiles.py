@@ -79,7 +79,7 @@ def resolve_detail(detail: str | None) -> str:
     if detail in (None, "", "auto"):
         from vlmtok.device import runtime
 
-        return "normal" if runtime().is_cuda else "low"
+        return "normal" if runtime("narrator").is_cuda else "low"
     return check_detail(detail)
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +49,13 @@ def on_zero_gpu() -> bool:
     return settings.zero_gpu() and import_spaces() is not None
 
 
+def describe_on_upload() -> bool:
+    """Whether a new picture in the Tour is described at once. Not on ZeroGPU: each description is a GPU job paid
+    from the visitor's own daily quota (a few minutes for a visitor without an account), so there the visitor
+    presses Describe; a picture only looked at in Compare or uploaded by mistake costs nothing."""
+    return not settings.zero_gpu()
+
+
 def gpu(duration: int | Callable[..., int]) -> Callable[[Callable], Callable]:
     """``spaces.GPU(duration=duration)`` on ZeroGPU; elsewhere the function is returned as it is.
 
@@ -57,6 +66,42 @@ def gpu(duration: int | Callable[..., int]) -> Callable[[Callable], Callable]:
         return spaces.GPU(duration=duration)(fn) if spaces is not None else fn
 
     return decorate
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Requested durations, from measured ones
+
+
+class GpuClock:
+    """ZeroGPU's requested ``duration`` for a job, from how long jobs took here.
+
+    A visitor's quota must cover the duration a job *requests* (ZeroGPU refuses it otherwise), so asking for the
+    worst case turns visitors away who have time left. Each finished job records its measured seconds against
+    ``work_s``, the worst-case estimate it was made for (tiles and tokens on a shared GPU); a new job requests its
+    own worst case scaled by the slowest recent ratio, times ``margin``, plus ``start_s`` for a worker's start
+    (fork, weights moved to the GPU), within ``[floor_s, ceiling_s]``. Before any measurement: the worst case.
+
+    >>> clock = GpuClock()
+    >>> clock.request(30.0), clock.record(30.0, 3.0), clock.request(30.0), clock.request(60.0)
+    (30, None, 10, 14)
+    """
+
+    def __init__(self, start_s: float = 5.0, margin: float = 1.5, floor_s: int = 10, ceiling_s: int = 120,
+                 keep: int = 16):
+        self.start_s, self.margin, self.floor_s, self.ceiling_s = start_s, margin, floor_s, ceiling_s
+        self.ratios: deque[float] = deque(maxlen=keep)         # measured s / worst-case s, the last ``keep`` jobs
+        self.lock = threading.Lock()
+
+    def record(self, work_s: float, measured_s: float) -> None:
+        if work_s > 0 and measured_s >= 0:
+            with self.lock:
+                self.ratios.append(measured_s / work_s)
+
+    def request(self, work_s: float) -> int:
+        with self.lock:
+            ratio = max(self.ratios) if self.ratios else None
+        seconds = work_s if ratio is None else self.start_s + self.margin * ratio * work_s
+        return int(min(self.ceiling_s, max(self.floor_s, math.ceil(round(seconds, 6)))))
 
 
 # ----------------------------------------------------------------------------------------------------------------
