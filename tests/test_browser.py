@@ -557,7 +557,8 @@ def test_messages_are_shown_apart_and_spoken(browser, app_url, tmp_path):
         message = _clip_src(page, "#vt-thread .vt-turn-message")
         audio = _audio(page)
         assert audio["src"].endswith(message.split("file=")[1]) and message != narration   # the notice, not the old
-        assert page.locator("#vt-thread .vt-turn-description").count() == 0                # the old text is gone
+        assert page.locator("#vt-thread .vt-turn-description").count() == 1                # a notice never wipes
+        assert page.locator("#vt-thread .vt-turn-description + .vt-turn-message").count() == 1   # it joins the thread
         assert "damaged" in page.locator("#vt-thread .vt-turn-message").inner_text()
         assert page.locator("#vt-thread .vt-turn-message").evaluate("(e) => getComputedStyle(e).backgroundColor") != \
             page.locator("#vt-thread .vt-thread").evaluate("(e) => getComputedStyle(e).backgroundColor")

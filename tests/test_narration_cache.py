@@ -121,3 +121,12 @@ def test_everything_that_changes_the_words_is_in_the_key(change, picture, monkey
     else:
         request = NarrationRequest(**{change: {"detail": "high", "audience": "child", "lang": "vi"}[change]})
     assert narration_key(narrator, picture, request) != before
+
+
+def test_the_cpu_narrators_weight_files_are_in_the_key(picture):
+    """fp32, int8 and q4 files of one checkpoint write different words: never one another's narration."""
+    from vlmtok.narrate.cache import narration_key
+    from vlmtok.narrate.onnx import OnnxNarrator
+
+    keys = {narration_key(OnnxNarrator(weights=w), picture, NarrationRequest()) for w in ("fp32", "int8", "q4")}
+    assert len(keys) == 3

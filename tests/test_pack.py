@@ -98,11 +98,11 @@ class Counting:
         class Narrator:
             name = real_narrator.name
 
-            def describe(self, image, request):
+            def stream(self, image, request):
                 if fail_after is not None and counter.described >= fail_after:
                     raise KeyboardInterrupt("the build machine lost power")
                 counter.described += 1
-                return real_narrator.describe(image, request)
+                return real_narrator.stream(image, request)
 
         def speak(*a, **k):
             counter.spoken += 1
@@ -198,7 +198,9 @@ def test_a_crash_leaves_the_last_good_pack_and_the_rerun_keeps_finished_work(bui
     assert old.narration("durer_lion", "vi", "alt") is not None
     calls = Counting(monkeypatch)
     report = build_pack(source, pack_copy, options=more)
-    assert calls.described == 8 - 4            # the first artwork's four were journalled before the crash
+    # the first artwork's four were journalled before the crash; the fifth, written just before it, comes back from
+    # the narration cache every door shares
+    assert calls.described == 8 - 4 - 1
     assert report.changed and len(read_manifest(pack_copy).artwork("durer_lion").narrations) == 6
 
 

@@ -129,6 +129,16 @@ def test_a_broken_photo_is_a_spoken_notice_in_the_thread_it_never_wipes(tmp_path
     assert view.session["thread_id"] == answer.session["thread_id"]
 
 
+def test_the_same_notice_twice_is_said_again_not_stacked():
+    described = _described()
+    once = ui.tour_message("The photo could not be read.", "en", described.session)
+    twice = ui.tour_message("The photo could not be read.", "en", once.session)
+    assert [t["kind"] for t in _turns(twice)] == ["description", "message"]
+    assert _turns(twice)[-1]["play"] != _turns(once)[-1]["play"]          # spoken again
+    other = ui.tour_message("Too busy.", "en", twice.session)
+    assert [t["kind"] for t in _turns(other)] == ["description", "message", "message"]
+
+
 def test_a_label_belongs_to_its_artwork_and_never_crosses_to_the_next():
     label = "Kazusa Sea Route, Katsushika Hokusai, 1830"
     view, go = ui.tour_begin(WAVE, "en", {}, reason="picture")

@@ -472,7 +472,8 @@ def _notice_clip(message: str, lang: str) -> dict[str, Any] | None:
 def tour_message(message: str, lang: str, session: dict[str, Any] | None) -> TourView:
     """A message for the visitor (a bad photo, busy, too slow ...): shown apart from the descriptions, spoken at once.
 
-    The message joins the current artwork's thread: it never wipes what was said about it.
+    The message joins the current artwork's thread: it never wipes what was said about it. The same message twice in
+    a row (a picture the page sends twice) is said again in place, not stacked.
     """
     lang = normalize_lang(lang)
     session = tour_session(session)
@@ -480,7 +481,10 @@ def tour_message(message: str, lang: str, session: dict[str, Any] | None) -> Tou
     notice = _notice_clip(message, lang)
     if notice:
         item.update(clips=[notice], play=tour.new_id())
-    session["thread"].append(item)
+    thread = session["thread"]
+    if thread and thread[-1].get("kind") == "message" and thread[-1].get("body") == message:
+        thread.pop()
+    thread.append(item)
     return _draw(session, lang, message, state="message", message=True)
 
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Iterator
 
+from vlmtok.choices import AUDIENCES, TIERS, ChoiceRefused, check
 from vlmtok.i18n import normalize_lang, t
 
 log = logging.getLogger(__name__)
 
-TIERS = ("alt", "short", "long")
-AUDIENCES = ("adult", "child")
 
 
 def open_pack(folder: str | None):
@@ -104,7 +103,10 @@ def open_artwork(pack, artwork_id: str | None, lang: str = "en", tier: str = "sh
     if art is None:
         return _message(t("pack.choose", lang), lang)
     state = {"id": art.id}
-    n = art.narration(lang, tier if tier in TIERS else "short", audience if audience in AUDIENCES else "adult")
+    try:
+        n = art.narration(lang, check("tier", tier), check("audience", audience))   # refused, never replaced
+    except ChoiceRefused as refused:
+        return _message(refused.user_message_for(lang), lang, state)
     if n is None:
         return _message(t("pack.no_narration", lang, name=art.name), lang, state)
     byline = n.narrator_label + (f" · {t('pack.machine_translated', n.text_lang)}" if n.translated else "")

@@ -13,26 +13,24 @@ try:  # ZeroGPU: `spaces` must be imported before anything initialises CUDA (els
 except ImportError:
     pass
 
-import inspect
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal, get_args, get_origin
+from typing import Any
 
 from vlmtok.app import http
 
 UPLOADS_OK = http.prepare_upload_folder()  # before gradio is imported: it reads GRADIO_TEMP_DIR then
 
 import gradio as gr  # noqa: E402
-from gradio import FileData  # noqa: E402
 
 from vlmtok import settings  # noqa: E402
-from vlmtok.app import api  # noqa: E402
+from vlmtok.app import endpoints  # noqa: E402
 from vlmtok.app import callbacks as ui  # noqa: E402
 from vlmtok.app import compare as cmp  # noqa: E402
-from vlmtok.app import pack_view  # noqa: E402
+from vlmtok.app import pack_view, queue_fill  # noqa: E402
 from vlmtok.app import tour as tour_ui  # noqa: E402
 from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices  # noqa: E402
 from vlmtok.app.tour import QueueLoad  # noqa: E402
+from vlmtok.choices import RATE_RANGE, RATE_STEP  # noqa: E402
 from vlmtok.i18n import t  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -62,7 +60,7 @@ class ArtworkImage(gr.Image):
 
     def preprocess(self, payload):
         if payload is not None and (payload.url or "").startswith("data:"):
-            return _inline(payload.url)
+            return endpoints.inline(payload.url)
         if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)
@@ -77,13 +75,7 @@ class ArtworkImage(gr.Image):
 
 def queue_load() -> QueueLoad | None:
     """How full the model queue is now (Gradio's own count), for the "busy" message before a request joins it."""
-    try:
-        q = demo._queue
-        times = [p.avg_time for p in q.process_time_per_fn.values() if p.count]
-        return QueueLoad(waiting=len(q), max_size=q.max_size, avg_s=max(times) if times else None,
-                         slots=CONCURRENCY)
-    except Exception:  # a Gradio without these internals: no early "busy", Gradio's own answer stands
-        return None
+    return queue_fill.load(demo, CONCURRENCY)
 
 
 def _view(v: ui.TourView | None) -> tuple:
@@ -208,276 +200,50 @@ def options_summary(lang, tier, audience, label_text):
     return gr.update(label=tour_ui.options_label(lang, tier, audience, label_text))
 
 
-def relabel(lang, tier, audience, label_text, image, session):
-    """The Tour's words in the chosen language, and what it shows redrawn in it."""
+def relabel(lang, tier, audience, label_text, image, session) -> dict[str, Any]:
+    """The Tour's words in the chosen language, and what it shows redrawn in it: {component name: update}."""
     v = ui.redraw(lang, session)
-    return (gr.update(value=f"# {t('app.title', lang)}"),
-            gr.update(label=t("app.image", lang), placeholder=t("tour.drop", lang)),
-            gr.update(value=t("app.describe", lang)), ui.credit_line(image, lang), tour_ui.strip_html(lang),
-            v.thread, v.status, gr.update(label=t("app.question", lang), placeholder=t("app.question_hint", lang)),
-            gr.update(value=t("app.ask", lang)), gr.update(value=t("tour.clear", lang)),
-            gr.update(label=t("app.edit_box", lang)), gr.update(label=t("tour.edit_label", lang)),
-            gr.update(value=t("app.speak", lang)), gr.update(label=tour_ui.options_label(lang, tier, audience, label_text)),
-            gr.update(label=t("app.language", lang)),
-            gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
-            gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
-            gr.update(label=t("app.label_text", lang)), gr.update(label=t("app.speed", lang)),
-            gr.update(label=t("app.examples", lang)),
-            gr.update(label=t("tour.speak_mode", lang), choices=choices(SPEAK_KEYS, lang)))
+    return {"intro": gr.update(value=f"# {t('app.title', lang)}"),
+            "image": gr.update(label=t("app.image", lang), placeholder=t("tour.drop", lang)),
+            "describe_btn": gr.update(value=t("app.describe", lang)), "credit": ui.credit_line(image, lang),
+            "strip": tour_ui.strip_html(lang), "thread": v.thread, "status": v.status,
+            "question": gr.update(label=t("app.question", lang), placeholder=t("app.question_hint", lang)),
+            "ask_btn": gr.update(value=t("app.ask", lang)), "clear_btn": gr.update(value=t("tour.clear", lang)),
+            "edit_panel": gr.update(label=t("app.edit_box", lang)),
+            "approved": gr.update(label=t("tour.edit_label", lang)), "speak_btn": gr.update(value=t("app.speak", lang)),
+            "options": gr.update(label=tour_ui.options_label(lang, tier, audience, label_text)),
+            "lang": gr.update(label=t("app.language", lang)),
+            "tier": gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
+            "audience": gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
+            "label_text": gr.update(label=t("app.label_text", lang)), "rate": gr.update(label=t("app.speed", lang)),
+            "examples": gr.update(label=t("app.examples", lang)),
+            "speak_mode": gr.update(label=t("tour.speak_mode", lang), choices=choices(SPEAK_KEYS, lang))}
 
 
-def relabel_views(lang):
+def relabel_views(lang) -> dict[str, Any]:
     """The tab names and the Compare and How-it-works controls in the chosen language (badges included)."""
     names = cmp.encoder_choices(lang)
-    return (gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
-            gr.update(label=t("app.tab_how", lang)), gr.update(label=t("app.encoders", lang), choices=names),
-            gr.update(label=t("app.sizes", lang), choices=cmp.size_choices(lang)),
-            gr.update(value=t("app.compare", lang)),
-            gr.update(label=t("app.pictures", lang)), gr.update(value=t("app.tap_hint", lang)),
-            gr.update(label=t("app.tap_hint", lang)), gr.update(label=t("app.similarity", lang)),
-            gr.update(label=t("app.encoder", lang), choices=names),
-            gr.update(label=t("app.size", lang), choices=cmp.size_choices(lang)),
-            gr.update(value=t("app.explain", lang)),
-            gr.update(label=t("compare.any_timm", lang), placeholder=t("compare.any_timm_hint", lang)))
+    return {"tab_tour": gr.update(label=t("app.tab_tour", lang)),
+            "tab_compare": gr.update(label=t("app.tab_compare", lang)),
+            "tab_how": gr.update(label=t("app.tab_how", lang)),
+            "encoders": gr.update(label=t("app.encoders", lang), choices=names),
+            "sizes": gr.update(label=t("app.sizes", lang), choices=cmp.size_choices(lang)),
+            "compare_btn": gr.update(value=t("app.compare", lang)),
+            "pictures": gr.update(label=t("app.pictures", lang)), "tap_hint": gr.update(value=t("app.tap_hint", lang)),
+            "tap_image": gr.update(label=t("app.tap_hint", lang)),
+            "sim_pictures": gr.update(label=t("app.similarity", lang)),
+            "how_encoder": gr.update(label=t("app.encoder", lang), choices=names),
+            "how_size": gr.update(label=t("app.size", lang), choices=cmp.size_choices(lang)),
+            "how_btn": gr.update(value=t("app.explain", lang)),
+            "extra_encoder": gr.update(label=t("compare.any_timm", lang), placeholder=t("compare.any_timm_hint", lang))}
 
 
-# ----------------------------------------------------------------------------------------------------------------
-# The public API: what a caller wants, named and described; a caller's mistake raises (gradio_client: AppError)
-
-Lang = Literal["en", "vi"]
-Tier = Literal["alt", "short", "long"]
-Audience = Literal["adult", "child"]
-Detail = Literal["auto", "low", "normal", "high"]
-
-
-def _upload(image) -> str | None:
-    """An uploaded file's path here (Gradio checked it lies in its upload folder), or a picture sent inline (a
-    ``data:`` URL) written to a file unopened, as the page's picture is; any other value is no picture."""
-    if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
-        url = image.get("url") or ""
-        if not image.get("path") and url.startswith("data:"):
-            return _inline(url)
-        return image.get("path")
-    return None
-
-
-def _inline(url: str) -> str | None:
-    """A picture sent inline, written unopened where uploads go (and cleaned up with them); past the size limit
-    (rare: the server refuses most such requests before they are read) the visitor's plain message."""
-    from vlmtok.images import ImageInputError
-
-    try:
-        return http.save_data_url(url, demo.GRADIO_CACHE)
-    except ImageInputError as exc:
-        raise gr.Error(exc.user_message_for(L), print_exception=False) from None
-
-
-def _wire(value):
-    """A result as Gradio sends it: PIL pictures become PNG files, paths become files, the rest stays JSON."""
-    from gradio import processing_utils
-    from PIL import Image
-
-    if isinstance(value, Image.Image):
-        path = processing_utils.save_pil_to_cache(value, cache_dir=demo.GRADIO_CACHE, format="png")
-        return {"path": path, "mime_type": "image/png", "meta": {"_type": "gradio.FileData"}}
-    if isinstance(value, Path):
-        return {"path": str(value), "meta": {"_type": "gradio.FileData"}}
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_wire(v) for v in value]
-    return value
-
-
-def _call(fn, *args):
-    try:
-        return _wire(fn(*args))
-    except api.ApiError as exc:
-        raise gr.Error(exc.message, print_exception=False) from None
-
-
-def _stream(fn, *args):
-    try:
-        for item in fn(*args):
-            yield _wire(item)
-    except api.ApiError as exc:
-        raise gr.Error(exc.message, print_exception=False) from None
-
-
-def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
-                 label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
-                 speak: bool = True, room: str = "", find_artwork: bool = True) -> api.Description:
-    """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
-    tokens, translation, timings) and its speech.
-
-    Args:
-        image: a photo of the artwork (JPEG, PNG, WebP, ...).
-        lang: the visitor's language.
-        tier: alt text (~30 words), short (~60) or long (~150).
-        audience: wording for adults or for children.
-        label_text: the museum label (title, artist, date): the only source of such facts.
-        rate: speech speed, 0.75 to 1.5.
-        detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
-        speak: also speak the text (false: text only).
-        room: a room's key from /open_room: visitors following it get the description on their phones.
-        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
-    """
-    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room,
-                 find_artwork)
-
-
-def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
-             label_text: str = "", detail: Detail = "auto", room: str = "",
-             find_artwork: bool = True) -> Iterator[api.TourUpdate]:
-    """Stream a description: the expected time first, then the text as it is written, then the finished text
-    with its provenance (done = true). Speak it with /speak.
-
-    Args:
-        image: a photo of the artwork.
-        lang: the visitor's language.
-        tier: alt, short or long.
-        audience: adult or child.
-        label_text: the museum label (title, artist, date).
-        detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
-        room: a room's key from /open_room: visitors following it get the text as it is written.
-        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
-    """
-    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room, find_artwork)
-
-
-def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
-            conversation: str = "", speak: bool = False, room: str = "",
-            find_artwork: bool = True) -> api.Description:
-    """Answer a visitor's question about the artwork, from what is visible (and the label).
-
-    Args:
-        image: the same photo as the description.
-        question: the visitor's question.
-        lang: the visitor's language.
-        audience: adult or child.
-        label_text: the museum label.
-        conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
-        speak: also speak the answer.
-        room: a room's key from /open_room: visitors following it get the answer on their phones.
-        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
-    """
-    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room,
-                 find_artwork)
-
-
-def api_open_room(address: str = "", lang: Lang = "en", request: gr.Request = None) -> api.FollowRoom:
-    """Open a room that visitors follow on their own phones: the room code, its key (keep it: pass it as `room` to
-    /describe, /tour and /ask), the address phones open and its QR code (a PNG).
-
-    Args:
-        address: how phones reach this server (http://192.168.1.20:7860); empty: the address this call came to.
-        lang: the language of any message.
-    """
-    from urllib.parse import urlsplit
-
-    if address:
-        parts = urlsplit(address)
-        host, scheme = parts.netloc or parts.path, parts.scheme or "http"
-    else:
-        host = request.headers.get("host", "127.0.0.1") if request else "127.0.0.1"
-        scheme = (request.headers.get("x-forwarded-proto") if request else None) or "http"
-    return _call(api.open_room, host, scheme, getattr(demo, "server_name", None), lang)
-
-
-def api_close_room(room: str, lang: Lang = "en") -> api.ClosedRoom:
-    """Close a room; every phone following it is told the tour has ended.
-
-    Args:
-        room: the room's key from /open_room.
-        lang: the language of any message.
-    """
-    return _call(api.close_room, room, lang)
-
-
-def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
-    """Speak a text (a description, maybe corrected by the guide): an audio file and each sentence's start time.
-
-    Args:
-        text: what to say (at most 3000 characters).
-        lang: the language the text is in.
-        rate: speed, 0.75 to 1.5.
-    """
-    return _call(api.speak, text, lang, rate)
-
-
-def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en",
-                find_artwork: bool = True) -> api.Comparison:
-    """How vision encoders cut the picture into tokens: patch grids, PCA colours and merge groups per encoder and
-    size, and the token ledger (what each choice costs, and SmolVLM's tiles).
-
-    Args:
-        image: a photo of the artwork.
-        encoders: 1 to 4 encoder names (see /about), e.g. ["vit_small_patch14_dinov2", "mobilenetv2_100"].
-        sizes: input sizes in pixels: 224, 336 or 448.
-        lang: the language of the captions.
-        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
-    """
-    return _call(api.compare, _upload(image), encoders, sizes, lang, find_artwork)
-
-
-def api_similarity(image: FileData, encoders: list[str], x: float, y: float, size: int = 224,
-                   lang: Lang = "en", find_artwork: bool = True) -> api.Similarity:
-    """How similar every token is to the token under one point of the picture, one map per encoder.
-
-    Args:
-        image: a photo of the artwork.
-        encoders: 1 to 4 encoder names.
-        x: the point's x, in pixels of the picture.
-        y: the point's y, in pixels of the picture.
-        size: input size: 224, 336 or 448.
-        lang: the language of the captions.
-        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
-    """
-    return _call(api.similarity, _upload(image), encoders, x, y, size, lang, find_artwork)
-
-
-def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", size: int = 224,
-                 lang: Lang = "en", find_artwork: bool = True) -> api.Pipeline:
-    """Every step from pixels to the language model's input, with the shapes computed for this picture.
-
-    Args:
-        image: a photo of the artwork.
-        encoder: an encoder name.
-        size: input size: 224, 336 or 448.
-        lang: the language of the steps.
-        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
-    """
-    return _call(api.pipeline, _upload(image), encoder, size, lang, find_artwork)
-
-
-def api_about(lang: Lang = "en") -> api.About:
-    """Which narrator this server uses and why, the hardware, how long a short description takes here at each
-    detail (measured), the languages, the encoders, and a storage notice when caches cannot be kept.
-
-    Args:
-        lang: the language of the reason.
-    """
-    return _call(api.about, lang)
-
-
-def _endpoint(fn, name: str):
-    """``fn`` as ``gr.api`` reads it: annotations resolved (a stream's items for a generator), named as its
-    endpoint (an MCP client sees the tool "describe")."""
-    sig = inspect.signature(fn, eval_str=True)
-    returns = sig.return_annotation
-    if get_origin(returns) is Iterator:
-        returns = get_args(returns)[0]
-    fn.__signature__ = sig.replace(return_annotation=returns)
-    fn.__name__ = name
-    return fn
-
-
-def public_api() -> None:
-    """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names."""
-    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about,
-               api_open_room, api_close_room):
-        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about, api_open_room, api_close_room)
-        gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)
+def by_name(step, parts: dict[str, Any]):
+    """``step``'s {name: update} as Gradio's {component: update}: each update goes to its component by name, never by
+    position; ``parts`` (name -> component) is also the event's outputs."""
+    def named(*args):
+        return {parts[name]: update for name, update in step(*args).items()}
+    return named
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -595,7 +361,7 @@ def follow_room(session: gr.State, lang: gr.Radio) -> None:
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
-    public_api()
+    endpoints.public_api(lambda: demo)
     session = gr.State({})
     go = gr.State(False)      # whether the step before lets a model step join the queue
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
@@ -644,7 +410,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     speak_mode = gr.Radio(choices(SPEAK_KEYS, L), value=SPEAK_MODE, label=t("tour.speak_mode", L),
                                           elem_id="vt-speak-mode", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
-                    rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
+                    rate = gr.Slider(*RATE_RANGE, value=1.0, step=RATE_STEP, label=t("app.speed", L), elem_id="vt-rate")
                     examples = gr.Examples(EXAMPLES, inputs=[image], label=t("app.examples", L),
                                            examples_per_page=10, example_labels=ui.example_titles() if EXAMPLES else [])
             # the page's script presses this when a file is too large to send (caught before the upload)
@@ -736,17 +502,20 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     upload_failed_btn.click(upload_failed, inputs=[lang, session], outputs=[thread, status, session], **quick)
 
     # a changed language relabels the page at once, then describes the picture again in it
-    relabelled = lang.change(relabel, inputs=[lang, tier, audience, label_text, image, session], api_name="relabel",
-                             outputs=[intro, image, describe_btn, credit, strip, thread, status, question, ask_btn,
-                                      clear_btn, edit_panel, approved, speak_btn, options, lang, tier, audience,
-                                      label_text, rate, examples.dataset, speak_mode], queue=False,
-                             show_progress="hidden",
-                             api_visibility="private")
+    tour_parts = dict(intro=intro, image=image, describe_btn=describe_btn, credit=credit, strip=strip, thread=thread,
+                      status=status, question=question, ask_btn=ask_btn, clear_btn=clear_btn, edit_panel=edit_panel,
+                      approved=approved, speak_btn=speak_btn, options=options, lang=lang, tier=tier,
+                      audience=audience, label_text=label_text, rate=rate, examples=examples.dataset,
+                      speak_mode=speak_mode)
+    relabelled = lang.change(by_name(relabel, tour_parts), inputs=[lang, tier, audience, label_text, image, session],
+                             outputs=list(tour_parts.values()), api_name="relabel", **quick)
     describes(relabelled.then, "options")
-    lang.change(relabel_views, inputs=lang, api_name="relabel_views", queue=False, show_progress="hidden",
-                api_visibility="private",
-                outputs=[tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
-                         sim_pictures, how_encoder, how_size, how_btn, extra_encoder])
+    view_parts = dict(tab_tour=tab_tour, tab_compare=tab_compare, tab_how=tab_how, encoders=encoders, sizes=sizes,
+                      compare_btn=compare_btn, pictures=pictures, tap_hint=tap_hint, tap_image=tap_image,
+                      sim_pictures=sim_pictures, how_encoder=how_encoder, how_size=how_size, how_btn=how_btn,
+                      extra_encoder=extra_encoder)
+    lang.change(by_name(relabel_views, view_parts), inputs=lang, outputs=list(view_parts.values()),
+                api_name="relabel_views", **quick)
     for choice in (tier, audience):
         summed = choice.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
         describes(summed.then, "options")
@@ -792,8 +561,7 @@ demo.temp_file_sets.append(http.WRITTEN)   # pictures sent inline are removed by
 
 def queue_room() -> int | None:
     """Free places in Gradio's queue, by its own count (None: unlimited); the server's busy check reads it."""
-    queue = demo._queue
-    return None if queue.max_size is None else queue.max_size - len(queue)
+    return queue_fill.room(demo)
 
 
 def may_serve(path: str) -> bool:

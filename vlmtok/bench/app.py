@@ -24,6 +24,7 @@ from pathlib import Path
 from collections.abc import Iterator
 
 from vlmtok import settings
+from vlmtok.choices import TIERS
 from vlmtok.paths import examples_dir
 
 ROOT = Path(__file__).resolve().parents[2]        # the checkout (or site-packages, installed)
@@ -34,7 +35,7 @@ STARTUP_TIMEOUT_S = 180.0
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", default=str(DEFAULT_EXAMPLE), help="artwork to describe")
     parser.add_argument("--lang", default="en", choices=("en", "vi"))
-    parser.add_argument("--tier", default="short", choices=("alt", "short", "long"))
+    parser.add_argument("--tier", default="short", choices=TIERS)
     parser.add_argument("--keep-cache", action="store_true", help="use the normal cache (warm start)")
 
 

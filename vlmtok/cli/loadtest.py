@@ -14,6 +14,8 @@ import logging
 import sys
 from pathlib import Path
 
+from vlmtok.choices import TIERS
+
 from vlmtok.bench.loadtest import DEFAULT_TIMEOUT_S, MAX_CLIENTS, full_report, held
 from vlmtok.cli import file_to_write, number_in
 from vlmtok.i18n import LANGUAGES
@@ -28,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--leavers", type=number_in(0, 1000, int), default=0, help="then this many visitors who hang up (0: skip)")
     parser.add_argument("--after", type=number_in(0, 1000, int), default=4, help="newcomers right after the leavers")
     parser.add_argument("--lang", default="en", choices=LANGUAGES)
-    parser.add_argument("--tier", default="short", choices=("alt", "short", "long"))
+    parser.add_argument("--tier", default="short", choices=TIERS)
     parser.add_argument("--timeout", type=number_in(1, 3600), default=DEFAULT_TIMEOUT_S, help="seconds per request")
     parser.add_argument("--json", dest="json_path", type=file_to_write, help="write the report here too")
 

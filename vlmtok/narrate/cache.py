@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 from PIL import Image
 
@@ -72,3 +73,17 @@ def cached_stream(narrator, image: Image.Image, request: NarrationRequest,
                 and part.narrator == narrator.name):
             cache.put_json(key, dataclasses.asdict(part))
         yield part
+
+
+def checkpoint_revision(model_id: str) -> str | None:
+    """The commit of the checkpoint's snapshot in the local Hugging Face cache (None: not there, or a local folder)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        path = try_to_load_from_cache(model_id, "config.json")
+    except Exception:  # noqa: BLE001 - a folder path or an odd id: no revision to name
+        return None
+    if not isinstance(path, str):
+        return None
+    parts = Path(path).parts
+    return parts[-2] if len(parts) >= 2 and "snapshots" in parts else None

@@ -139,6 +139,14 @@ class OnnxNarrator(BaseNarrator):
     def byline(self, lang: str) -> str:
         return t("narrate.smolvlm.label", normalize_lang(lang), model=self.label_model)
 
+    def identity(self) -> tuple:
+        """The checkpoint's revision and the ONNX files chosen (fp32, int8, q4 write different words) are part of
+        who writes, for the narration cache."""
+        from vlmtok.narrate.cache import checkpoint_revision
+
+        return (self.name, self.model_id, checkpoint_revision(self.model_id), self.weights, self.vision_weights,
+                tuple(sorted(self.generation.items())))
+
     def detail(self, request: NarrationRequest) -> str:
         from vlmtok.smolvlm import resolve_detail
 

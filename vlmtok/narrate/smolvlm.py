@@ -29,7 +29,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -40,6 +39,7 @@ from vlmtok.i18n import normalize_lang, t
 from vlmtok.narrate import prompts
 from vlmtok.narrate.backend import BaseNarrator
 from vlmtok.narrate.base import Narration, NarrationRequest
+from vlmtok.narrate.cache import checkpoint_revision
 from vlmtok.smolvlm import (
     DEFAULT_MODEL_ID,
     LoadedSmolVLM,
@@ -389,17 +389,3 @@ def _fit_tier(text: str, tier: str) -> str:
 
 def _max_new_tokens(tier: str) -> int:
     return prompts.max_new_tokens(tier)
-
-
-def checkpoint_revision(model_id: str) -> str | None:
-    """The commit of the checkpoint's snapshot in the local Hugging Face cache (None: not there, or a local folder)."""
-    from huggingface_hub import try_to_load_from_cache
-
-    try:
-        path = try_to_load_from_cache(model_id, "config.json")
-    except Exception:  # noqa: BLE001 - a folder path or an odd id: no revision to name
-        return None
-    if not isinstance(path, str):
-        return None
-    parts = Path(path).parts
-    return parts[-2] if len(parts) >= 2 and "snapshots" in parts else None

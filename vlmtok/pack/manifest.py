@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from vlmtok.choices import TIERS
 from vlmtok.cache import write_atomic  # the pack's files are written as the caches' are: whole or not at all
 from vlmtok.errors import VisitorError
 from vlmtok.i18n import t
@@ -105,7 +106,7 @@ class Artwork:
 @dataclass
 class BuildOptions:
     langs: list[str] = field(default_factory=lambda: ["en", "vi"])
-    tiers: list[str] = field(default_factory=lambda: ["alt", "short", "long"])
+    tiers: list[str] = field(default_factory=lambda: list(TIERS))
     audiences: list[str] = field(default_factory=lambda: ["adult"])
     narrator: str = "auto"
     detail: str = "auto"

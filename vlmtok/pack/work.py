@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from vlmtok.cache import cache_key
+from vlmtok.cache import cache_key, image_hash
 from vlmtok.pack.recognise import Features, Recogniser, size_for
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,11 @@ def narration_key(sha256: str, label_text: str | None, lang: str, tier: str, aud
 
 
 def load_picture(data: bytes) -> Image.Image:
-    """The picture through the safe intake (raises ``ImageInputError`` with a plain message)."""
-    from vlmtok.images import load_image
+    """The picture through the safe intake (raises ``ImageInputError`` with a plain message), its content hash
+    computed once for every narration of it (``vlmtok.session.Picture``)."""
+    from vlmtok.session import Picture
 
-    return load_image(data)
+    return Picture.load(data).image
 
 
 def picture_work(picture: Image.Image, sha256: str, recogniser: Recogniser, lang: str = "en") -> PictureResult:
@@ -91,16 +92,19 @@ def picture_work(picture: Image.Image, sha256: str, recogniser: Recogniser, lang
 
 def narration_work(picture: Image.Image, label_text: str | None, task: NarrationTask, narrator, *, detail: str,
                    voice: str, rate: float) -> NarrationResult:
-    """Write one narration with ``narrator`` (unless ``task.text`` is kept), then speak it."""
-    from vlmtok.narrate import NarrationRequest
+    """Write one narration with ``narrator`` (unless ``task.text`` is kept), then speak it.
+
+    The narration is a ``vlmtok.session.Session``, as through every other door: the same checks, the same narration
+    cache (an artwork the Tour already described this way is not written again)."""
+    from vlmtok import session
 
     t0 = time.perf_counter()
     if task.text is not None:
         record = dict(task.text)
     else:
-        request = NarrationRequest(lang=task.lang, tier=task.tier, audience=task.audience, label_text=label_text,
-                                   detail=detail)
-        record = _record(narrator.describe(picture, request), task)
+        request = session.request(task.lang, task.tier, task.audience, label_text, detail)
+        done = session.Session(session.Picture(picture, image_hash(picture)), request, narrator).run()
+        record = _record(done.narration, task)
     t1 = time.perf_counter()
     result = speech_work(record, voice=voice, rate=rate)
     result.timings = {"narrate_ms": (t1 - t0) * 1e3, "speak_ms": (time.perf_counter() - t1) * 1e3}
