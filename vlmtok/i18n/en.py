@@ -138,6 +138,7 @@ MESSAGES: dict[str, str] = {
     "narrate.translate.no_pair": "There is no translation model from {source} to {target}.",
     # the offline narrator: its first words (and, without the full stop, its byline)
     "narrate.offline.disclaimer": "Offline description: colours and layout only.",
+    "narrate.offline.answer_disclaimer": "Offline answer: colours and layout only.",
     # offline: colour names (also a merged family's name)
     "narrate.offline.word.colour.red": "red",
     "narrate.offline.word.colour.dark_red": "dark red",
@@ -288,10 +289,10 @@ MESSAGES: dict[str, str] = {
     "narrate.offline.limits.child": "This description only knows about colours and shapes, so ask your guide what the "
                                     "picture shows!",
     # offline: answers to follow-up questions
-    "narrate.offline.cannot": "It can only measure colours, light and layout, so it cannot answer that from the "
-                              "picture.",
-    "narrate.offline.cannot.child": "It only knows about colours and shapes, so it can't answer that one. Ask your "
-                                    "guide!",
+    "narrate.offline.cannot": "It cannot tell objects, people or actions, only colours, light and layout, so it "
+                              "cannot answer that from the picture.",
+    "narrate.offline.cannot.child": "It cannot tell things, people or what they are doing, only colours and "
+                                    "shapes, so it can't answer that one. Ask your guide!",
     "narrate.offline.can_say": "What it can say: {alt}",
     "narrate.offline.colour_yes": "{c} covers {share} of the picture ({pct}%), mostly {at}.",
     "narrate.offline.colour_all_over": "{c} covers {share} of the picture ({pct}%), all over it.",

@@ -135,6 +135,7 @@ MESSAGES: dict[str, str] = {
     "narrate.translate.no_pair": "Không có mô hình dịch từ {source} sang {target}.",
     # the offline narrator: its first words (and, without the full stop, its byline)
     "narrate.offline.disclaimer": "Mô tả ngoại tuyến: chỉ nói về màu sắc và bố cục.",
+    "narrate.offline.answer_disclaimer": "Trả lời ngoại tuyến: chỉ nói về màu sắc và bố cục.",
     # offline: colour names (also a merged family's name)
     "narrate.offline.word.colour.red": "đỏ",
     "narrate.offline.word.colour.dark_red": "đỏ sẫm",
@@ -284,10 +285,11 @@ MESSAGES: dict[str, str] = {
     "narrate.offline.limits.child": "Mô tả này chỉ biết về màu sắc và hình khối, nên em hãy hỏi hướng dẫn viên xem "
                                     "bức tranh vẽ gì nhé!",
     # offline: answers to follow-up questions
-    "narrate.offline.cannot": "Mô tả ngoại tuyến chỉ đo được màu sắc, ánh sáng và bố cục, nên không thể trả lời câu "
-                              "hỏi này từ bức tranh.",
-    "narrate.offline.cannot.child": "Mô tả này chỉ biết về màu sắc và hình khối, nên không trả lời được câu này. Em "
-                                    "hãy hỏi hướng dẫn viên nhé!",
+    "narrate.offline.cannot": "Trình mô tả ngoại tuyến không nhận ra đồ vật, con người hay hành động, chỉ đo được "
+                              "màu sắc, ánh sáng và bố cục, nên không thể trả lời câu hỏi này từ bức tranh.",
+    "narrate.offline.cannot.child": "Trình mô tả này không nhận ra đồ vật, con người hay việc họ đang làm, chỉ biết "
+                                    "màu sắc và hình khối, nên không trả lời được câu này. Em hãy hỏi hướng dẫn viên "
+                                    "nhé!",
     "narrate.offline.can_say": "Những gì có thể nói: {alt}",
     "narrate.offline.colour_yes": "Màu {c} chiếm {share} bức tranh ({pct}%), chủ yếu ở {at}.",
     "narrate.offline.colour_all_over": "Màu {c} chiếm {share} bức tranh ({pct}%), trải khắp bức tranh.",
