@@ -73,8 +73,19 @@ def encoder_choices(lang: str = "en", names: Sequence[str] = CURATED) -> list[tu
         except Exception:  # the picker must open even if one probe fails
             log.warning("could not tell the weights of %s", name, exc_info=True)
             source = "random"
-        out.append((f"{plain_name(name)} · {badge(source, lang)}", name))
+        out.append((f"{_picker_name(name, lang)} · {badge(source, lang)}", name))
     return out
+
+
+def _picker_name(name: str, lang: str) -> str:
+    """The picker's name: a vision-language model's entry says it is only its vision tower."""
+    from vlmtok.encoders import get_spec
+
+    try:
+        vlm = get_spec(name).family == "vlm"
+    except Exception:  # an unknown name is shown as typed
+        vlm = False
+    return t("compare.vision_tower", lang, name=plain_name(name)) if vlm else plain_name(name)
 
 
 def size_choices(lang: str = "en") -> list[tuple[str, str]]:
@@ -193,7 +204,8 @@ def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int
         return CompareResult([], "", _failure(exc, lang, key="app.compare_failed").status)
 
 
-def _tag(vt, lang: str) -> str:
+def picture_tag(vt, lang: str) -> str:
+    """"DINOv2 ViT-S/14, 224 × 224 px (trained)": what a picture's caption starts with (the page's and the API's)."""
     h, w = vt.input_size
     return t("compare.tag", lang, name=plain_name(vt.encoder), h=h, w=w, badge=badge(vt.weights_source, lang))
 
@@ -206,7 +218,7 @@ def pictures_for(run, image, lang: str = "en") -> list[tuple[Any, str]]:
 
     out = []
     for vt, comp in zip(run.scales, run.compressed):
-        tag = _tag(vt, lang)
+        tag = picture_tag(vt, lang)
         grid_key = "compare.cap_grid_vlm" if vt.family == "vlm" else "compare.cap_grid"
         out += [(thumbs.grid_thumb(vt, lang=lang), t(grid_key, lang, tag=tag, n=vt.num_tokens, p=vt.patch_px)),
                 (thumbs.pca_thumb(vt, lang=lang), t("compare.cap_pca", lang, tag=tag))]
@@ -330,7 +342,7 @@ def similarity(image_path: str | None, encoders: Sequence[str], sizes: Sequence[
         image, runs = _runs(image_path, names, compare_sizes(sizes), lang, None)
         point = (float(xy[0]), float(xy[1]))
         maps = [(similarity_thumb(vt, point, from_size=image.size, lang=lang),
-                 t("compare.cap_similarity", lang, tag=_tag(vt, lang))) for run in runs for vt in run.scales]
+                 t("compare.cap_similarity", lang, tag=picture_tag(vt, lang))) for run in runs for vt in run.scales]
         maps += _fusion_pictures(runs, point, image.size, lang)
         return CompareResult([], "", status_html(t("compare.tapped", lang, n=len(maps))), similarity=maps,
                              lens=_lens_html(runs, point, image.size, lang))

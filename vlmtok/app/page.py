@@ -28,7 +28,7 @@ from vlmtok.app import compare as cmp
 from vlmtok.app import http
 from vlmtok.app import pack_view
 from vlmtok.app import tour as tour_ui
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices, words_html
 from vlmtok.app.tour import QueueLoad
 from vlmtok.i18n import t
 
@@ -184,14 +184,17 @@ def relabel(lang, tier, audience, image, session):
             gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
             gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
             gr.update(label=t("app.label_text", lang)), gr.update(label=t("app.speed", lang)),
-            gr.update(label=t("app.examples", lang)),
+            gr.update(label=t("app.examples", lang), sample_labels=ui.example_titles(lang)),
             gr.update(label=t("tour.speak_mode", lang), choices=choices(SPEAK_KEYS, lang)))
 
 
 def relabel_views(lang):
-    """The tab names and the Compare and How-it-works controls in the chosen language (badges included)."""
+    """The tab names, the Compare and How-it-works controls (badges included) and Gradio's own words in the chosen
+    language."""
     names = cmp.encoder_choices(lang)
-    return (gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
+    picture = lambda: gr.update(label=t("app.image", lang))  # noqa: E731  (one update per output)
+    examples = lambda: gr.update(label=t("app.examples", lang), sample_labels=ui.example_titles(lang))  # noqa: E731
+    return (words_html(lang), picture(), examples(), picture(), examples(), gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
             gr.update(label=t("app.tab_how", lang)), gr.update(label=t("app.encoders", lang), choices=names),
             gr.update(label=t("app.sizes", lang), choices=cmp.size_choices(lang)),
             gr.update(value=t("app.compare", lang)),
@@ -461,6 +464,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     go = gr.State(False)      # whether the step before lets a model step join the queue
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
     intro = gr.Markdown(f"# {t('app.title', L)}", elem_id="vt-header")
+    words = gr.HTML(words_html(L), elem_id="vt-words", js_on_load=None)   # the page's language, for its script
     with gr.Tabs():
         with gr.Tab(t("app.tab_tour", L), id="tour") as tab_tour:
             # One screen on a tablet: the picture and Describe, then the caption card (its own Play/Pause) and the
@@ -501,7 +505,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
                     rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
                     examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
-                                           examples_per_page=10, example_labels=ui.example_titles())
+                                           examples_per_page=10, example_labels=ui.example_titles(L))
             # the page's script presses this when a file is too large to send (caught before the upload)
             too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
@@ -512,8 +516,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 with gr.Column(scale=1, min_width=280, elem_id="vt-compare-controls"):
                     cmp_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                              image_mode=None, height=280, elem_id="vt-cmp-image")
-                    gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles())
+                    cmp_examples = gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
+                                               example_labels=ui.example_titles(L))
                     encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                                 value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
                                                 elem_id="vt-encoders", elem_classes="vt-big")
@@ -540,8 +544,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 with gr.Column(scale=1, min_width=280):
                     how_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload"],
                                              image_mode=None, height=280, elem_id="vt-how-image")
-                    gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles())
+                    how_examples = gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
+                                               example_labels=ui.example_titles(L))
                     how_encoder = gr.Dropdown([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                               value=cmp.DEFAULT_COMPARE[0], allow_custom_value=True,
                                               label=t("app.encoder", L), elem_id="vt-how-encoder")
@@ -592,13 +596,22 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     describes(relabelled.then, "options")
     lang.change(relabel_views, inputs=lang, api_name="relabel_views", queue=False, show_progress="hidden",
                 api_visibility="private",
-                outputs=[tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
+                outputs=[words, cmp_image, cmp_examples.dataset, how_image, how_examples.dataset,
+                         tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
                          sim_pictures, how_encoder, how_size, how_btn, extra_encoder])
     for choice in (tier, audience):
         summed = choice.input(lambda lg, tr, au: gr.update(label=tour_ui.options_label(lg, tr, au)),
                               inputs=[lang, tier, audience], outputs=options, **quick)
         describes(summed.then, "options")
     describes(label_text.submit, "options")
+
+    # Gradio's examples put the picture's first (English) label back with each example: it is said again in the
+    # chosen language
+    for shown, picture, hint in ((examples, image, "tour.drop"), (cmp_examples, cmp_image, None),
+                                 (how_examples, how_image, None)):
+        shown.load_input_event.then(
+            lambda lg, hint=hint: gr.update(label=t("app.image", lg), **({"placeholder": t(hint, lg)} if hint else {})),
+            inputs=lang, outputs=picture, **quick)
 
     compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
                       outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,

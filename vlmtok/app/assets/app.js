@@ -272,6 +272,66 @@
     if (larger) larger.setAttribute('aria-disabled', String(size >= SIZES[SIZES.length - 1]));
   }
 
+  // ----- Gradio's own words (upload box, image buttons, footer) in the page's language ------------------------------
+  // The server puts {Gradio's English: the words in the chosen language} (the catalogue's gradio.* keys) in
+  // #vt-words-data; each text and name Gradio draws is swapped, its English kept so a later switch can swap it back.
+  const OWN = '#vt-thread, #vt-strip, #vt-ledger, #vt-how, #vt-lens, #vt-words, script, style, textarea';
+  const NAMES = ['aria-label', 'title', 'placeholder', 'alt'];
+  const shownText = new WeakMap();                       // a text node -> [Gradio's English, the words shown]
+  let words = null, wordsRaw = null, patterns = [];
+  function readWords() {
+    const el = document.getElementById('vt-words-data');
+    const raw = el ? el.getAttribute('data-vt-words') : null;
+    if (raw === wordsRaw) return;
+    wordsRaw = raw; patterns = [];
+    try { words = raw ? JSON.parse(raw) : null; } catch (e) { words = null; }
+    for (const [en, said] of Object.entries(words || {})) {     // "Thumbnail {n} of {m}": its parts kept as they are
+      if (!/\{\w+\}/.test(en)) continue;
+      const names = [];
+      const source = en.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, k) => { names.push(k); return '(.+?)'; });
+      patterns.push({ re: new RegExp('^' + source + '$'), names, said });
+    }
+  }
+  function say(english) {
+    if (Object.prototype.hasOwnProperty.call(words, english)) return words[english];
+    for (const p of patterns) {
+      const m = english.match(p.re);
+      if (m) return p.said.replace(/\{(\w+)\}/g, (_, k) => m[p.names.indexOf(k) + 1] || '');
+    }
+    return english;
+  }
+  function translateGradio() {
+    readWords();
+    if (!words) return;
+    const root = document.querySelector('gradio-app') || document.body;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT, {
+      acceptNode: (n) => (n.nodeType !== 1 ? NodeFilter.FILTER_ACCEPT
+        : n.matches(OWN) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP) });
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const trimmed = n.data.trim();
+      if (!trimmed || trimmed.length > 80) continue;
+      const mem = shownText.get(n);
+      const english = mem && mem[1] === trimmed ? mem[0] : trimmed;
+      const want = say(english);
+      if (want !== trimmed) n.data = n.data.replace(trimmed, want);
+      if (want !== english || mem) shownText.set(n, [english, want]);
+    }
+    for (const el of $$(NAMES.map((a) => `[${a}]`).join(','), root)) {
+      if (el.closest(OWN)) continue;
+      for (const a of NAMES) {
+        const now = el.getAttribute(a);
+        if (!now) continue;
+        const stored = el.getAttribute('data-vt-en-' + a);
+        const english = stored !== null && now === el.getAttribute('data-vt-shown-' + a) ? stored : now;
+        const want = say(english);
+        if (want === english && stored === null) continue;
+        if (want !== now) el.setAttribute(a, want);
+        el.setAttribute('data-vt-en-' + a, english);
+        el.setAttribute('data-vt-shown-' + a, want);
+      }
+    }
+  }
+
   // Gradio's markup, repaired where it fails a keyboard or a screen reader, and the page language.
   function repair() {
     $$('fieldset').forEach((group, n) => {
@@ -291,8 +351,8 @@
       const open = String(b.classList.contains('open'));
       if (b.getAttribute('aria-expanded') !== open) b.setAttribute('aria-expanded', open);
     });
-    const strip = $('#vt-strip .vt-strip');
-    const lang = strip && strip.getAttribute('lang');
+    const strip = $('#vt-strip .vt-strip'), chosen = document.getElementById('vt-words-data');
+    const lang = (chosen && chosen.getAttribute('data-vt-lang')) || (strip && strip.getAttribute('lang'));
     if (lang && html.lang !== lang) html.lang = lang;                        // screen readers switch voice (3.1.1)
     const status = document.getElementById('vt-status');
     if (status) {
@@ -330,10 +390,11 @@
   const observer = new MutationObserver(() => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => { queued = false; onThread(); repair(); remember(); sync(); fitThread(); });
+    requestAnimationFrame(() => { queued = false; onThread(); repair(); translateGradio(); remember(); sync(); fitThread(); });
   });
   observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true,
-                                    attributeFilter: ['data-thread', 'data-state', 'data-play', 'lang', 'aria-expanded'] });
+                                    attributeFilter: ['data-thread', 'data-state', 'data-play', 'lang', 'aria-expanded',
+                                                      'aria-label', 'title', 'placeholder', 'alt', 'data-vt-words'] });
   applyLook();
-  onThread(); repair(); remember(); sync(); fitThread();
+  onThread(); repair(); translateGradio(); remember(); sync(); fitThread();
 }

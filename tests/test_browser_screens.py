@@ -1,0 +1,146 @@
+"""Every screen in both languages, in a real browser (Debian chromium via Playwright, axe-core from npm).
+
+One language switch for the whole page: in Vietnamese no English word is left on any tab, Gradio's own buttons,
+names and footer included, after a picture is chosen and after a comparison (a short allowlist of names). Screenshots
+go to ``test-artifacts/screens-*.png``.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from test_browser import (ARTIFACTS, CHROMIUM_ARGS, EXAMPLE, _choose_language, _chromium)
+from vlmtok.i18n import catalogue
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+RUN_TIMEOUT_MS = 300_000
+# Names that are the same in every language: the product, models, libraries, units and the examples' own names
+NAMES = {"vlmtok", "smolvlm", "dinov2", "gradio", "api", "mcp", "timm", "px", "clip", "eva", "siglip", "vit", "cnn",
+         "pca", "espeak", "ng", "google", "hugging", "face", "hub", "imagenet", "mona", "lisa", "galette", "moulin",
+         "benzaiten", "pala", "pesaro", "auvers", "summertime", "token", "tokens"}
+# English words a Vietnamese page must not show: every word of the English catalogue and of Gradio's English (the
+# catalogue's gradio.* keys), and the words a screen is made of, less any word Vietnamese also writes ("to", "in")
+FRAME = {"the", "of", "and", "or", "to", "a", "an", "in", "is", "for", "with", "here", "click", "drop", "upload",
+         "file", "image", "remove", "download", "share", "fullscreen", "settings", "built", "use", "via", "empty",
+         "value", "reset", "default", "thumbnail", "examples", "photo", "artwork", "loading", "error", "complete",
+         "common", "more", "tabs", "logo", "footer", "navigation", "camera", "webcam", "record", "stop", "clear"}
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of letters only (a name with digits or "_", "ViT-S/14", "mobilenetv2_100", is no word)."""
+    return {w.lower() for w in re.findall(r"(?<![\w-])[A-Za-z]+(?![\w])", text)}
+
+
+def _vocabulary() -> set[str]:
+    english = set().union(*(_words(v) for v in catalogue("en").values())) | FRAME
+    vietnamese = set().union(*(_words(v) for v in catalogue("vi").values()))
+    return {w for w in english - vietnamese - NAMES if len(w) > 1}
+
+
+# every text a visitor can see or hear on the page: visible text, and the names screen readers say
+TEXTS_JS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement; if (!el || !n.data.trim() || el.closest('script,style,#vt-words')) continue;
+    const hidden = (e) => { for (; e; e = e.parentElement) { const cs = getComputedStyle(e);
+        if (cs.display === 'none' || cs.visibility === 'hidden' || e.hidden) return true; } return false; };
+    if (hidden(el)) continue;
+    const live = el.closest('[aria-live],[role=status],[role=alert]');
+    if (!el.getClientRects().length && !live && !el.closest('.vt-sr,.sr-only')) continue;
+    out.push(n.data.trim()); }
+  for (const el of document.querySelectorAll('[aria-label],[title],[placeholder],[alt]'))
+    for (const a of ['aria-label', 'title', 'placeholder', 'alt'])
+      if (el.getAttribute(a) && !el.closest('#vt-words')) out.push(el.getAttribute(a));
+  return out; }"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, url, size=(1024, 768), lang="en"):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(url)
+    page.locator("#vt-thread .vt-thread").wait_for(timeout=60_000)
+    page.wait_for_function("document.getElementById('vt-audio-el') && document.documentElement.lang")
+    if lang != "en":
+        _choose_language(page, lang)
+        page.wait_for_function("(l) => document.getElementById('vt-words-data').dataset.vtLang === l", arg=lang)
+        page.locator("#vt-options > button").first.press("Enter")          # folded again, as a guide leaves it
+    return page
+
+
+def _english(page, vocabulary: set[str]) -> dict[str, list[str]]:
+    """English words on the page now, each with the texts it came from."""
+    found: dict[str, list[str]] = {}
+    for text in page.evaluate(TEXTS_JS):
+        for word in _words(text) & vocabulary:
+            found.setdefault(word, []).append(text[:80])
+    return found
+
+
+def _tab(page, name: str):
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+    return page.get_by_role("tabpanel")
+
+
+def test_vietnamese_page_has_no_english_word_on_any_tab(browser, app_url):
+    vocabulary = _vocabulary()
+    page = _page(browser, app_url, lang="vi")
+    try:
+        assert page.evaluate("document.documentElement.lang") == "vi"
+        left: dict[str, dict] = {}
+        page.locator("#vt-image input[type=file]").set_input_files(str(EXAMPLE))   # a picture: its buttons too
+        page.wait_for_function("document.querySelector('#vt-thread .vt-thread').dataset.state === 'ready'",
+                               timeout=120_000)
+        left["tour"] = _english(page, vocabulary)
+        page.screenshot(path=str(ARTIFACTS / "screens-tour-vi.png"))
+        panel = _tab(page, "So sánh bộ mã hoá")
+        panel.get_by_role("button", name=re.compile("^Sư tử")).click()               # the examples' own titles
+        page.locator("#vt-cmp-image img").first.wait_for(timeout=30_000)
+        for label in panel.locator("#vt-encoders label").all():
+            label.locator("input").set_checked(label.inner_text().startswith("MobileNetV2 ·"))
+        panel.get_by_role("button", name="So sánh", exact=True).click()
+        page.wait_for_function("document.querySelector('#vt-ledger table') !== null", timeout=RUN_TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        left["compare"] = _english(page, vocabulary)
+        page.screenshot(path=str(ARTIFACTS / "screens-compare-vi.png"), full_page=True)
+        panel = _tab(page, "Cách hoạt động")
+        panel.get_by_role("button", name=re.compile("^Sư tử")).click()
+        page.locator("#vt-how-image img").first.wait_for(timeout=30_000)
+        panel.get_by_role("button", name="Xem các bước").click()
+        page.locator("#vt-how li").nth(5).wait_for(timeout=RUN_TIMEOUT_MS)
+        left["how"] = _english(page, vocabulary)
+        page.screenshot(path=str(ARTIFACTS / "screens-how-vi.png"), full_page=True)
+        assert "Hãy mô tả bức tranh này." in page.locator("#vt-how").inner_text()   # the prompt row in Vietnamese
+        assert left == {"tour": {}, "compare": {}, "how": {}}, left
+    finally:
+        page.close()
+
+
+def test_the_english_page_announces_a_finished_run_in_words(browser, app_url):
+    """Gradio announces its raw key "common.complete" after each run: the page says "Done." instead."""
+    page = _page(browser, app_url)
+    try:
+        panel = _tab(page, "How it works")
+        panel.get_by_role("button", name=re.compile("^Lion")).click()
+        page.locator("#vt-how-image img").first.wait_for(timeout=30_000)
+        panel.get_by_role("button", name="Show the steps").click()
+        page.locator("#vt-how li").nth(5).wait_for(timeout=RUN_TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        texts = page.evaluate(TEXTS_JS)
+        assert not [x for x in texts if "common.complete" in x], texts
+    finally:
+        page.close()
