@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from test_browser import (ARTIFACTS, CHROMIUM_ARGS, EXAMPLE, _choose_language, _chromium)
+from test_browser import ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, _choose_language, _chromium
 from vlmtok.i18n import catalogue
 
 pytestmark = pytest.mark.browser
@@ -142,5 +142,37 @@ def test_the_english_page_announces_a_finished_run_in_words(browser, app_url):
         page.wait_for_timeout(500)
         texts = page.evaluate(TEXTS_JS)
         assert not [x for x in texts if "common.complete" in x], texts
+    finally:
+        page.close()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The caption card: the visitor's question is read as well as the answer (AAA, every preset)
+
+QUESTION_PARTS = ("#vt-thread .vt-question .vt-who", "#vt-thread .vt-question span[lang]",
+                  "#vt-thread .vt-turn-answer .vt-byline")
+
+
+def test_the_question_on_the_card_is_aaa_in_every_preset(browser, app_url):
+    page = _page(browser, app_url)
+    try:
+        page.locator("#vt-image input[type=file]").set_input_files(str(EXAMPLE))
+        page.wait_for_function("document.querySelector('#vt-thread .vt-thread').dataset.state === 'ready'",
+                               timeout=120_000)
+        page.locator("#vt-question textarea").fill("What is the girl on the left holding?")
+        page.locator("#vt-question textarea").press("Enter")
+        page.locator("#vt-thread .vt-turn-answer").wait_for(timeout=120_000)
+        page.wait_for_function("document.querySelector('#vt-thread .vt-thread').dataset.state === 'ready'",
+                               timeout=120_000)
+        answer = page.locator("#vt-thread .vt-turn-answer").inner_text()
+        assert "Offline answer" in answer and "cannot tell objects, people or actions" in answer, answer
+        preset = page.locator("#vt-strip .vt-preset")
+        for name in ("dark", "light", "dyslexia"):
+            page.wait_for_function("(p) => document.documentElement.dataset.vtPreset === p", arg=name)
+            for part in QUESTION_PARTS:
+                style = page.evaluate(CONTRAST_JS, part)
+                assert style["ratio"] >= 7.0 and style["fontSize"] >= 18, (name, part, style)
+            page.locator("#vt-thread .vt-turn-answer").screenshot(path=str(ARTIFACTS / f"screens-question-{name}.png"))
+            preset.click()
     finally:
         page.close()
