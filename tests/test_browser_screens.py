@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from test_browser import ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, _choose_language, _chromium
+from test_browser import BOXES_JS, ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, _choose_language, _chromium
 from vlmtok.i18n import catalogue
 
 pytestmark = pytest.mark.browser
@@ -174,5 +174,82 @@ def test_the_question_on_the_card_is_aaa_in_every_preset(browser, app_url):
                 assert style["ratio"] >= 7.0 and style["fontSize"] >= 18, (name, part, style)
             page.locator("#vt-thread .vt-turn-answer").screenshot(path=str(ARTIFACTS / f"screens-question-{name}.png"))
             preset.click()
+    finally:
+        page.close()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The first screen held: an upright tablet with Options open, a phone before and after a description
+
+BOXES = {"picture": "#vt-image", "describe": "#vt-describe", "caption": "#vt-thread .vt-thread",
+         "play": "#vt-strip .vt-play", "strip": "#vt-strip", "spoken": "#vt-thread .vt-current"}
+PLAY_UNCOVERED_JS = """() => { const p = document.querySelector('#vt-strip .vt-play').getBoundingClientRect();
+  const top = document.elementFromPoint(p.x + p.width / 2, p.y + p.height / 2);
+  return !!top && !!top.closest('.vt-play'); }"""
+
+
+def _boxes(page) -> dict:
+    return page.evaluate(BOXES_JS, BOXES)
+
+
+def _seen(box, page, min_h: int = 1) -> bool:
+    """At least ``min_h`` px of the box on the screen."""
+    vh = page.viewport_size["height"]
+    return box is not None and box["h"] > 0 and box["y"] >= 0 and box["y"] + min_h <= vh
+
+
+def test_options_never_push_the_player_off_an_upright_tablet(browser, app_url):
+    page = _page(browser, app_url, (768, 1024))
+    try:
+        before = _boxes(page)
+        header = page.locator("#vt-options > button").first
+        header.click()
+        page.wait_for_function("document.querySelector('#vt-options > button').getAttribute('aria-expanded') === 'true'")
+        page.locator("#vt-lang").wait_for()
+        opened = _boxes(page)
+        page.screenshot(path=str(ARTIFACTS / "screens-tablet-options-open.png"))
+        assert opened["play"] == before["play"] and _seen(opened["play"], page, 52), (before, opened)
+        assert page.evaluate(PLAY_UNCOVERED_JS), "the options cover Play"
+        assert page.locator("#vt-lang").is_visible()                         # the options themselves are there
+        page.keyboard.press("Escape") if page.evaluate("document.activeElement.closest('#vt-options') !== null") else None
+        page.reload()                                                        # the next artwork: Options folded again
+        page.locator("#vt-thread .vt-thread").wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        assert header.get_attribute("aria-expanded") != "true"
+        assert _boxes(page)["play"] == before["play"]
+    finally:
+        page.close()
+
+
+def test_a_phone_keeps_describe_and_the_caption_on_its_first_screen(browser, app_url):
+    page = _page(browser, app_url, (360, 640))
+    try:
+        empty = _boxes(page)
+        page.screenshot(path=str(ARTIFACTS / "screens-phone-empty.png"))
+        for part in ("picture", "describe", "play"):
+            assert _seen(empty[part], page, empty[part]["h"]), (part, empty)
+        assert _seen(empty["caption"], page, 40), empty                    # the caption's first line
+        page.locator("#vt-image input[type=file]").set_input_files(str(EXAMPLE))
+        page.wait_for_function("""() => { const t = document.querySelector('#vt-thread .vt-turn-description');
+            return document.querySelector('#vt-thread .vt-thread').dataset.state === 'ready' && t
+                && JSON.parse(t.dataset.clips).length > 0; }""", timeout=120_000)
+        page.wait_for_timeout(800)                                          # anything that would scroll has
+        described = _boxes(page)
+        page.screenshot(path=str(ARTIFACTS / "screens-phone-described.png"))
+        assert page.evaluate("scrollY") == 0, described                     # no jump away from Describe
+        assert _seen(described["describe"], page, 56) and _seen(described["caption"], page, 40), described
+        page.locator("#vt-strip .vt-play").click()
+        page.wait_for_function("""() => { const a = document.getElementById('vt-audio-el');
+            return !a.paused && isFinite(a.duration) && a.duration > 0; }""", timeout=10_000)
+        for fraction in (0.5, 0.9):                                         # the voice followed down the page
+            page.evaluate("""(f) => { const a = document.getElementById('vt-audio-el'); a.pause();
+                a.currentTime = a.duration * f; }""", fraction)                # held there, then measured
+            page.wait_for_timeout(900)
+            followed = _boxes(page)
+            page.screenshot(path=str(ARTIFACTS / f"screens-phone-following-{int(fraction * 100)}.png"))
+            assert _seen(followed["play"], page, 52) and page.evaluate(PLAY_UNCOVERED_JS), followed
+            spoken, strip = followed["spoken"], followed["strip"]
+            assert spoken and spoken["y"] >= strip["y"] + strip["h"] - 1 and _seen(spoken, page, 30), followed
+        assert page.evaluate("scrollY") > 0                                  # it did follow the voice
     finally:
         page.close()

@@ -102,7 +102,10 @@
     const box = $('#vt-thread .vt-thread');
     const behavior = reducedMotion() ? 'auto' : 'smooth';
     const scrollsItself = box && box.scrollHeight > box.clientHeight + 1;
-    const view = scrollsItself ? box.getBoundingClientRect() : { top: 0, bottom: window.innerHeight, height: window.innerHeight };
+    const strip = document.getElementById('vt-strip');                // the page scrolls: the strip stays on top
+    const under = !scrollsItself && strip ? Math.max(0, strip.getBoundingClientRect().bottom) : 0;
+    const view = scrollsItself ? box.getBoundingClientRect()
+      : { top: under, bottom: window.innerHeight, height: window.innerHeight - under };
     const r = span.getBoundingClientRect();
     const below = r.bottom > view.bottom - 4;               // the voice has gone past what is on screen
     const above = r.top < view.top;                          // a replay from the start, or a reader who went ahead
@@ -177,6 +180,10 @@
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && html.classList.contains('vt-card-open')) closeCard();
+    const options = $('#vt-options > button.label-wrap.open');            // the options sheet closes with Esc too
+    if (e.key === 'Escape' && options && window.innerWidth <= 820 && e.target.closest && e.target.closest('#vt-options')) {
+      options.click(); options.focus({ preventScroll: true });
+    }
   });
 
   // ----- the guide edits the text: what was made from the old text must not play (Play speaks the new text) -----
@@ -235,8 +242,8 @@
     const ready = box.dataset.state + ':' + box.dataset.thread + ':' + $$('.vt-turn', box).length;
     if ((box.dataset.state === 'ready' || box.dataset.state === 'message') && ready !== lastReady) {
       lastReady = ready;
-      const cardEl = card();                                  // a phone: bring the finished result into view
-      if (cardEl && !html.classList.contains('vt-card-open') && cardEl.getBoundingClientRect().top > window.innerHeight * 0.5) {
+      const cardEl = card(), strip = document.getElementById('vt-strip');   // the strip off screen: bring it in
+      if (cardEl && strip && !html.classList.contains('vt-card-open') && strip.getBoundingClientRect().bottom > window.innerHeight) {
         cardEl.scrollIntoView({ behavior: reducedMotion() ? 'auto' : 'smooth', block: 'start' });
       }
       const last = $$('.vt-turn', box).pop();
@@ -367,7 +374,8 @@
     panel.dataset.vtWatched = '1';
     const header = $('button.label-wrap', panel);
     if (!header) return;
-    if (store.get('options', 'closed') === 'open' && !header.classList.contains('open')) header.click();
+    // reopened only where it pushes nothing away (an upright tablet shows it as a sheet over the card)
+    if (window.innerWidth > 820 && store.get('options', 'closed') === 'open' && !header.classList.contains('open')) header.click();
     header.addEventListener('click', () => setTimeout(() => store.set('options', header.classList.contains('open') ? 'open' : 'closed'), 0));
   }
 
