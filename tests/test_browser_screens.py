@@ -11,6 +11,7 @@ import re
 import pytest
 
 from test_browser import BOXES_JS, ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, _choose_language, _chromium
+from test_browser_compare import _unfold
 from vlmtok.i18n import catalogue
 
 pytestmark = pytest.mark.browser
@@ -108,7 +109,9 @@ def test_vietnamese_page_has_no_english_word_on_any_tab(browser, app_url):
         left["tour"] = _english(page, vocabulary)
         page.screenshot(path=str(ARTIFACTS / "screens-tour-vi.png"))
         panel = _tab(page, "So sánh bộ mã hoá")
+        _unfold(page, "#vt-cmp-examples")
         panel.get_by_role("button", name=re.compile("^Sư tử")).click()               # the examples' own titles
+        _unfold(page, "#vt-cmp-choices")
         page.locator("#vt-cmp-image img").first.wait_for(timeout=30_000)
         for label in panel.locator("#vt-encoders label").all():
             label.locator("input").set_checked(label.inner_text().startswith("MobileNetV2 ·"))
@@ -118,6 +121,7 @@ def test_vietnamese_page_has_no_english_word_on_any_tab(browser, app_url):
         left["compare"] = _english(page, vocabulary)
         page.screenshot(path=str(ARTIFACTS / "screens-compare-vi.png"), full_page=True)
         panel = _tab(page, "Cách hoạt động")
+        _unfold(page, "#vt-how-examples")
         panel.get_by_role("button", name=re.compile("^Sư tử")).click()
         page.locator("#vt-how-image img").first.wait_for(timeout=30_000)
         panel.get_by_role("button", name="Xem các bước").click()
@@ -135,6 +139,7 @@ def test_the_english_page_announces_a_finished_run_in_words(browser, app_url):
     page = _page(browser, app_url)
     try:
         panel = _tab(page, "How it works")
+        _unfold(page, "#vt-how-examples")
         panel.get_by_role("button", name=re.compile("^Lion")).click()
         page.locator("#vt-how-image img").first.wait_for(timeout=30_000)
         panel.get_by_role("button", name="Show the steps").click()
@@ -253,3 +258,80 @@ def test_a_phone_keeps_describe_and_the_caption_on_its_first_screen(browser, app
         assert page.evaluate("scrollY") > 0                                  # it did follow the voice
     finally:
         page.close()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Compare on a tablet: Compare and the first results on the first screen, every size change said, 0 axe violations,
+# 44 px targets and 16 px labels, in both languages
+
+# every control of the open tab and the tab list smaller than 44 x 44 (a checkbox or radio: its label is the target)
+SMALL_TARGETS_JS = """() => [...document.querySelectorAll(
+    '[role=tabpanel]:not([hidden]) :is(button, a[href], input, select, [role=tab]), [role=tablist] [role=tab]')]
+  .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden'
+                 && !(e.type === 'file' || e.type === 'text' || e.tagName === 'TEXTAREA'))
+  .map((e) => { const t = (e.type === 'checkbox' || e.type === 'radio') ? (e.closest('label') || e) : e;
+    const r = t.getBoundingClientRect();
+    return [(e.getAttribute('aria-label') || e.innerText || e.tagName).trim().slice(0, 30), Math.round(r.width),
+            Math.round(r.height)]; })
+  .filter(([, w, h]) => w < 44 || h < 44)"""
+# the labels of the open tab (Gradio's block titles, group titles, choices) smaller than 16 px
+SMALL_LABELS_JS = """() => [...document.querySelectorAll('[role=tabpanel]:not([hidden]) :is([data-testid=block-label],'
+    + ' [data-testid=block-info], label span, .label-wrap span)')]
+  .filter((e) => e.getClientRects().length && e.innerText.trim())
+  .map((e) => [e.innerText.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])
+  .filter(([, px]) => px < 16)"""
+COMPARE = {"en": ("Compare encoders", "Compare", "Lion"), "vi": ("So sánh bộ mã hoá", "So sánh", "Sư tử")}
+
+
+def _axe_all(page) -> list[str]:
+    from test_browser import WCAG_TAGS, _axe_js
+
+    page.add_script_tag(path=str(_axe_js()))
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    return [f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']][:5]}" for v in result["violations"]]
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_compare_on_a_tablet_first_screen_and_axe(browser, app_url, lang):
+    tab, button, lion = COMPARE[lang]
+    page = _page(browser, app_url, (1024, 768), lang=lang)
+    try:
+        panel = _tab(page, tab)
+        run = page.locator("#vt-compare-btn")
+        assert _seen(_box(run), page, 44), _box(run)                        # Compare: on the first screen
+        problems = {"axe before": _axe_all(page), "targets": page.evaluate(SMALL_TARGETS_JS),
+                    "labels": page.evaluate(SMALL_LABELS_JS)}
+        _unfold(page, "#vt-cmp-examples")                                  # the examples, folded until asked for
+        panel.get_by_role("button", name=re.compile(f"^{lion}")).click()
+        page.locator("#vt-cmp-image img").first.wait_for(timeout=30_000)
+        _unfold(page, "#vt-cmp-choices")
+        for label in panel.locator("#vt-encoders label").all():
+            label.locator("input").set_checked(label.inner_text().startswith(("MobileNetV2 ·", "CoAtNet-0 ·")))
+        panel.locator("#vt-sizes label", has_text="336").locator("input").check()
+        title = page.locator("#vt-cmp-choices > button").first.inner_text()
+        assert "MobileNetV2" in title and "CoAtNet-0" in title and "336 px" in title, title   # the fold says it
+        page.locator("#vt-cmp-choices > button").first.click()              # folded again: Compare moves back up
+        page.locator("#vt-cmp-examples > button").first.click()
+        page.wait_for_timeout(300)
+        page.evaluate("window.scrollTo(0, 0)")
+        run.click()
+        page.wait_for_function("document.querySelector('#vt-ledger table') !== null", timeout=RUN_TIMEOUT_MS)
+        page.wait_for_timeout(800)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / f"screens-compare-1024x768-{lang}.png"))
+        status = page.locator("#vt-cmp-status [role=status]").inner_text()
+        changed = {"en": "CoAtNet-0 ran at 320 × 320 px, not 336 px", "vi": "CoAtNet-0 chạy ở 320 × 320 px, không phải 336 px"}
+        assert changed[lang] in status and changed[lang] in page.locator("#vt-ledger").inner_text(), status
+        first = page.locator(".vt-compare-gallery img").first
+        assert _seen(_box(page.locator("#vt-cmp-status")), page, 20) and _seen(_box(first), page, 100), _box(first)
+        problems.update({"axe after": _axe_all(page), "targets after": page.evaluate(SMALL_TARGETS_JS),
+                         "labels after": page.evaluate(SMALL_LABELS_JS)})
+        assert not any(problems.values()), problems
+    finally:
+        page.close()
+
+
+def _box(locator) -> dict:
+    b = locator.bounding_box()
+    return {"x": round(b["x"]), "y": round(b["y"]), "w": round(b["width"]), "h": round(b["height"])}
+

@@ -194,7 +194,8 @@ def relabel_views(lang):
     names = cmp.encoder_choices(lang)
     picture = lambda: gr.update(label=t("app.image", lang))  # noqa: E731  (one update per output)
     examples = lambda: gr.update(label=t("app.examples", lang), sample_labels=ui.example_titles(lang))  # noqa: E731
-    return (words_html(lang), picture(), examples(), picture(), examples(), gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
+    return (words_html(lang), picture(), examples(), picture(), examples(),
+            gr.update(label=t("app.examples", lang)), gr.update(label=t("app.examples", lang)), gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
             gr.update(label=t("app.tab_how", lang)), gr.update(label=t("app.encoders", lang), choices=names),
             gr.update(label=t("app.sizes", lang), choices=cmp.size_choices(lang)),
             gr.update(value=t("app.compare", lang)),
@@ -513,19 +514,26 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
+                # one screen at 1024x768: the picture, Compare and the first results; the choices and the examples
+                # fold away, the choices' summary in their title
                 with gr.Column(scale=1, min_width=280, elem_id="vt-compare-controls"):
                     cmp_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
-                                             image_mode=None, height=280, elem_id="vt-cmp-image")
-                    cmp_examples = gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
-                                               example_labels=ui.example_titles(L))
-                    encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
-                                                value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
-                                                elem_id="vt-encoders", elem_classes="vt-big")
-                    extra_encoder = gr.Textbox("", label=t("compare.any_timm", L), max_length=120,
-                                               placeholder=t("compare.any_timm_hint", L), elem_id="vt-any-timm")
-                    sizes = gr.CheckboxGroup(cmp.size_choices(L), value=["224"], label=t("app.sizes", L),
-                                             elem_classes="vt-big")
-                    compare_btn = gr.Button(t("app.compare", L), variant="primary", elem_classes="vt-big")
+                                             image_mode=None, height=240, elem_id="vt-cmp-image")
+                    compare_btn = gr.Button(t("app.compare", L), variant="primary", elem_id="vt-compare-btn",
+                                            elem_classes="vt-big")
+                    with gr.Accordion(cmp.choices_label(cmp.DEFAULT_COMPARE, ["224"], "", L), open=False,
+                                      elem_id="vt-cmp-choices", elem_classes="vt-fold") as cmp_choices:
+                        encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
+                                                    value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
+                                                    elem_id="vt-encoders", elem_classes="vt-big")
+                        extra_encoder = gr.Textbox("", label=t("compare.any_timm", L), max_length=120,
+                                                   placeholder=t("compare.any_timm_hint", L), elem_id="vt-any-timm")
+                        sizes = gr.CheckboxGroup(cmp.size_choices(L), value=["224"], label=t("app.sizes", L),
+                                                 elem_id="vt-sizes", elem_classes="vt-big")
+                    with gr.Accordion(t("app.examples", L), open=False, elem_id="vt-cmp-examples",
+                                      elem_classes="vt-fold") as cmp_examples_box:
+                        cmp_examples = gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
+                                                   example_labels=ui.example_titles(L))
                 with gr.Column(scale=2, min_width=280, elem_id="vt-compare-results"):
                     cmp_status = gr.HTML(elem_id="vt-cmp-status", js_on_load=None,
                                          html_template='<div role="status" aria-live="polite">${value}</div>')
@@ -541,11 +549,13 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
 
         with gr.Tab(t("app.tab_how", L), id="how") as tab_how:
             with gr.Row(elem_id="vt-how-row"):
-                with gr.Column(scale=1, min_width=280):
+                with gr.Column(scale=1, min_width=280, elem_id="vt-how-controls"):
                     how_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload"],
-                                             image_mode=None, height=280, elem_id="vt-how-image")
-                    how_examples = gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
-                                               example_labels=ui.example_titles(L))
+                                             image_mode=None, height=240, elem_id="vt-how-image")
+                    with gr.Accordion(t("app.examples", L), open=False, elem_id="vt-how-examples",
+                                      elem_classes="vt-fold") as how_examples_box:
+                        how_examples = gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
+                                                   example_labels=ui.example_titles(L))
                     how_encoder = gr.Dropdown([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                               value=cmp.DEFAULT_COMPARE[0], allow_custom_value=True,
                                               label=t("app.encoder", L), elem_id="vt-how-encoder")
@@ -596,7 +606,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     describes(relabelled.then, "options")
     lang.change(relabel_views, inputs=lang, api_name="relabel_views", queue=False, show_progress="hidden",
                 api_visibility="private",
-                outputs=[words, cmp_image, cmp_examples.dataset, how_image, how_examples.dataset,
+                outputs=[words, cmp_image, cmp_examples.dataset, how_image, how_examples.dataset, cmp_examples_box,
+                         how_examples_box,
                          tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
                          sim_pictures, how_encoder, how_size, how_btn, extra_encoder])
     for choice in (tier, audience):
@@ -613,6 +624,9 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
             lambda lg, hint=hint: gr.update(label=t("app.image", lg), **({"placeholder": t(hint, lg)} if hint else {})),
             inputs=lang, outputs=picture, **quick)
 
+    gr.on([encoders.change, sizes.change, extra_encoder.change, lang.change],
+          lambda *chosen: gr.update(label=cmp.choices_label(*chosen)),
+          inputs=[encoders, sizes, extra_encoder, lang], outputs=cmp_choices, **quick)   # the folded choices, said
     compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
                       outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
                       api_visibility="private")
@@ -644,6 +658,7 @@ def queue_room() -> int | None:
 
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
-    return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
+    return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(),
+                css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
                 app_kwargs=http.app_kwargs(room=queue_room))

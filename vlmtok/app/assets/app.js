@@ -350,9 +350,19 @@
       const title = $('[data-testid="block-info"]', group);
       if (title) { title.id = title.id || name + '-label'; group.setAttribute('aria-labelledby', title.id); }
     });
-    $$('#vt-image button[aria-label]').forEach((b) => {       // its visible words are its name (WCAG 2.5.3)
+    $$('.gradio-container button[aria-label]').forEach((b) => {    // an upload box: its visible words are its name (2.5.3)
       const words = (b.innerText || '').trim();
       if (words && b.getAttribute('aria-label') !== words && b.querySelector('[data-testid="upload-text"]')) b.setAttribute('aria-label', words);
+    });
+    $$('#vt-tap-image button:not([aria-label])').forEach((b) => {      // the picture to tap is named by its title
+      const title = $('#vt-tap-image [data-testid="block-label"]');
+      if (title && title.innerText.trim()) b.setAttribute('aria-label', title.innerText.trim());
+    });
+    $$('button.thumbnail-item[aria-label]').forEach((b) => {           // a thumbnail is named by what it shows
+      if ((b.innerText || '').trim() || $('img[alt]:not([alt=""])', b)) b.removeAttribute('aria-label');
+    });
+    $$('.gradio-container div[aria-label]:not([role]), .gradio-container span[aria-label]:not([role])').forEach((d) => {
+      if (!d.closest(OWN)) d.setAttribute('role', 'img');          // a name needs a role (Gradio's empty boxes)
     });
     $$('.gr-accordion > button.label-wrap').forEach((b) => {   // a disclosure says whether it is open (4.1.2)
       const open = String(b.classList.contains('open'));
