@@ -335,3 +335,27 @@ def _box(locator) -> dict:
     b = locator.bounding_box()
     return {"x": round(b["x"]), "y": round(b["y"]), "w": round(b["width"]), "h": round(b["height"])}
 
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Fonts that render offline: the system's own, no font file fetched
+
+FONTS_JS = """() => ({
+  fetched: performance.getEntriesByType('resource').map((r) => r.name)
+    .filter((n) => /\\.(woff2?|ttf|otf)(\\?|$)|fonts\\.(googleapis|gstatic)/.test(n)),
+  faces: [...document.fonts].map((f) => f.family + ' ' + f.status),
+  families: [...new Set(['.gradio-container', 'h1', 'button', '[data-testid=block-label]', '#vt-thread .vt-thread', 'footer']
+    .map((s) => document.querySelector(s)).filter(Boolean).map((e) => getComputedStyle(e).fontFamily))]})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_page_uses_fonts_that_render_offline(browser, app_url, lang):
+    page = _page(browser, app_url, lang=lang)
+    try:
+        page.wait_for_timeout(500)
+        fonts = page.evaluate(FONTS_JS)
+        page.locator("#vt-ask").screenshot(path=str(ARTIFACTS / f"screens-ask-button-{lang}.png"))
+        assert fonts["fetched"] == [] and fonts["faces"] == [], fonts               # nothing to download
+        assert all(f.startswith("system-ui") or "Verdana" in f for f in fonts["families"]), fonts
+    finally:
+        page.close()

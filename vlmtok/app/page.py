@@ -40,6 +40,10 @@ MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 SPEAK_MODE = settings.speak_mode()        # "live": each sentence spoken as it is written; "check": after Play
 MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
 L = "en"  # the page opens in English; the language choice relabels it
+# The page's type: fonts every tablet and laptop has (with Vietnamese letters), so it renders the same offline;
+# Gradio's own Source Sans Pro has no bold and falls back letter by letter ("Ask" with a small "A")
+FONTS = ("system-ui", "Segoe UI", "Roboto", "Noto Sans", "DejaVu Sans", "Liberation Sans", "Arial", "sans-serif")
+MONO_FONTS = ("ui-monospace", "DejaVu Sans Mono", "Liberation Mono", "Menlo", "Consolas", "monospace")
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 
 if settings.zero_gpu():  # ZeroGPU's pattern: SmolVLM loads at start-up and moves to cuda here, at module level
@@ -659,6 +663,7 @@ def queue_room() -> int | None:
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(),
+                theme=gr.themes.Default(font=list(FONTS), font_mono=list(MONO_FONTS)),
                 css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
                 app_kwargs=http.app_kwargs(room=queue_room))
