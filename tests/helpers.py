@@ -70,11 +70,12 @@ class ChatServer:
     Modes: "ok" (server-sent events, chunked, as vLLM streams), "whole" (one JSON answer: a server that ignores
     stream=true), "slow" (answers after ``delay_s``), "stall" (headers, one piece, then nothing), "html" (200 with a
     web page), "error_event" (an SSE error object), "empty" (a stream with no text), "cut" (two pieces, then the
-    connection drops), or a list of HTTP statuses to answer first (``[503]``: refuse once, then "ok").
+    connection drops), "no_pictures" (vLLM's 400 for a text-only model), or a list of HTTP statuses to answer first (``[503]``: refuse once, then "ok").
     """
 
     WORDS = ["A ", "great ", "wave ", "curls ", "over ", "three ", "small ", "boats. ", "Mount ", "Fuji ",
              "stands ", "far ", "behind."]
+    NOT_MULTIMODAL = "Qwen/Qwen2.5-0.5B-Instruct is not a multimodal model"
 
     def __init__(self, mode="ok", delay_s: float = 0.0, words: list[str] | None = None, word_delay_s: float = 0.0):
         import threading
@@ -148,6 +149,10 @@ class ChatServer:
                 words = stand_in.words
                 if isinstance(mode, int):
                     return self._send(mode, b'{"error": "busy"}')
+                if mode == "no_pictures":
+                    error = {"object": "error", "message": stand_in.NOT_MULTIMODAL, "type": "BadRequestError",
+                             "code": 400}
+                    return self._send(400, json.dumps(error).encode())
                 if mode == "slow":
                     time.sleep(stand_in.delay_s)
                 if mode == "html":

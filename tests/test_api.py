@@ -37,15 +37,22 @@ def test_tiles_follow_the_real_tiling(detail, tiles):
     from vlmtok.smolvlm import tile_plan
 
     plan = tile_plan(load_image(EXAMPLE).size, detail)
-    assert api._tiles("HuggingFaceTB/SmolVLM-256M-Instruct", plan.tokens) == plan.tiles == tiles
-    assert api._tiles("HuggingFaceTB/SmolVLM-500M-Instruct", plan.tokens) == tiles
-    assert api._tiles("someone/other-vlm", plan.tokens) is None
+    from vlmtok.session import _tiles
+
+    assert _tiles("HuggingFaceTB/SmolVLM-256M-Instruct", plan.tokens) == plan.tiles == tiles
+    assert _tiles("HuggingFaceTB/SmolVLM-500M-Instruct", plan.tokens) == tiles
+    assert _tiles("someone/other-vlm", plan.tokens) is None
 
 
 @pytest.mark.parametrize("call, words", [
     (lambda: api.describe(None), "Please take a photo"),
     (lambda: api.describe(str(ROOT / "README.md"), "vi"), "tệp"),
     (lambda: api.describe(EXAMPLE, detail="max"), "detail must be one of: auto, low, normal, high"),
+    (lambda: api.describe(EXAMPLE, tier="medium"), "tier must be one of: alt, short, long"),
+    (lambda: api.describe(EXAMPLE, rate=2.0), "rate must be between 0.75 and 1.5"),      # refused, never clamped
+    (lambda: api.describe(EXAMPLE, "vi", rate=0.5), "rate phải nằm trong khoảng 0.75 đến 1.5"),
+    (lambda: api.describe(EXAMPLE, lang="fr"), "lang must be one of: en, vi"),
+    (lambda: api.speak("Hello.", rate=0.5), "rate must be between 0.75 and 1.5"),
     (lambda: api.ask(EXAMPLE, ""), "type a question"),
     (lambda: api.speak("   "), "no text"),
     (lambda: api.speak("a" * 3001), "too long"),

@@ -10,7 +10,7 @@ import pytest
 from helpers import ChatServer
 
 from vlmtok import settings
-from vlmtok.app import eta
+from vlmtok.narrate import eta
 from vlmtok.app.options import launch_options, parse_options
 from vlmtok.narrate import Narration, NarrationRequest
 from vlmtok.narrate.openai import server_name
@@ -109,7 +109,7 @@ def test_cache_hits_stand_ins_and_model_less_narrators_are_not_timed(tmp_path, m
 
 
 def test_a_remembered_time_survives_a_restart(tmp_path):
-    code = ("from vlmtok.app import eta; from vlmtok.narrate import NarrationRequest, Narration\n"
+    code = ("from vlmtok.narrate import eta; from vlmtok.narrate import NarrationRequest, Narration\n"
             "class N: name, model_id, server = 'openai', 'smol', 'gpu-box:8000'\n"
             "r = NarrationRequest()\n"
             "import sys\n"
@@ -156,7 +156,7 @@ def test_the_app_narrates_through_a_served_model_and_stands_in_when_it_is_gone(t
         fallback = client.predict(handle_file(str(EXAMPLE)), tier="alt", speak=False, api_name="/describe")
     n = served["narration"]
     assert (n["narrator"], n["weights_source"], n["server"]) == ("openai", "served", server_name(server.base_url))
-    assert n["detail"] == "normal" and "the picture was sent as pixels" in n["label"]
+    assert n["detail"] == "normal" and n["label"] == "AI description, SmolVLM-256M, served"   # short: it is spoken
     assert served["text"] == "A great wave curls over three small boats. Mount Fuji stands far behind."
     assert fallback["narration"]["narrator"] == "offline"
     assert "could not be reached" in fallback["narration"]["notice"]

@@ -432,6 +432,59 @@ def test_the_edited_text_is_what_plays(browser, app_url):
         page.close()
 
 
+def test_a_new_picture_never_inherits_the_old_label(browser, app_url):
+    """The museum label belongs to one artwork: typed for the Great Wave, it must never be read out for the next."""
+    page = _open(browser, app_url)
+    label = "Kazusa Sea Route, Katsushika Hokusai, 1830"
+    try:
+        _describe(page)
+        page.locator("#vt-options > button").first.click()
+        box = page.get_by_label(t("app.label_text", "en"))
+        box.fill(label[:-1])
+        box.press_sequentially(label[-1])                              # typed: the box's input event fires
+        page.wait_for_function("(w) => document.querySelector('#vt-options > button').innerText.includes(w)",
+                               arg="museum label set")                # the folded summary says a label is set
+        box.press("Enter")                                             # described again, with the label
+        page.wait_for_function("""(w) => { const b = document.querySelector('#vt-thread .vt-thread');
+            return b.dataset.state === 'ready' && b.innerText.includes(w); }""", arg="Kazusa Sea Route",
+                               timeout=DESCRIBE_TIMEOUT_MS)
+        page.locator("#vt-image input[type=file]").set_input_files(str(OTHER))
+        page.wait_for_function("""(w) => { const b = document.querySelector('#vt-thread .vt-thread');
+            const turn = document.querySelector('#vt-thread .vt-turn-description');
+            return b.dataset.state === 'ready' && turn && !b.innerText.includes(w)
+                && JSON.parse(turn.dataset.clips).length > 0; }""", arg="Hokusai", timeout=DESCRIBE_TIMEOUT_MS)
+        assert "Kazusa" not in page.locator("#vt-thread").inner_text()
+        assert box.input_value() == ""
+        assert "museum label" not in page.locator("#vt-options > button").first.inner_text()
+        _shot(page, "label-new-artwork")
+    finally:
+        page.close()
+
+
+def test_the_speed_slider_really_speeds_playback(browser, app_url):
+    """The slider is live (keyboard reaches it) and 1.5x plays the same clip in about two thirds of the time."""
+    page = _open(browser, app_url)
+    try:
+        _describe(page)
+        page.locator("#vt-options > button").first.click()
+        slider = page.locator("#vt-rate input[type=range]")
+        assert slider.is_enabled()
+        slider.focus()
+        for _ in range(2):                                             # 1.0 -> 1.25 -> 1.5, by the keyboard
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("sessionStorage.getItem('vt.rate') === '1.5'")   # the slider's event reached the player
+        page.locator("#vt-strip .vt-play").click()
+        page.wait_for_function("!document.getElementById('vt-audio-el').paused", timeout=10_000)
+        timing = page.evaluate("""() => new Promise((done) => {
+            const a = document.getElementById('vt-audio-el'), t0 = performance.now(), c0 = a.currentTime;
+            a.addEventListener('ended', () => done({wall: (performance.now() - t0) / 1000, media: a.duration - c0,
+                                                    rate: a.playbackRate}), {once: true}); })""")
+        assert timing["rate"] == pytest.approx(1.5, abs=0.01), timing
+        assert timing["wall"] < timing["media"] / 1.3, timing          # 1.5x: about 0.67 of the clip's length
+    finally:
+        page.close()
+
+
 SLOW_STORY = ("A great wave curls over three small boats. The sea is deep blue, and white foam crowns the wave. "
               "Mount Fuji stands small and calm in the distance. The boats lean into the water as the wave falls.")
 

@@ -112,6 +112,63 @@ def test_tts_network_down(google, monkeypatch):
     assert r.text == TEXT and r.audio and "ngoại tuyến" in r.status
 
 
+class _Drip(BaseHTTPRequestHandler):
+    """Answers 200 at once, then a byte every 0.1 s for up to a minute: what a stalled museum proxy does."""
+
+    gone: list[float] = []                       # when each drip noticed the reader had hung up
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        for _ in range(600):
+            try:
+                self.wfile.write(b")")
+                self.wfile.flush()
+            except OSError:
+                _Drip.gone.append(time.monotonic())
+                return
+            time.sleep(0.1)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_dripping_voice_costs_its_limit_and_no_reader_is_left(fresh_cache, monkeypatch):
+    """The drip is cut on the socket at the request's limit: the offline voice speaks, the cool-down trips (the next
+    text does not ask Google at all) and the connection is closed, so no thread stays reading the drip."""
+    import dataclasses
+
+    from vlmtok.speech import google as g
+
+    _gtts_importable()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.delenv("VLMTOK_OFFLINE", raising=False)
+    monkeypatch.setenv(g.URL_ENV, f"http://127.0.0.1:{server.server_address[1]}/batchexecute")
+    monkeypatch.setattr(g, "CONFIG", dataclasses.replace(g.CONFIG, request_limit_s=1.0, text_limit_s=2.0))
+    g.COOLDOWN.reset()
+    _Drip.gone = []
+    try:
+        t0 = time.monotonic()
+        r = ui.speak_text(TEXT, "en")
+        elapsed = time.monotonic() - t0
+        assert r.text == TEXT and r.audio and Path(r.audio).read_bytes()[:4] == b"RIFF", r.status
+        assert elapsed < 1.0 + 3.0, elapsed                          # the limit, plus the offline voice
+        assert g.COOLDOWN.reason() and "in time" in g.COOLDOWN.reason()
+        deadline = time.monotonic() + 5
+        while not _Drip.gone and time.monotonic() < deadline:       # the drip finds its reader gone
+            time.sleep(0.05)
+        assert _Drip.gone and _Drip.gone[0] - t0 < 3.0, _Drip.gone
+        t1 = time.monotonic()
+        ui.speak_text(TEXT + " Again.", "en")
+        assert time.monotonic() - t1 < 3.0                           # cooling down: straight to the offline voice
+    finally:
+        server.shutdown()
+        g.COOLDOWN.reset()
+
+
 def test_no_voice_at_all_gives_the_notice(google, monkeypatch):
     from vlmtok.speech.base import get_engine, list_engines
 

@@ -16,7 +16,7 @@ PACKAGE = ROOT / "vlmtok"
 
 # Lowest first. A module may import modules of its own layer or below, never above.
 LAYERS: list[tuple[str, ...]] = [
-    ("settings", "i18n", "errors", "text", "paths", "cache", "device", "hub", "guard"),
+    ("settings", "i18n", "errors", "choices", "text", "net", "paths", "cache", "device", "hub", "guard"),
     ("images", "decoder"),
     ("smolvlm",),
     ("encoders",),
@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("visualize",),
     ("narrate",),
     ("speech",),
+    ("session",),
     ("pack",),
     ("app",),
     ("bench",),

@@ -210,6 +210,18 @@ def test_hdr_float_ramp_with_one_highlight_keeps_its_ramp():
     assert 170 <= row[128] <= 200                                        # mid-grey of linear light, gamma 2.2
 
 
+def test_hdr_ramp_beside_a_large_highlight_stays_a_visible_ramp():
+    """A lamp covering 3.8% of the picture: the 99.5th percentile lands on it, which left the rest near black
+    (mean 41 of 255); the white point now stays within two stops of the picture's ordinary bright tones."""
+    ramp = np.linspace(0, 1, 256, dtype=np.float32)[None, :].repeat(32, 0)        # [32, 256]
+    lamp = np.full((32, 10), 1000.0, np.float32)                                  # 10 of 266 columns: 3.8%
+    out = np.asarray(load_image(encode(Image.fromarray(np.hstack([ramp, lamp])), "TIFF")))[..., 0]
+    row = out[16, :256].astype(int)
+    assert 60 <= out.mean() <= 200, out.mean()
+    assert np.all(np.diff(row) >= 0) and len(np.unique(row)) > 100 and row[-1] >= 120, row[::32]
+    assert (out[:, 256:] == 255).all()                                            # the lamp clips to white
+
+
 def test_hdr_colour_array_keeps_its_hues():
     pixels = np.zeros((20, 30, 3), np.float32)
     pixels[:, :15] = (0.8, 0.1, 0.1)

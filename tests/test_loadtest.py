@@ -37,6 +37,26 @@ def test_a_leaked_answer_is_caught(tmp_path):
     assert lt._classify("The guide is busy right now. Please try again.", None, mine)[0] == "busy"
 
 
+def test_a_vietnamese_tour_is_judged_in_vietnamese(tmp_path):
+    """``loadtest --lang vi``: the offline narrator's own Vietnamese description of each picture counts as ok (every
+    healthy tour was called failed), another visitor's as mismatched, the Vietnamese "busy" as busy."""
+    from vlmtok.images import load_image
+    from vlmtok.narrate import NarrationRequest
+    from vlmtok.narrate.offline import OfflineNarrator
+
+    audio = tmp_path / "a.wav"
+    audio.write_bytes(b"RIFF" + b"\0" * 100)
+    pictures = [lt.make_picture(i, tmp_path) for i in (0, 1, 9, 13, 25)]   # colours and formats apart
+    narrator = OfflineNarrator()
+    for mine in pictures:
+        text = narrator.describe(load_image(mine.path), NarrationRequest(lang="vi", tier="short")).text
+        assert lt._classify(text, str(audio), mine, "vi")[0] == "ok", (mine, text)
+        others = [p for p in pictures if lt.colour_family(p.colour) != lt.colour_family(mine.colour)]
+        assert lt._classify(text, str(audio), others[0], "vi")[0] == "mismatched", (others[0], text)
+    busy = "Hiện có quá nhiều khách đang chờ. Xin hãy thử lại sau giây lát."
+    assert lt._classify(busy, None, pictures[0], "vi")[0] == "busy"
+
+
 def test_percentile():
     assert lt.percentile([], 50) is None
     assert lt.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5

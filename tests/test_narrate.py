@@ -266,7 +266,7 @@ def test_prompts_tiers_audience_and_label_rules():
     labelled = prompts.describe_prompt(NarrationRequest(label_text='Hokusai, "The Great Wave", 1831'))
     assert "Hokusai, 'The Great Wave', 1831" in labelled and "Do not guess" not in labelled
     assert "only what is visible in the picture" in prompts.question_prompt(NarrationRequest(question="Who is she?"))
-    with pytest.raises(ValueError, match="known tiers"):
+    with pytest.raises(ValueError, match="tier .huge. is not one of alt, short, long"):
         prompts.describe_prompt(NarrationRequest(tier="huge"))
 
 
@@ -288,8 +288,8 @@ def test_fit_words_and_free_text():
 # --------------------------------------------------------------------------------------------------- registry
 
 def test_registry_names_and_unknown():
-    assert list_narrators() == ["auto", "smolvlm", "openai", "offline"]
-    with pytest.raises(ValueError, match="auto, smolvlm, openai, offline"):
+    assert list_narrators() == ["auto", "smolvlm", "onnx", "openai", "offline"]
+    with pytest.raises(ValueError, match="auto, smolvlm, onnx, openai, offline"):
         get_narrator("nope")
     narrator, reason = get_narrator("offline")
     assert narrator.name == "offline" and reason

@@ -89,3 +89,35 @@ def test_an_unusable_cache_folder_still_narrates(tmp_path, picture):
     assert _final(cached_stream(narrator, picture, NarrationRequest(), broken)).text
     assert _final(cached_stream(narrator, picture, NarrationRequest(), broken)).text
     assert narrator.calls == 2
+
+
+def test_two_servers_never_share_a_narration(cache, picture):
+    """One model name on two OpenAI-compatible servers: the second is asked, and its own text comes back."""
+    from helpers import ChatServer
+
+    from vlmtok.narrate.openai import OpenAINarrator
+
+    with ChatServer(words=["A first server's words."]) as one, ChatServer(words=["A second server's words."]) as two:
+        first = _final(cached_stream(OpenAINarrator(one.base_url, "same/model", timeout_s=5), picture,
+                                     NarrationRequest(), cache))
+        second = _final(cached_stream(OpenAINarrator(two.base_url, "same/model", timeout_s=5), picture,
+                                      NarrationRequest(), cache))
+    assert (first.text, second.text) == ("A first server's words.", "A second server's words.")
+    assert len(one.requests) == 1 and len(two.requests) == 1 and not second.timings.get("cached")
+
+
+@pytest.mark.parametrize("change", ["revision", "int8", "detail", "audience", "lang"])
+def test_everything_that_changes_the_words_is_in_the_key(change, picture, monkeypatch):
+    from vlmtok.narrate import smolvlm
+    from vlmtok.narrate.cache import narration_key
+
+    narrator = smolvlm.SmolVLMNarrator("HuggingFaceTB/SmolVLM-256M-Instruct", detail="low")
+    request = NarrationRequest()
+    before = narration_key(narrator, picture, request)
+    if change == "revision":
+        monkeypatch.setattr(smolvlm, "checkpoint_revision", lambda _id: "a-newer-commit")
+    elif change == "int8":
+        monkeypatch.setenv("VLMTOK_INT8", "1")
+    else:
+        request = NarrationRequest(**{change: {"detail": "high", "audience": "child", "lang": "vi"}[change]})
+    assert narration_key(narrator, picture, request) != before

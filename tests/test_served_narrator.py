@@ -54,8 +54,8 @@ def test_streams_the_answer_with_the_prompt_and_the_picture(picture):
     assert narration.text == "".join(ChatServer.WORDS).strip()
     assert (narration.narrator, narration.model_id, narration.weights_source) == ("openai", MODEL, "served")
     server_name = server.base_url.split("//")[1].removesuffix("/v1")
-    assert narration.narrator_label == (f"AI description, served by SmolVLM-256M at {server_name}; "
-                                        "the picture was sent as pixels")
+    assert narration.narrator_label == "AI description, SmolVLM-256M, served"   # spoken first: short, no address
+    assert server_name not in narration.narrator_label and narrator.server == server_name   # the address: provenance
     assert narration.timings["new_tokens"] == len(ChatServer.WORDS) and narration.timings["prompt_tokens"] == 120
     assert narration.timings["first_token_ms"] > 0 and narration.timings["image_px"] == 1024
 
@@ -87,7 +87,7 @@ def test_vietnamese_goes_through_the_translation_stage(picture):
     # no translation model offline: English kept and said so, in Vietnamese; the byline is Vietnamese already
     assert narration.language == "en" and not narration.machine_translated and narration.notice
     assert narration.notice != "" and "tiếng Anh" in narration.notice
-    assert narration.narrator_label.startswith("Mô tả do AI viết, SmolVLM-256M chạy trên máy chủ")
+    assert narration.narrator_label == "Mô tả do AI viết, SmolVLM-256M, qua máy chủ"
 
 
 def test_a_question_continues_the_visitors_conversation(picture):
@@ -109,6 +109,17 @@ def test_one_refusal_is_tried_again(picture):
     with ChatServer([503]) as server:
         _, narration = _run(OpenAINarrator(server.base_url, MODEL, timeout_s=5), picture, NarrationRequest())
     assert narration.narrator == "openai" and narration.timings["attempts"] == 2 and len(server.requests) == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_server_that_refuses_pictures_says_so_in_its_own_words(lang, picture):
+    with ChatServer("no_pictures") as server:
+        narrator = OpenAINarrator(server.base_url, MODEL, timeout_s=5)
+        _, narration = _run(narrator, picture, NarrationRequest(lang=lang))
+    assert len(server.requests) == 1                                          # a refusal is not tried again
+    assert narration.narrator == "offline"
+    assert ChatServer.NOT_MULTIMODAL in narration.notice and narrator.server in narration.notice
+    assert "could not be reached" not in narration.notice and "Không kết nối" not in narration.notice
 
 
 FAULTS = {  # mode, delay, the notice's words

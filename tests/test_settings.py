@@ -221,7 +221,7 @@ def test_blank_text_settings_keep_their_old_meaning(monkeypatch):
     monkeypatch.setenv("VLMTOK_MAX_FILE_SIZE", "")
     assert settings.gtts_url().startswith("https://translate.google.com/")   # blank: the default, as before
     assert settings.piper_voice() is None
-    assert settings.max_file_size() == ""                                    # passed on as set, as before
+    assert settings.max_file_size() == "20mb"           # blank is unset: Gradio took "" for no limit at all
 
 
 def test_child_environment_adds_to_this_one(monkeypatch):
@@ -233,3 +233,36 @@ def test_child_environment_adds_to_this_one(monkeypatch):
 def test_an_unknown_name_is_an_error():
     with pytest.raises(KeyError):
         settings.get("VLMTOK_NO_SUCH_THING")
+
+
+@pytest.mark.parametrize("name, raw", [("VLMTOK_MAX_FILE_SIZE", "lots"), ("VLMTOK_MAX_FILE_SIZE", "0mb"),
+                                       ("VLMTOK_REQUEST_TIMEOUT_S", "-5"), ("VLMTOK_DECODER_MEMORY_MB", "3"),
+                                       ("VLMTOK_SPEECH_CACHE_MB", "-1"), ("VLMTOK_DECODER_CPU_S", "soon")])
+def test_a_bad_value_warns_once_and_the_default_is_used(name, raw, monkeypatch, caplog):
+    monkeypatch.setenv(name, raw)
+    settings._WARNED.discard((name, raw))
+    with caplog.at_level("WARNING", logger="vlmtok.settings"):
+        settings.check()
+        settings.check()
+    default = settings.setting(name).default
+    assert (settings.max_file_size() if name == "VLMTOK_MAX_FILE_SIZE" else settings.get(name)) == default
+    said = [r.getMessage() for r in caplog.records if name in r.getMessage()]
+    assert len(said) == 1 and repr(raw) in said[0] and "default" in said[0], said
+
+
+@pytest.mark.parametrize("name", ["VLMTOK_CONCURRENCY", "VLMTOK_QUEUE_SIZE", "VLMTOK_DECODERS",
+                                  "VLMTOK_GENERATE_WORKERS"])
+def test_values_that_would_stop_the_app_are_refused_at_start_up(name, monkeypatch):
+    import subprocess
+
+    monkeypatch.setenv(name, "0")
+    with pytest.raises(settings.SettingError, match=f"{name}=0 would stop the app"):
+        settings.check()
+    monkeypatch.setenv(name, "-3")
+    with pytest.raises(settings.SettingError, match="at least 1"):
+        settings.get(name)
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "app.py")], cwd=root, capture_output=True, text=True,
+                          env=settings.child_environment({name: "0"}), timeout=120)
+    assert done.returncode != 0 and f"{name}=0 would stop the app" in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Unset it for the default" in done.stderr

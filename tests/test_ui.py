@@ -101,20 +101,49 @@ def test_questions_continue_the_thread_and_a_new_picture_starts_a_new_one():
         first.session["thread_id"]
     assert "What colour is the sky?" in answer.thread and answer.thread.count('class="vt-replay"') == 2
     assert answer.thread.count("vt-on-card") == 1 and answer.text == _turns(answer)[-1]["body"]
-    view, go = ui.tour_begin(str(EXAMPLES / "mona_lisa.jpg"), "en", answer.session, reason="picture")
-    assert go and view.session["thread"] == [] and view.session["thread_id"] != answer.session["thread_id"]
+    mona = str(EXAMPLES / "mona_lisa.jpg")
+    view, go = ui.tour_begin(mona, "en", answer.session, reason="picture")
+    assert go and "What colour is the sky?" not in view.thread and 'aria-busy="true"' in view.thread
+    new = list(ui.tour_stream(mona, "en", session=view.session))[-1]
+    assert [t["kind"] for t in _turns(new)] == ["description"] and new.session["thread_id"] != \
+        answer.session["thread_id"]
 
 
-def test_a_broken_photo_is_a_spoken_message_and_clears_the_old_conversation(tmp_path):
-    described = _described()
+def _bad_photo(tmp_path) -> str:
     bad = tmp_path / "photo.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"x" * 2000)
-    view = list(ui.tour_stream(str(bad), "vi", session=described.session))[-1]
-    (item,) = _turns(view)
-    assert not view.ok and item["kind"] == "message" and "vt-turn-message" in view.thread and "Thông báo" in view.thread
+    return str(bad)
+
+
+def test_a_broken_photo_is_a_spoken_notice_in_the_thread_it_never_wipes(tmp_path):
+    described = _described()
+    answer = list(ui.ask_stream(WAVE, "What colour is the sky?", "en", session=described.session))[-1]
+    view, go = ui.tour_begin(_bad_photo(tmp_path), "vi", answer.session, reason="picture")
+    view = list(ui.tour_stream(_bad_photo(tmp_path), "vi", session=view.session))[-1]
+    assert [t["kind"] for t in _turns(view)] == ["description", "answer", "message"]
+    item = _turns(view)[-1]
+    assert not view.ok and "vt-turn-message" in view.thread and "Thông báo" in view.thread
     assert item["clips"] and item["play"]                 # spoken at once, by the offline voice
-    assert "vt-status-message" in view.status and not view.session.get("conversation")
-    assert view.session["thread_id"] != described.session["thread_id"]      # the old audio goes with it
+    assert "vt-status-message" in view.status and "What colour is the sky?" in view.thread
+    assert view.session["conversation"] == answer.session["conversation"]      # the questions can go on
+    assert view.session["thread_id"] == answer.session["thread_id"]
+
+
+def test_a_label_belongs_to_its_artwork_and_never_crosses_to_the_next():
+    label = "Kazusa Sea Route, Katsushika Hokusai, 1830"
+    view, go = ui.tour_begin(WAVE, "en", {}, reason="picture")
+    first = list(ui.tour_stream(WAVE, "en", label_text=label, session=view.session))[-1]
+    assert "Kazusa Sea Route" not in first.thread                  # a new picture: no label typed for it yet
+    view, go = ui.tour_begin(WAVE, "en", first.session, reason="options")    # the guide typed it, pressed Enter
+    labelled = list(ui.tour_stream(WAVE, "en", label_text=label, session=view.session))[-1]
+    assert "Kazusa Sea Route" in labelled.thread and labelled.session["artwork_label"] == label
+    renoir = str(EXAMPLES / "mona_lisa.jpg")
+    view, go = ui.tour_begin(renoir, "en", labelled.session, reason="picture")
+    # even if the page still sent the old label with the new picture, it is not this artwork's
+    other = list(ui.tour_stream(renoir, "en", label_text=label, session=view.session))[-1]
+    assert "Kazusa Sea Route" not in other.thread and other.session["artwork_label"] == ""
+    assert tour.options_label("en", "short", "adult", label) == "Options: English, Short, Adult, museum label set"
+    assert tour.options_label("en", "short", "adult", " ") == "Options: English, Short, Adult"
 
 
 def test_a_full_queue_is_said_in_the_visitors_language_and_nothing_joins_it():

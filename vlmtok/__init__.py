@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     "merge_tokens": "vlmtok.tokens",
     "VisionProjector": "vlmtok.tokens",
     # narration
-    "describe": "vlmtok.narrate.service",
+    "describe": "vlmtok.session",
     "get_narrator": "vlmtok.narrate",
     "list_narrators": "vlmtok.narrate",
     "Narration": "vlmtok.narrate.base",
@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from vlmtok.images import ImageInputError, load_image
     from vlmtok.narrate import get_narrator, list_narrators
     from vlmtok.narrate.base import Narration, NarrationRequest
-    from vlmtok.narrate.service import describe
+    from vlmtok.session import describe
     from vlmtok.speech import SpeechResult, speak
     from vlmtok.tokens import VisionProjector, encode_multiscale, merge_tokens
 

@@ -49,8 +49,23 @@ LOW_WATERMARK = 0.9           # evict down to 90% of the cap, so a busy cache do
 SWEEP_FRACTION = 0.05         # a process that wrote 5% of the cap since its last sweep sweeps again (others' writes)
 
 
+_KNOWN_HASHES: dict[int, tuple[Any, str]] = {}   # id(picture) -> (weak reference, sha256), see remember_hash
+
+
+def remember_hash(image: Any, digest: str) -> None:
+    """Remember ``image``'s hash while it lives, so every stage that asks again gets it without hashing the pixels
+    again. Only for pictures nobody changes in place (``vlmtok.session.Picture``)."""
+    import weakref
+
+    key = id(image)
+    _KNOWN_HASHES[key] = (weakref.ref(image, lambda _ref: _KNOWN_HASHES.pop(key, None)), digest)
+
+
 def image_hash(image: Any) -> str:
     """sha256 of a decoded picture (mode, size, pixels): the same artwork uploaded twice hashes the same."""
+    known = _KNOWN_HASHES.get(id(image))
+    if known is not None and known[0]() is image:
+        return known[1]
     h = hashlib.sha256(f"{image.mode}:{image.size}".encode())
     h.update(image.tobytes())
     return h.hexdigest()

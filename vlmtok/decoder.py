@@ -17,7 +17,11 @@ it). Each worker:
 
 The parent sends, then waits at most ``timeout_s`` of wall time (a job stuck without using CPU is killed too). A
 worker that dies (a signal, the CPU limit's SIGXCPU, a closed pipe) or times out is reaped and replaced on the next
-job; the job raises ``DecoderFailed`` with a reason for the log. Replies are JSON and raw bytes, never pickles: a
+job; the job raises ``DecoderFailed`` with a reason for the log. Where the worker rather than the picture is the
+likely cause (killed from outside, stopped, no answer), the picture is tried once more on a fresh worker before it
+is blamed; an idle worker is pinged before each job (``PING_TIMEOUT_S``), so one stopped since its last job costs
+the next visitor two seconds, not the whole timeout. A worker starts isolated (``python -I``) with a minimal
+environment (``worker_environment()``): a decoder exploit finds no token or key there. Replies are JSON and raw bytes, never pickles: a
 worker that a hostile file took over cannot hand the server an object to run. Up to ``VLMTOK_DECODERS`` workers
 run at once (started on first use), so one slow picture does not hold up the next visitor's.
 
@@ -53,6 +57,10 @@ log = logging.getLogger(__name__)
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from vlmtok.decoder import main; main(sys.argv[2:])"
+PING_TIMEOUT_S = 2.0            # an idle worker answers a ping in well under a millisecond; a stopped one never
+PICTURE_SIGNALS = frozenset({signal.SIGXCPU, signal.SIGPROF, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT,
+                             signal.SIGFPE, signal.SIGILL})
+"""A worker ended by one of these was ended by the picture it was decoding (its limits, or a decoder crash)."""
 START_TIMEOUT_S = 60.0         # a cold interpreter with numpy and Pillow starts in ~0.5 s; a loaded machine is slower
 _FRAME = struct.Struct(">I")    # header length
 MAX_HEADER = 1 << 20
@@ -61,7 +69,15 @@ KEEP_SHARED_BYTES = 32 * 1024 * 1024   # the shared file keeps its pages up to t
 
 
 class DecoderFailed(RuntimeError):
-    """The worker died, hit a limit or did not answer in time; ``str()`` says which (for the log)."""
+    """The worker died, hit a limit or did not answer in time; ``str()`` says which (for the log).
+
+    ``picture`` is False when the worker, not the picture, is the likely cause (killed from outside, stopped, its
+    pipe closed), so ``Pool.call`` tries once more on a fresh worker before the picture is blamed.
+    """
+
+    def __init__(self, message: str, picture: bool = True) -> None:
+        super().__init__(message)
+        self.picture = picture
 
 
 @dataclass(frozen=True)
@@ -200,6 +216,9 @@ def _serve(job: Callable, inp: BinaryIO, out: _Replies, shared: int, cpu_s: floa
             params = read_frame(inp.read)
         except EOFError:
             return                                 # the server closed the pipe: it stopped, so do we
+        if params.get("_ping"):
+            out.write(frame({"pong": True}))
+            continue
         records.records = []
         root.setLevel(int(params.pop("_log_level", logging.WARNING)))
         t0 = time.process_time()
@@ -255,9 +274,9 @@ class Worker:
 
     def start(self) -> None:
         self.shared = _shared_file()
-        cmd = [sys.executable, "-c", BOOT, PACKAGE_ROOT, self.job, self.setup, str(self.limits.memory_mb),
+        cmd = [sys.executable, "-I", "-c", BOOT, PACKAGE_ROOT, self.job, self.setup, str(self.limits.memory_mb),
                str(self.limits.cpu_s), str(self.shared)]
-        env = settings.child_environment({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+        env = worker_environment()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0,
                                      pass_fds=(self.shared,))
         os.set_blocking(self.proc.stdin.fileno(), False)   # a worker that stops reading must not block us
@@ -268,12 +287,14 @@ class Worker:
 
     def call(self, payload: bytes, params: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         """Send one job and wait for its reply; ``DecoderFailed`` (worker stopped) when it does not come."""
+        if self.proc is not None and self.proc.poll() is None and not self._answers_ping():
+            self.stop()                          # stopped or wedged while idle: not this picture's doing
         if self.proc is None or self.proc.poll() is not None:
             try:
                 self.start()
             except OSError as exc:               # no process could be made (out of pids or memory)
                 self.stop()
-                raise DecoderFailed(f"a picture decoder could not start: {exc}") from None
+                raise DecoderFailed(f"a picture decoder could not start: {exc}", picture=False) from None
         deadline = time.monotonic() + self.limits.timeout_s
         put_shared(self.shared, payload)
         self._send(frame({**params, "_bytes": len(payload)}), deadline)
@@ -304,26 +325,36 @@ class Worker:
         except subprocess.TimeoutExpired:
             log.error("picture decoder %d did not exit after SIGKILL", proc.pid)
 
+    def _answers_ping(self) -> bool:
+        """True when the idle worker answers at once (a worker stopped or killed since its last job does not)."""
+        try:
+            deadline = time.monotonic() + PING_TIMEOUT_S
+            self._send(frame({"_ping": True}), deadline)
+            return bool(self._receive(deadline).get("pong"))
+        except DecoderFailed as exc:
+            log.warning("%s; a fresh one takes its place", exc)
+            return False
+
     # --- pipes with a deadline ---------------------------------------------------------------------------------
 
     def _send(self, data: bytes, deadline: float) -> None:
         fd, view = self.proc.stdin.fileno(), memoryview(data)
         while view:
             if not select.select([], [fd], [], max(0.0, deadline - time.monotonic()))[1]:
-                self._fail("it stopped reading (no answer in time)")
+                self._fail("it stopped reading (no answer in time)", picture=False)
             try:
                 sent = os.write(fd, view[:65536])
             except BlockingIOError:
                 continue
             except OSError:                      # BrokenPipeError: it died
-                self._fail(self._death())
+                self._fail(*self._death())
             view = view[sent:]
 
     def _receive(self, deadline: float) -> dict[str, Any]:
         try:
             return read_frame(lambda n: self._read(n, deadline))
         except EOFError:
-            self._fail(self._death())
+            self._fail(*self._death())
         except ValueError:
             self._fail("it sent a malformed reply")
         raise AssertionError("unreachable")
@@ -331,24 +362,25 @@ class Worker:
     def _read(self, n: int, deadline: float) -> bytes:
         fd = self.proc.stdout.fileno()
         if not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
-            self._fail(f"it gave no answer within {self.limits.timeout_s:.0f} s")
+            self._fail(f"it gave no answer within {self.limits.timeout_s:.0f} s", picture=False)
         return os.read(fd, n)
 
-    def _death(self) -> str:
+    def _death(self) -> tuple[str, bool]:
+        """Why the worker ended, and whether the picture it was decoding did it (see ``PICTURE_SIGNALS``)."""
         try:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            return "its pipe closed"
+            return "its pipe closed", False
         if code in (-signal.SIGXCPU, -signal.SIGPROF):
-            return f"it used more than {self.limits.cpu_s:g} s of CPU time"
+            return f"it used more than {self.limits.cpu_s:g} s of CPU time", True
         if code < 0:
-            return f"it was killed by signal {signal.Signals(-code).name}"
-        return f"it exited with code {code}"
+            return f"it was killed by signal {signal.Signals(-code).name}", -code in PICTURE_SIGNALS
+        return f"it exited with code {code}", True
 
-    def _fail(self, why: str) -> None:
+    def _fail(self, why: str, picture: bool = True) -> None:
         pid = self.pid
         self.stop()
-        raise DecoderFailed(f"picture decoder {pid}: {why}")
+        raise DecoderFailed(f"picture decoder {pid}: {why}", picture=picture)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -371,8 +403,15 @@ class Pool:
             worker = self._free.get(timeout=self.limits.timeout_s * 2)
         except queue.Empty:
             raise DecoderFailed("every picture decoder stayed busy") from None
+        job = {**params, "_log_level": self.logger.getEffectiveLevel()}
         try:
-            header, data = worker.call(payload, {**params, "_log_level": self.logger.getEffectiveLevel()})
+            try:
+                header, data = worker.call(payload, job)
+            except DecoderFailed as exc:
+                if exc.picture:
+                    raise
+                log.warning("%s; trying the picture once more on a fresh decoder", exc)
+                header, data = worker.call(payload, job)     # the worker was stopped: this one starts afresh
         finally:
             self._free.put(worker)
         _replay(header.pop("logs", []))
@@ -386,6 +425,12 @@ class Pool:
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
+
+
+def worker_environment() -> dict[str, str]:
+    """A worker's whole environment: the minimal one (``settings.MINIMAL_ENV``), and one thread for numpy's
+    libraries (one picture at a time needs no thread pool, and the memory limit counts every thread)."""
+    return settings.minimal_environment({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
 
 
 def _replay(records: list[list[Any]]) -> None:

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import socket
-from urllib.parse import urlparse
 
-from vlmtok import settings
+from vlmtok import net, settings
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +22,8 @@ def hub_offline_forced() -> bool:
 
 @functools.lru_cache(maxsize=1)
 def hub_available(timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """One TCP connection to the Hub's endpoint (``HF_ENDPOINT`` respected); False if offline is forced."""
+    """One TCP connection to the Hub's endpoint (``HF_ENDPOINT`` respected) within ``timeout`` on the wall clock;
+    False if offline is forced."""
     if hub_offline_forced():
         return False
-    url = urlparse(settings.hf_endpoint())
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((url.hostname, port), timeout=timeout):
-            return True
-    except OSError as exc:
-        log.info("Hugging Face Hub not reachable (%s): using local cache and offline assets", exc)
-        return False
+    return net.reachable(settings.hf_endpoint(), timeout)   # name lookup included: no socket timeout covers it

@@ -23,7 +23,7 @@ What it guarantees, in the order it happens:
    covers the working size, so an 8000x6000 photo never exists in memory at full size. Animated GIFs and
    multi-page TIFFs give their first frame; the other frames are never read.
 4. **Normalisation.** 16-bit and 32-bit integer images are scaled by their real range, float images in 0..1
-   as they are, and HDR floats (above 1) tone-mapped: white at the 99.5th percentile, then gamma 2.2 (see
+   as they are, and HDR floats (above 1) tone-mapped: white at the 99.5th percentile (at most two stops above the 95th), then gamma 2.2 (see
    ``_to_uint8``); transparency is composited on white (colour hidden under alpha 0 never shows); CMYK, 1-bit,
    palette, YCbCr and LAB become RGB; an embedded ICC profile is converted to sRGB when it can be (else ignored).
 5. **Working size.** The longest side is reduced to ``max_side`` (default ``DEFAULT_MAX_SIDE`` = 2048 px, enough
@@ -378,6 +378,10 @@ def _integer_range(values: np.ndarray) -> tuple[float, float]:
 HDR_WHITE_PERCENTILE = 99.5
 """HDR floats: the value that becomes white. One bright highlight (a lamp, a glint) is clipped, the rest keeps its
 tones; scaling by the maximum would turn a 0..1 picture with one highlight at 1000 black."""
+HDR_HEADROOM = 4.0
+"""...but white at most this many times the 95th percentile (two stops above the picture's ordinary bright tones):
+where a highlight covers more than half a percent (a lamp, a window: 3.8% of one picture), the 99.5th percentile
+lands on it and the rest went near black (mean 41 of 255); now the highlight clips, as in a camera's photo."""
 HDR_GAMMA = 2.2
 """HDR floats are linear light; a display gamma makes their dark half visible, as a camera's JPEG does."""
 _LEVEL_SAMPLE = 1_000_000  # percentiles from at most this many values: a 50 MP float picture needs no copy
@@ -393,7 +397,7 @@ def _float_levels(values: np.ndarray) -> tuple[float, float, float]:
     """Black level, white level and gamma for float data.
 
     Rule: all finite values in [0, 1]: 0..1 as they are. Non-negative with values above 1 (HDR, linear light):
-    0..the ``HDR_WHITE_PERCENTILE``-th percentile, then ``HDR_GAMMA``. Negative values (signed data, not light):
+    0..the ``HDR_WHITE_PERCENTILE``-th percentile (at most ``HDR_HEADROOM`` times the 95th), then ``HDR_GAMMA``. Negative values (signed data, not light):
     min..max.
     """
     finite = _finite_sample(values)
@@ -404,7 +408,9 @@ def _float_levels(values: np.ndarray) -> tuple[float, float, float]:
         return 0.0, 1.0, 1.0
     if lo < 0.0:
         return lo, hi, 1.0
-    white = float(np.percentile(finite, HDR_WHITE_PERCENTILE))
+    white, bright = (float(v) for v in np.percentile(finite, [HDR_WHITE_PERCENTILE, 95.0]))
+    if bright > 0.0:
+        white = min(white, HDR_HEADROOM * bright)
     return 0.0, white if white > 0.0 else hi, HDR_GAMMA
 
 

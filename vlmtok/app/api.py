@@ -19,11 +19,12 @@ could not be read: it is refused before any narrator, encoder or voice sees it.
 from __future__ import annotations
 
 import logging
-import uuid
+
 from collections.abc import Callable, Iterator
 from typing import Any, TypedDict, TypeVar
 
 from vlmtok import settings
+from vlmtok.choices import ChoiceRefused, check
 from vlmtok.errors import VisitorError
 from vlmtok.i18n import LANGUAGES, t
 
@@ -31,9 +32,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-TIERS = ("alt", "short", "long")
-AUDIENCES = ("adult", "child")
-DETAILS = ("auto", "low", "normal", "high")
 SIZES = (224, 336, 448)
 MAX_ENCODERS = 4
 MAX_SPEAK_CHARS = 3000
@@ -162,10 +160,10 @@ class About(TypedDict):
 
 
 def _lang(lang: str | None) -> str:
-    code = (lang or "en").strip().lower().replace("_", "-").split("-")[0]
-    if code not in LANGUAGES:
-        raise ApiError(t("api.bad_choice", "en", name="lang", choices=", ".join(LANGUAGES)))
-    return code
+    try:
+        return check("lang", lang or "en")
+    except ChoiceRefused as refused:
+        raise ApiError(refused.user_message_for("en")) from None
 
 
 def _choice(value: Any, name: str, choices: tuple, lang: str) -> Any:
@@ -194,102 +192,54 @@ def _load(image: Any, lang: str):
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Narration
+# Narration: the door presents a narration session (vlmtok.session)
 
 
 def narrator():
     """The narrator the app uses (``VLMTOK_NARRATOR``, ``python app.py --narrator``) and why it was chosen."""
-    from vlmtok.narrate import get_narrator
+    from vlmtok.session import app_narrator
 
-    return get_narrator(settings.narrator())
-
-
-def provenance(chosen: Any, request: Any, narration: Any) -> Provenance:
-    """Everything a caller must know about where ``narration`` came from."""
-    from vlmtok.app import eta
-
-    timings = {k: float(v) for k, v in narration.timings.items()}
-    served_by = narration.narrator == chosen.name      # else a stand-in answered (the offline narrator)
-    detail = eta.detail_of(chosen, request) if served_by and narration.model_id else None
-    tokens = timings.get("image_tokens")               # counted by SmolVLM's own vision tower
-    return Provenance(narrator=narration.narrator, label=narration.narrator_label, model_id=narration.model_id,
-                      weights_source=narration.weights_source,
-                      server=getattr(chosen, "server", None) if served_by else None, detail=detail,
-                      tiles=_tiles(narration.model_id, tokens),
-                      image_tokens=int(tokens) if tokens else None, language=narration.language,
-                      machine_translated=narration.machine_translated, cached=bool(timings.get("cached")),
-                      notice=narration.notice, timings=timings)
+    return app_narrator()
 
 
-def _tiles(model_id: str | None, image_tokens: float | None) -> int | None:
-    """Images the vision tower encoded (local tiles + global view): image tokens over tokens per tile, for a known
-    SmolVLM checkpoint (None for any other model: its tiling is not known here)."""
-    if not model_id or not image_tokens:
-        return None
-    from vlmtok.smolvlm import checkpoint
+def _checked(lang: str, rate: float | None = None, **choices: Any):
+    """A session request, every choice checked; a refusal in the caller's language."""
+    from vlmtok import session
 
     try:
-        record = checkpoint(model_id)
-    except ValueError:
-        return None
-    per_tile = (record.tile_px // record.patch_px // record.scale_factor) ** 2    # 512 / 16 / 4 -> 8 x 8 = 64
-    return round(image_tokens / per_tile)
+        if rate is not None:
+            check("rate", rate)
+        return session.request(lang, **choices)
+    except ChoiceRefused as refused:
+        raise ApiError(refused.user_message_for(lang)) from None
 
 
-def _request(lang: str, tier: str, audience: str, label_text: str | None, detail: str,
-             question: str | None = None, conversation: str | None = None):
-    from vlmtok.narrate import NarrationRequest
+def _picture(image: Any, lang: str):
+    from vlmtok.session import Picture
 
-    _choice(tier, "tier", TIERS, lang)
-    _choice(audience, "audience", AUDIENCES, lang)
-    _choice(detail, "detail", DETAILS, lang)
-    return NarrationRequest(lang=lang, tier=tier, audience=audience, label_text=(label_text or "").strip() or None,
-                            question=question, detail=detail, conversation=conversation or uuid.uuid4().hex)
+    if not image:
+        raise ApiError(t("app.no_image", lang))
+    return Picture.load(image)
 
 
-def _parts(chosen: Any, picture: Any, request: Any) -> Iterator[Any]:
-    """The narration stream (the narration cache in front, not for questions); its time is remembered."""
-    from vlmtok.app import eta
-    from vlmtok.narrate import Narration
-    from vlmtok.narrate.cache import cached_stream
+def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float) -> Description:
+    from vlmtok import session
 
-    for part in cached_stream(chosen, picture, request):
-        if isinstance(part, Narration):
-            eta.record(chosen, request, part)
-        yield part
+    def step() -> Description:
+        done = session.Session(_picture(image, lang), asked, narrator()[0]).run()
+        n = done.narration
+        speech = session.speech_of(n.text, n.language, rate, lang) if speak else None
+        return Description(**session.description(done, asked.tier, speech))
 
-
-def _last(parts: Iterator[Any]) -> Any:
-    """The final ``Narration`` of a stream (the chunks before it are dropped)."""
-    from vlmtok.narrate import Narration
-
-    final = None
-    for final in parts:  # noqa: B007 - only the last part is wanted
-        pass
-    if not isinstance(final, Narration):
-        raise RuntimeError("the narration stream ended without a Narration")
-    return final
-
-
-def _finish(chosen: Any, picture: Any, request: Any, narration: Any, speak: bool, rate: float) -> Description:
-    lang = request.lang
-    return Description(text=narration.text, language=narration.language, tier=request.tier,
-                       conversation=request.conversation, narration=provenance(chosen, request, narration),
-                       speech=_speech(narration.text, narration.language, rate, lang) if speak else None)
+    return _guarded(step, lang)
 
 
 def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
              rate: float = 1.0, detail: str = "auto", speak: bool = True) -> Description:
     """Describe an artwork in one call, then speak it (``speak=False``: text only)."""
     lang = _lang(lang)
-    request = _request(lang, tier, audience, label_text, detail)
-
-    def step() -> Description:
-        picture = _load(image, lang)
-        chosen, _reason = narrator()
-        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, rate)
-
-    return _guarded(step, lang)
+    asked = _checked(lang, rate, tier=tier, audience=audience, label_text=label_text, detail=detail)
+    return _described(image, asked, lang, speak, rate)
 
 
 def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", label_text: str = "",
@@ -298,46 +248,33 @@ def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", la
     lang = _lang(lang)
     if not (question or "").strip():
         raise ApiError(t("app.no_question", lang))
-    request = _request(lang, "short", audience, label_text, "auto", question.strip(), conversation)
-
-    def step() -> Description:
-        picture = _load(image, lang)
-        chosen, _reason = narrator()
-        return _finish(chosen, picture, request, _last(_parts(chosen, picture, request)), speak, 1.0)
-
-    return _guarded(step, lang)
+    asked = _checked(lang, audience=audience, label_text=label_text, question=question,
+                     conversation=conversation or None)
+    return _described(image, asked, lang, speak, 1.0)
 
 
 def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
          detail: str = "auto") -> Iterator[TourUpdate]:
     """Stream a description: first the expected time, then the text as it is written, then the finished one."""
+    from vlmtok import session
     from vlmtok.guard import iter_guarded
 
     lang = _lang(lang)
-    request = _request(lang, tier, audience, label_text, detail)
+    asked = _checked(lang, tier=tier, audience=audience, label_text=label_text, detail=detail)
 
     def steps() -> Iterator[TourUpdate]:
-        from vlmtok.app import eta
-        from vlmtok.narrate import Narration
-
-        picture = _load(image, lang)
-        chosen, _reason = narrator()
-        guess = eta.expected(chosen, request, picture)
-        working = " ".join(filter(None, [t("app.describing", lang), eta.sentence(chosen, request, lang, picture)]))
-        expected_s = guess["seconds"] if guess else None
-        yield TourUpdate(text="", done=False, status=working, expected_s=expected_s,
-                         conversation=request.conversation, narration=None)
-        written = ""
-        for part in _parts(chosen, picture, request):
-            if isinstance(part, Narration):
-                done = " ".join(filter(None, [t("app.described", lang), part.notice]))
-                yield TourUpdate(text=part.text, done=True, status=done, expected_s=expected_s,
-                                 conversation=request.conversation,
-                                 narration=provenance(chosen, request, part))
-                return
-            written += str(part)
-            yield TourUpdate(text=written, done=False, status=working, expected_s=expected_s,
-                             conversation=request.conversation, narration=None)
+        expected_s, status = None, ""
+        for event in session.Session(_picture(image, lang), asked, narrator()[0]).events():
+            if isinstance(event, session.Started):
+                expected_s, status = event.expected_s, event.status
+                yield TourUpdate(text="", done=False, status=status, expected_s=expected_s,
+                                 conversation=asked.conversation, narration=None)
+            elif isinstance(event, session.Text):
+                yield TourUpdate(text=event.written, done=False, status=status, expected_s=expected_s,
+                                 conversation=asked.conversation, narration=None)
+            elif isinstance(event, session.Done):
+                yield TourUpdate(text=event.narration.text, done=True, status=event.status, expected_s=expected_s,
+                                 conversation=asked.conversation, narration=Provenance(**event.provenance))
 
     for update, message in iter_guarded(steps, timeout_s=settings.request_timeout_s(), lang=lang):
         if message is not None:
@@ -349,30 +286,18 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
 # Speech
 
 
-def _speech(text: str, text_lang: str, rate: float, lang: str) -> Speech:
-    from vlmtok.speech import speak as speak_text
-
-    try:
-        result = speak_text(text, text_lang, rate=min(max(float(rate or 1.0), 0.75), 1.5))
-    except Exception as exc:  # noqa: BLE001 - the text stands; the notice says there is no audio
-        log.error("speech failed: %s", exc, exc_info=exc)
-        return Speech(audio=None, engine=None, format=None, duration_s=0.0, playback_rate=1.0, sentences=[],
-                      starts=[], notice=t("app.audio_unavailable", lang))
-    return Speech(audio=result.audio_path, engine=result.engine, format=result.format,
-                  duration_s=float(result.duration_s), playback_rate=float(result.playback_rate),
-                  sentences=list(result.sentences), starts=[float(s) for s in result.sentence_starts],
-                  notice=result.notice if result.ok else (result.notice or t("app.audio_unavailable", lang)))
-
-
 def speak(text: str, lang: str = "en", rate: float = 1.0) -> Speech:
-    """Speak a text (a narration, maybe edited by the guide) in ``lang``, at ``rate`` (0.75 to 1.5)."""
+    """Speak a text (a narration, maybe edited by the guide) in ``lang``, at ``rate`` (``vlmtok.choices.RATE_RANGE``)."""
+    from vlmtok import session
+
     lang = _lang(lang)
     text = (text or "").strip()
     if not text:
         raise ApiError(t("app.no_text", lang))
     if len(text) > MAX_SPEAK_CHARS:
         raise ApiError(t("app.too_long", lang, limit=MAX_SPEAK_CHARS))
-    return _guarded(lambda: _speech(text, lang, rate, lang), lang)
+    _checked(lang, rate)
+    return _guarded(lambda: Speech(**session.speech_of(text, lang, rate, lang)), lang)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -502,7 +427,7 @@ def about(lang: str = "en") -> About:
     lang = _lang(lang)
 
     def step() -> About:
-        from vlmtok.app import eta
+        from vlmtok.narrate import eta
         from vlmtok.app.http import storage_notice
         from vlmtok.encoders import encoder_specs
         from vlmtok.hub import hub_offline_forced
@@ -523,4 +448,4 @@ def about(lang: str = "en") -> About:
 
 __all__ = ["ApiError", "About", "Comparison", "Description", "EncoderRun", "Picture", "Pipeline", "Provenance",
            "Similarity", "Speech", "TourUpdate", "about", "ask", "compare", "describe", "narrator", "pipeline",
-           "provenance", "similarity", "speak", "tour"]
+           "similarity", "speak", "tour"]

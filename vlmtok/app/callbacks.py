@@ -13,8 +13,7 @@ import html
 import json
 import logging
 import threading
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ from vlmtok.i18n import normalize_lang, t
 log = logging.getLogger(__name__)
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-SPEEDS = (0.75, 1.5)           # the player's range; espeak gets words per minute, gTTS a playback rate
 REQUEST_TIMEOUT_S = settings.request_timeout_s()  # a hung model call frees its slot
 
 Progress = Callable[..., Any]  # gr.Progress or any callable(fraction, desc=...)
@@ -194,16 +192,8 @@ def narrator_prepared() -> bool:
     return _PREPARED.is_set()
 
 
-def _request(lang: str, tier: str, audience: str, label_text: str | None, question: str | None = None):
-    from vlmtok.narrate.base import AUDIENCES, TIERS, NarrationRequest
-
-    return NarrationRequest(lang=normalize_lang(lang), tier=tier if tier in TIERS else "short",
-                            audience=audience if audience in AUDIENCES else "adult",
-                            label_text=(label_text or "").strip() or None, question=question)
-
-
 def _load(image_path: str | None):
-    """The visitor's picture through the safe loader; raises ImageInputError with a plain message."""
+    """The visitor's picture through the safe loader (Compare and How it works); raises ImageInputError."""
     from vlmtok.images import load_image
 
     return load_image(image_path)
@@ -274,6 +264,8 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
                     speak_live: bool = False) -> Iterator[TourResult]:
     """Stream a description (or a follow-up answer): partial results while writing, the finished one last.
 
+    The Tour's presenter of a narration session (``vlmtok.session``): the picture through the safe intake, the
+    request checked (an invalid choice is a plain message, never replaced), the narrator this process uses.
     A new description starts a new conversation (a fresh id in the session); a question continues ``conversation``.
     ``speak_live``: each sentence's audio comes too (``TourResult.spoken``), as soon as it is ready; with a narrator
     that writes the visitor's language these come while it writes, and the last of them after the finished result.
@@ -284,55 +276,43 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     try:
-        from vlmtok.app import eta
+        from vlmtok import session
 
-        image = _load(image_path)
+        picture = session.Picture.load(image_path)
         narrator = _narrator(lang, progress)
-        request = _request(lang, tier, audience, label_text, question)
-        working = " ".join(filter(None, [t("app.answering" if question else "app.describing", lang),
-                                         eta.sentence(narrator, request, lang, image)]))  # how long, measured here
-        _step(progress, 0.2, working)
-        yield TourResult("", caption_html("", lang, busy=True), status_html(working))
-        request.conversation = conversation if question else uuid.uuid4().hex
-        yield from _stream_narration(narrator, image, request, image_path, working, speak_live)
+        request = session.request(lang, tier, audience, label_text, question=question,
+                                  conversation=conversation if question else None)
+        narrate = session.Session(picture, request, narrator, speak="live" if speak_live else "none")
+        yield from _present(narrate, image_path, progress)
     except Exception as exc:  # every visitor-caused error ends in a plain message
         yield _failure(exc, lang)
 
 
-def _stream_narration(narrator, image, request, image_path: str, working: str,
-                      speak_live: bool = False) -> Iterator[TourResult]:
-    from vlmtok.narrate.base import Narration
-    from vlmtok.narrate.cache import cached_stream
+def _present(narrate, image_path: str, progress: Progress | None = None) -> Iterator[TourResult]:
+    """A session's events as the Tour's steps: the text as it is written, the finished turn, each sentence's audio."""
+    from vlmtok import session
 
-    lang, written, final = request.lang, "", None
-    parts = cached_stream(narrator, image, request)  # the same artwork, asked the same way, is written once
-    live = speak_live and lang in getattr(narrator, "languages", ())   # the words are written in the visitor's language
-    if live:
-        from vlmtok.speech.stream import speak_as_written
-
-        byline = getattr(narrator, "byline", lambda _lang: None)(lang)
-        preamble = tour.spoken_sentences({"kind": "description", "byline": byline, "body": ""}) if byline else []
-        parts = speak_as_written(parts, lang, tier=request.tier, preamble=preamble)
-    for part in parts:
-        if isinstance(part, Narration):
-            from vlmtok.app import eta
-
-            eta.record(narrator, request, part)
-            done = " ".join(filter(None, [t("app.answered" if request.question else "app.described", lang),
-                                          part.notice]))
-            session = _session(part, lang, image_path, request.conversation)
-            session["spoken_live"] = live
-            final = TourResult(part.text, caption_html(part.text, part.language, session["byline"]),
-                               status_html(done), byline=session["byline"], session=session)
+    lang, working, written, final = narrate.request.lang, "", "", None
+    for event in narrate.events():
+        if isinstance(event, session.Started):
+            working = event.status
+            _step(progress, 0.2, working)
+            yield TourResult("", "", status_html(working))
+        elif isinstance(event, session.Text):
+            written = event.written
+            yield TourResult(written, "", status_html(working))
+        elif isinstance(event, session.Done):
+            n = event.narration
+            found = _session(n, lang, image_path, event.conversation)
+            found["spoken_live"] = narrate.live
+            final = TourResult(n.text, caption_html(n.text, n.language, found["byline"]), status_html(event.status),
+                               byline=found["byline"], session=found)
             yield final
-            if not live:
+            if not narrate.live:
                 return
-        elif isinstance(part, str):
-            written += part
-            yield TourResult(written, caption_html(written, lang, busy=True), status_html(working))
         else:                                                   # a sentence's audio, ready to play
             yield TourResult(final.text if final else written, "", final.status if final else status_html(working),
-                             spoken=part, session=final.session if final else {})
+                             spoken=event, session=final.session if final else {})
     if final is None:
         raise RuntimeError("narrator stream ended without a Narration")
 
@@ -383,7 +363,6 @@ def _speak(text: str, lang: str, rate: float):
     try:
         from vlmtok.speech import speak
 
-        rate = min(max(float(rate or 1.0), SPEEDS[0]), SPEEDS[1])
         return speak(text, lang, rate=rate)
     except Exception as exc:
         log.error("speech failed: %s", exc, exc_info=exc)
@@ -466,15 +445,13 @@ def _notice_clip(message: str, lang: str) -> dict[str, Any] | None:
     return tour.clip(tour.audio_src(str(speech.audio_path)), rate=speech.playback_rate) if speech.ok else None
 
 
-def tour_message(message: str, lang: str, session: dict[str, Any] | None, new_thread: bool = False) -> TourView:
+def tour_message(message: str, lang: str, session: dict[str, Any] | None) -> TourView:
     """A message for the visitor (a bad photo, busy, too slow ...): shown apart from the descriptions, spoken at once.
 
-    ``new_thread``: the message is about a new picture, so the old conversation (and its audio) goes.
+    The message joins the current artwork's thread: it never wipes what was said about it.
     """
     lang = normalize_lang(lang)
     session = tour_session(session)
-    if new_thread:
-        session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
     item = tour.turn("message", message, lang)
     notice = _notice_clip(message, lang)
     if notice:
@@ -487,10 +464,12 @@ def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None
                reason: str = "describe") -> tuple[TourView | None, bool]:
     """Before a description joins the model queue: ``(view, go)``.
 
-    ``reason``: "picture" (a new picture: a new conversation; a cleared picture clears it quietly), "describe"
-    (the Describe button), "options" (language, length or audience changed: describe again, so what is on screen
-    is redrawn in them, only when something is on screen). A full queue, or no picture, gives a spoken message and ``go`` False. ``view`` is None
-    when nothing on the page changes.
+    ``reason``: "picture" (a new picture: a new artwork, whose label starts empty; a cleared picture clears the
+    conversation quietly), "describe" (the Describe button), "options" (language, length, audience or label changed:
+    describe again, so what is on screen is redrawn in them, only when something is on screen). A full queue, or no
+    picture, gives a spoken message in the current artwork's thread and ``go`` False. The thread on screen is only
+    replaced once the new description begins (``_conversation_step``): a picture that cannot be read leaves it whole.
+    ``view`` is None when nothing on the page changes.
     """
     lang = normalize_lang(lang)
     session = tour_session(session)
@@ -498,15 +477,17 @@ def tour_begin(image_path: str | None, lang: str, session: dict[str, Any] | None
         return None, False
     if not image_path:
         if reason == "picture":
-            session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+            session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None, artwork_label="")
             return _draw(session, lang, t("app.ready", lang), state="empty"), False
         return tour_message(t("app.no_image", lang), lang, session), False
     message, full = tour.queue_message(load, lang)
     if full:
-        return tour_message(message, lang, session, new_thread=reason == "picture"), False
-    session.update(thread=[], thread_id=tour.new_id(), text="", conversation=None)
+        return tour_message(message, lang, session), False
+    session.update(next_thread_id=tour.new_id(), new_artwork=reason == "picture")
     working = message or t("app.describing", lang)
-    return _draw(session, lang, working, busy_turn=tour.turn("description", "", lang), state="busy"), True
+    shown = {**session, "thread": [], "thread_id": session["next_thread_id"]}
+    return replace(_draw(shown, lang, working, busy_turn=tour.turn("description", "", lang), state="busy"),
+                   session=session), True
 
 
 def ask_begin(image_path: str | None, question: str, lang: str, session: dict[str, Any] | None,
@@ -540,9 +521,13 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
     conversation); a failure ends in a message.
     """
     live = speak_mode == "live"
+    session = tour_session(session)
+    if session.pop("new_artwork", False):     # a new picture: the label typed for the one before is not its label
+        label_text = ""
     steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
                                     speak_live=live)
-    yield from _conversation_step(steps, "description", lang, tour_session(session), "", timeout_s, live)
+    yield from _conversation_step(steps, "description", lang, session, "", timeout_s, live,
+                                  label=(label_text or "").strip())
 
 
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
@@ -560,16 +545,21 @@ def ask_stream(image_path: str | None, question: str, lang: str = "en", audience
 
 
 def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
-                       question: str, timeout_s: float | None, live: bool = False) -> Iterator[TourView]:
+                       question: str, timeout_s: float | None, live: bool = False,
+                       label: str = "") -> Iterator[TourView]:
+    """One description (a new thread, begun only once its picture was read and its narrator chosen) or answer."""
     lang = normalize_lang(lang)
-    if kind == "description":
-        session.update(thread=[], thread_id=session.get("thread_id") or tour.new_id())
+    previous = session
+    if kind == "description":                 # the artwork's thread: its label, its turns, its audio
+        thread_id = session.pop("next_thread_id", None) or tour.new_id()
+        session = {**session, "thread": [], "thread_id": thread_id, "artwork_label": label}
     busy = tour.turn(kind, "", lang, question=question)   # one turn from the first word to the last sound
-    item = None
+    item, begun = None, kind != "description"
     for r in guarded_stream(steps, lang, timeout_s=timeout_s):
-        if not r.ok:
-            yield tour_message(r.text, lang, session, new_thread=kind == "description")
+        if not r.ok:    # before the new artwork began (a bad file): a notice in the thread on screen, kept whole
+            yield tour_message(r.text, lang, session if begun else previous)
             return
+        begun = True
         if r.spoken is not None:     # a sentence's audio: it joins the turn's clips and plays after the one before
             _add_clip(item or busy, r.spoken)
             yield _draw(session, lang, _plain(r.status), state="busy", busy_turn=None if item else busy)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from vlmtok import settings
 from vlmtok.app.options import launch_options, parse_options
 
 
@@ -18,5 +19,10 @@ def launch(options: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None, prog: str = "python app.py") -> int:
-    launch(parse_options(argv, prog=prog))
+    options = parse_options(argv, prog=prog)
+    try:
+        settings.check()                   # bad values warn once here; values the app cannot run with stop it
+    except settings.SettingError as exc:
+        raise SystemExit(f"{prog}: {exc}") from None
+    launch(options)
     return 0

@@ -18,7 +18,7 @@ from typing import Any
 
 from vlmtok import settings
 
-NARRATORS = ("auto", "smolvlm", "openai", "offline")   # as vlmtok.narrate.list_narrators(); --help imports nothing
+NARRATORS = ("auto", "smolvlm", "onnx", "openai", "offline")   # as vlmtok.narrate.list_narrators(); --help imports nothing
 
 # option -> (setting, the value it stands for; None: the option's own value)
 OVERRIDES: dict[str, tuple[str, str | None]] = {

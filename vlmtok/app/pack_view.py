@@ -20,23 +20,32 @@ AUDIENCES = ("adult", "child")
 
 
 def open_pack(folder: str | None):
-    """``(TourPack or None, problem)``: a pack that cannot be read leaves the view with a plain message."""
+    """``(TourPack or None, problems)``, checked at start-up: a pack that cannot be read gives its ``PackError``; one
+    that plays but lacks files named in its manifest gives one ``Problem`` per artwork and kind. Each is logged
+    with its detail and shown to visitors as a plain sentence without a path (``intro``)."""
     if not folder:
-        return None, ""
+        return None, []
     from vlmtok.pack import PackError, TourPack
+    from vlmtok.pack.manifest import check_files
 
     try:
-        return TourPack(folder), ""
+        pack = TourPack(folder)
     except PackError as exc:
         log.error("tour pack %s cannot be played: %s", folder, exc)
-        return None, str(exc)
+        return None, [exc]
+    problems = check_files(pack.folder, pack.manifest)
+    for problem in problems:
+        log.warning("tour pack %s: %s", folder, problem.message("en"))
+    return pack, problems
 
 
-def intro(pack, problem: str, lang: str) -> str:
-    """The view's first line: what it is, or why the pack cannot be played (escaped)."""
-    if pack is not None:
-        return _html(t("pack.intro", lang))
-    return _html(t("pack.unreadable", lang, reason=problem) if problem else t("pack.none", lang))
+def intro(pack, problems, lang: str) -> str:
+    """The view's first lines, in ``lang``: what it is and what is missing from it, or why it cannot be played
+    (escaped; never a path or a parser's words)."""
+    said = [p.user_message_for(lang) if hasattr(p, "user_message_for") else p.message(lang) for p in problems or ()]
+    if pack is None:
+        return _html(t("pack.unreadable", lang, reason=said[0]) if said else t("pack.none", lang))
+    return "\n\n".join(_html(line) for line in [t("pack.intro", lang), *said])
 
 
 def default_tier(pack) -> str:

@@ -18,19 +18,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 
-import gradio as gr
-from gradio import FileData
-
-from vlmtok import settings
-from vlmtok.app import api
-from vlmtok.app import callbacks as ui
-from vlmtok.app import compare as cmp
 from vlmtok.app import http
-from vlmtok.app import pack_view
-from vlmtok.app import tour as tour_ui
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices, words_html
-from vlmtok.app.tour import QueueLoad
-from vlmtok.i18n import t
+
+UPLOADS_OK = http.prepare_upload_folder()  # before gradio is imported: it reads GRADIO_TEMP_DIR then
+
+import gradio as gr  # noqa: E402
+from gradio import FileData  # noqa: E402
+
+from vlmtok import settings  # noqa: E402
+from vlmtok.app import api  # noqa: E402
+from vlmtok.app import callbacks as ui  # noqa: E402
+from vlmtok.app import compare as cmp  # noqa: E402
+from vlmtok.app import pack_view  # noqa: E402
+from vlmtok.app import tour as tour_ui  # noqa: E402
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices, words_html  # noqa: E402
+from vlmtok.app.tour import QueueLoad  # noqa: E402
+from vlmtok.i18n import t  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PUBLIC = settings.public()                # VLMTOK_PUBLIC=1 or on a Space
@@ -39,6 +42,7 @@ QUEUE_SIZE = settings.queue_size()        # visitors waiting before "too busy"
 MAX_FILE_SIZE = settings.max_file_size()  # a phone photo is 2-8 MB
 SPEAK_MODE = settings.speak_mode()        # "live": each sentence spoken as it is written; "check": after Play
 MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
+EXAMPLES = ui.example_paths() if UPLOADS_OK else []   # Gradio copies examples at start-up: none where it cannot
 L = "en"  # the page opens in English; the language choice relabels it
 # The page's type: fonts every tablet and laptop has (with Vietnamese letters), so it renders the same offline;
 # Gradio's own Source Sans Pro has no bold and falls back letter by letter ("Ask" with a small "A")
@@ -62,7 +66,7 @@ class ArtworkImage(gr.Image):
 
     def preprocess(self, payload):
         if payload is not None and (payload.url or "").startswith("data:"):
-            return http.save_data_url(payload.url, self.GRADIO_CACHE)
+            return _inline(payload.url)
         if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)
@@ -98,9 +102,22 @@ def begin(reason: str):
     return step
 
 
+def new_artwork(image, lang, tier, audience, session):
+    """A new picture is a new artwork: its label starts empty (the old one must never be read out for it)."""
+    view, go = ui.tour_begin(image, lang, session, queue_load(), "picture")
+    return *_view(view), go, "", gr.update(label=tour_ui.options_label(lang, tier, audience, ""))
+
+
 def ask_begin(image, question, lang, session):
     view, go = ui.ask_begin(image, question, lang, session, queue_load())
     return *_view(view), go
+
+
+def room(lang):
+    """Before a model step outside the Tour (Compare, How it works, the pack photo): when the queue is full, the plain
+    "busy" sentence in the tab's status line (a live region: screen readers say it) and no model step."""
+    message, full = tour_ui.queue_message(queue_load(), lang)
+    return (ui.status_html(message, lang, message_kind=True) if full else gr.skip()), not full
 
 
 def gate(go):
@@ -152,6 +169,12 @@ def too_large(lang, session):
     return v.thread, v.status, v.session
 
 
+def upload_failed(lang, session):
+    """The server could not store an upload (its disk is full): said and spoken, in the visitor's language."""
+    v = ui.tour_message(t("robust.upload_failed", lang), lang, session)
+    return v.thread, v.status, v.session
+
+
 def compare(image, encoders, sizes, lang, extra="", progress=gr.Progress()):
     r = ui.guarded_call(cmp.compare, image, encoders, sizes, lang, progress=progress, extra=extra, lang=lang,
                         on_message=cmp.compare_message)
@@ -174,7 +197,11 @@ def how(image, encoder, size, lang, progress=gr.Progress()):
     return r.html, r.status
 
 
-def relabel(lang, tier, audience, image, session):
+def options_summary(lang, tier, audience, label_text):
+    return gr.update(label=tour_ui.options_label(lang, tier, audience, label_text))
+
+
+def relabel(lang, tier, audience, label_text, image, session):
     """The Tour's words in the chosen language, and what it shows redrawn in it."""
     v = ui.redraw(lang, session)
     return (gr.update(value=f"# {t('app.title', lang)}"),
@@ -183,12 +210,12 @@ def relabel(lang, tier, audience, image, session):
             v.thread, v.status, gr.update(label=t("app.question", lang), placeholder=t("app.question_hint", lang)),
             gr.update(value=t("app.ask", lang)), gr.update(value=t("tour.clear", lang)),
             gr.update(label=t("app.edit_box", lang)), gr.update(label=t("tour.edit_label", lang)),
-            gr.update(value=t("app.speak", lang)), gr.update(label=tour_ui.options_label(lang, tier, audience)),
+            gr.update(value=t("app.speak", lang)), gr.update(label=tour_ui.options_label(lang, tier, audience, label_text)),
             gr.update(label=t("app.language", lang)),
             gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
             gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
             gr.update(label=t("app.label_text", lang)), gr.update(label=t("app.speed", lang)),
-            gr.update(label=t("app.examples", lang), sample_labels=ui.example_titles(lang)),
+            gr.update(label=t("app.examples", lang), sample_labels=ui.example_titles(lang) if EXAMPLES else []),
             gr.update(label=t("tour.speak_mode", lang), choices=choices(SPEAK_KEYS, lang)))
 
 
@@ -197,9 +224,11 @@ def relabel_views(lang):
     language."""
     names = cmp.encoder_choices(lang)
     picture = lambda: gr.update(label=t("app.image", lang))  # noqa: E731  (one update per output)
-    examples = lambda: gr.update(label=t("app.examples", lang), sample_labels=ui.example_titles(lang))  # noqa: E731
+    titles = ui.example_titles(lang) if EXAMPLES else []
+    examples = lambda: gr.update(label=t("app.examples", lang), sample_labels=titles)  # noqa: E731
     return (words_html(lang), picture(), examples(), picture(), examples(),
-            gr.update(label=t("app.examples", lang)), gr.update(label=t("app.examples", lang)), gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
+            gr.update(label=t("app.examples", lang)), gr.update(label=t("app.examples", lang)),
+            gr.update(label=t("app.tab_tour", lang)), gr.update(label=t("app.tab_compare", lang)),
             gr.update(label=t("app.tab_how", lang)), gr.update(label=t("app.encoders", lang), choices=names),
             gr.update(label=t("app.sizes", lang), choices=cmp.size_choices(lang)),
             gr.update(value=t("app.compare", lang)),
@@ -226,9 +255,20 @@ def _upload(image) -> str | None:
     if isinstance(image, dict) and (image.get("meta") or {}).get("_type") == "gradio.FileData":
         url = image.get("url") or ""
         if not image.get("path") and url.startswith("data:"):
-            return http.save_data_url(url, demo.GRADIO_CACHE)
+            return _inline(url)
         return image.get("path")
     return None
+
+
+def _inline(url: str) -> str | None:
+    """A picture sent inline, written unopened where uploads go (and cleaned up with them); past the size limit
+    (rare: the server refuses most such requests before they are read) the visitor's plain message."""
+    from vlmtok.images import ImageInputError
+
+    try:
+        return http.save_data_url(url, demo.GRADIO_CACHE)
+    except ImageInputError as exc:
+        raise gr.Error(exc.user_message_for(L), print_exception=False) from None
 
 
 def _wire(value):
@@ -418,14 +458,15 @@ def pack_tab() -> None:
         tiers, audiences = pack_view.tier_choices(lang), pack_view.audience_choices(lang)
         return (*(gr.update(label=label) for label in labels[:3]), gr.update(label=labels[3], choices=tiers),
                 gr.update(label=labels[4], choices=audiences), gr.update(label=labels[5]),
-                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)))
+                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)),
+                gr.update(value=pack_view.intro(PACK, PACK_PROBLEM, lang)))
 
     def asked(artwork_id, question, lang, audience):
         for r in ui.guarded_stream(lambda: pack_view.ask(PACK, {"id": artwork_id}, question, lang, audience), lang):
             yield r.caption, r.status
 
     with gr.Tab(t("pack.tab", L), id="pack", visible=bool(PACK or PACK_PROBLEM)):
-        gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L))
+        intro = gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L), elem_id="vt-pack-intro")
         artwork = gr.Textbox(visible=False)  # the open artwork's id
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
@@ -451,13 +492,16 @@ def pack_tab() -> None:
     out, choice = [caption, status, audio, about, artwork], [lang, tier, audience]
     private = dict(api_visibility="private", show_progress="hidden")
     gallery.select(select, inputs=choice, outputs=out, queue=False, **private)
-    photo.change(matched, inputs=[photo, *choice], outputs=out, **MODEL, **private)
+    roomy = gr.State(False)
+    photo.change(room, inputs=lang, outputs=[status, roomy], queue=False, **private).success(
+        gate, inputs=roomy, queue=False, **private).success(matched, inputs=[photo, *choice], outputs=out, **MODEL,
+                                                            **private)
     gr.on([lang.change, tier.change, audience.change], lambda a, *c: pick(pack_view.open_artwork(PACK, a, *c)),
           inputs=[artwork, *choice], outputs=out, queue=False, **private)
     gr.on([ask_btn.click, question.submit], asked, inputs=[artwork, question, lang, audience],
           outputs=[caption, status], **MODEL, **private)
-    lang.change(relabel, inputs=lang, outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn],
-                queue=False, **private)
+    lang.change(relabel, inputs=lang,
+                outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn, intro], queue=False, **private)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -509,10 +553,12 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                                           elem_id="vt-speak-mode", elem_classes="vt-big")
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
                     rate = gr.Slider(0.75, 1.5, value=1.0, step=0.25, label=t("app.speed", L), elem_id="vt-rate")
-                    examples = gr.Examples(ui.example_paths(), inputs=[image], label=t("app.examples", L),
-                                           examples_per_page=10, example_labels=ui.example_titles(L))
+                    examples = gr.Examples(EXAMPLES, inputs=[image], label=t("app.examples", L),
+                                           examples_per_page=10,
+                                           example_labels=ui.example_titles(L) if EXAMPLES else [])
             # the page's script presses this when a file is too large to send (caught before the upload)
             too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
+            upload_failed_btn = gr.Button("upload failed", visible="hidden", elem_id="vt-upload-failed")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
             preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
 
@@ -536,8 +582,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                                                  elem_id="vt-sizes", elem_classes="vt-big")
                     with gr.Accordion(t("app.examples", L), open=False, elem_id="vt-cmp-examples",
                                       elem_classes="vt-fold") as cmp_examples_box:
-                        cmp_examples = gr.Examples(ui.example_paths(), inputs=[cmp_image], label=t("app.examples", L),
-                                                   example_labels=ui.example_titles(L))
+                        cmp_examples = gr.Examples(EXAMPLES, inputs=[cmp_image], label=t("app.examples", L),
+                                                   example_labels=ui.example_titles(L) if EXAMPLES else [])
                 with gr.Column(scale=2, min_width=280, elem_id="vt-compare-results"):
                     cmp_status = gr.HTML(elem_id="vt-cmp-status", js_on_load=None,
                                          html_template='<div role="status" aria-live="polite">${value}</div>')
@@ -558,8 +604,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                                              image_mode=None, height=240, elem_id="vt-how-image")
                     with gr.Accordion(t("app.examples", L), open=False, elem_id="vt-how-examples",
                                       elem_classes="vt-fold") as how_examples_box:
-                        how_examples = gr.Examples(ui.example_paths(), inputs=[how_image], label=t("app.examples", L),
-                                                   example_labels=ui.example_titles(L))
+                        how_examples = gr.Examples(EXAMPLES, inputs=[how_image], label=t("app.examples", L),
+                                                   example_labels=ui.example_titles(L) if EXAMPLES else [])
                     how_encoder = gr.Dropdown([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                               value=cmp.DEFAULT_COMPARE[0], allow_custom_value=True,
                                               label=t("app.encoder", L), elem_id="vt-how-encoder")
@@ -581,7 +627,11 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
 
     def describes(event, reason, api_name=None):
         """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
-        first = event(begin(reason), inputs=[image, lang, session], outputs=[*view, go], **quick)
+        if reason == "picture":     # a new artwork: the label box empties with it
+            first = event(new_artwork, inputs=[image, lang, tier, audience, session],
+                          outputs=[*view, go, label_text, options], **quick)
+        else:
+            first = event(begin(reason), inputs=[image, lang, session], outputs=[*view, go], **quick)
         return first.success(gate, inputs=go, **quick).success(tour, inputs=tour_in, outputs=view, api_name=api_name,
                                                                **model)
 
@@ -599,9 +649,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     api_visibility="private")
     clear_btn.click(clear, inputs=[lang, session], outputs=view, **quick)
     too_large_btn.click(too_large, inputs=[lang, session], outputs=[thread, status, session], **quick)
+    upload_failed_btn.click(upload_failed, inputs=[lang, session], outputs=[thread, status, session], **quick)
 
     # a changed language relabels the page at once, then describes the picture again in it
-    relabelled = lang.change(relabel, inputs=[lang, tier, audience, image, session], api_name="relabel",
+    relabelled = lang.change(relabel, inputs=[lang, tier, audience, label_text, image, session], api_name="relabel",
                              outputs=[intro, image, describe_btn, credit, strip, thread, status, question, ask_btn,
                                       clear_btn, edit_panel, approved, speak_btn, options, lang, tier, audience,
                                       label_text, rate, examples.dataset, speak_mode], queue=False,
@@ -615,10 +666,13 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                          tab_tour, tab_compare, tab_how, encoders, sizes, compare_btn, pictures, tap_hint, tap_image,
                          sim_pictures, how_encoder, how_size, how_btn, extra_encoder])
     for choice in (tier, audience):
-        summed = choice.input(lambda lg, tr, au: gr.update(label=tour_ui.options_label(lg, tr, au)),
-                              inputs=[lang, tier, audience], outputs=options, **quick)
+        summed = choice.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
         describes(summed.then, "options")
+    label_text.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
     describes(label_text.submit, "options")
+    # the player's speed: the page's player applies it to every clip at once (no server round trip)
+    rate.input(None, inputs=rate, js="(r) => { document.dispatchEvent(new CustomEvent('vt-rate', {detail: r})); }",
+               **quick)
 
     # Gradio's examples put the picture's first (English) label back with each example: it is said again in the
     # chosen language
@@ -631,17 +685,23 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     gr.on([encoders.change, sizes.change, extra_encoder.change, lang.change],
           lambda *chosen: gr.update(label=cmp.choices_label(*chosen)),
           inputs=[encoders, sizes, extra_encoder, lang], outputs=cmp_choices, **quick)   # the folded choices, said
-    compare_btn.click(compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
-                      outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
-                      api_visibility="private")
+    roomy = gr.State(False)   # whether the queue had room for the model step that follows
+    checked = compare_btn.click(room, inputs=lang, outputs=[cmp_status, roomy], **quick)
+    checked.success(gate, inputs=roomy, **quick).success(
+        compare, inputs=[cmp_image, encoders, sizes, lang, extra_encoder],
+        outputs=[pictures, ledger, cmp_status, tap_image, compared], api_name="compare", **MODEL,
+        api_visibility="private")
     tap_image.select(tapped, inputs=[compared, lang], outputs=[sim_pictures, cmp_status, lens],
                      api_name="similarity", **MODEL, api_visibility="private")
-    how_btn.click(how, inputs=[how_image, how_encoder, how_size, lang], outputs=[steps, how_status],
-                  api_name="pipeline", **MODEL, api_visibility="private")
+    checked = how_btn.click(room, inputs=lang, outputs=[how_status, roomy], **quick)
+    checked.success(gate, inputs=roomy, **quick).success(
+        how, inputs=[how_image, how_encoder, how_size, lang], outputs=[steps, how_status], api_name="pipeline",
+        **MODEL, api_visibility="private")
     gr.on([tab_compare.select, cmp_image.change], lambda: cmp.warm_up_soon(), api_name="warm", queue=False, api_visibility="private",
           show_progress="hidden")
-    demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,
-              outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private")
+    demo.load(lambda lg: (gr.update(choices=cmp.encoder_choices(lg)),) * 2, inputs=lang,   # no model: never queued,
+              outputs=[encoders, how_encoder], api_name="encoders", api_visibility="private",  # so a full queue
+              queue=False, show_progress="hidden")                                                # never breaks a load
     demo.load(prepare, inputs=lang, outputs=[status, preparing], queue=False, show_progress="hidden",
               api_visibility="private")
     preparing.tick(prepared, inputs=[status, lang], outputs=[status, preparing], queue=False, show_progress="hidden",
@@ -652,6 +712,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                 show_progress="hidden", api_visibility="private")
 
 demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+demo.temp_file_sets.append(http.WRITTEN)   # pictures sent inline are removed by the clean-up that removes uploads
 
 
 def queue_room() -> int | None:
@@ -660,10 +721,22 @@ def queue_room() -> int | None:
     return None if queue.max_size is None else queue.max_size - len(queue)
 
 
+def may_serve(path: str) -> bool:
+    """Gradio's own rule for the files its ``/file=`` route serves (the server's file check asks it first)."""
+    from gradio import utils
+    from gradio.data_classes import _StaticFiles
+
+    allowed, _why = utils.is_allowed_file(
+        Path(path), blocked_paths=getattr(demo, "blocked_paths", None) or [],
+        allowed_paths=[*(getattr(demo, "allowed_paths", None) or []), *_StaticFiles.all_paths],
+        created_paths=[utils.get_upload_folder(), str(utils.get_cache_folder())])
+    return allowed
+
+
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
     return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(),
                 theme=gr.themes.Default(font=list(FONTS), font_mono=list(MONO_FONTS)),
                 css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
-                app_kwargs=http.app_kwargs(room=queue_room))
+                app_kwargs=http.app_kwargs(room=queue_room, may_serve=may_serve))

@@ -25,6 +25,7 @@ from typing import Any
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from vlmtok import settings
 from vlmtok.i18n import normalize_lang, t
 from vlmtok.text import split_sentences
 
@@ -33,19 +34,8 @@ KINDS = ("description", "answer", "message")
 
 
 def file_size_bytes(size: str | int) -> int:
-    """Bytes in a size written Gradio's way (``max_file_size``): ``20mb``, ``512 KB``, ``1048576``.
-
-    >>> file_size_bytes("20mb"), file_size_bytes("512 KB"), file_size_bytes(7)
-    (20971520, 524288, 7)
-    """
-    if isinstance(size, int):
-        return size
-    text = str(size).replace(" ", "").lower()
-    digits = len(text) - len(text.lstrip("0123456789"))
-    units = {"": 1, "b": 1, "kb": 1024, "mb": 1024 ** 2, "gb": 1024 ** 3, "tb": 1024 ** 4}
-    if not digits or text[digits:] not in units:
-        raise ValueError(f"not a file size: {size!r} (for example 20mb)")
-    return int(text[:digits]) * units[text[digits:]]
+    """Bytes in a size written Gradio's way (``settings.file_size_bytes``, where the rule is declared)."""
+    return settings.file_size_bytes(size)
 
 
 def new_id() -> str:
@@ -190,14 +180,16 @@ def _attr(value: Any) -> str:
 PRESETS = ("dark", "light", "dyslexia")
 
 
-def options_label(lang: str, tier: str, audience: str) -> str:
-    """The folded options panel's title, saying what is chosen: "Options: English, Short, Adult"."""
+def options_label(lang: str, tier: str, audience: str, label_text: str | None = None) -> str:
+    """The folded options panel's title, saying what is chosen: "Options: English, Short, Adult", and ", museum label
+    set" when a label is typed: a label folded away must never be spoken unseen."""
     from vlmtok.app.strings import AUDIENCE_KEYS, TIER_KEYS
 
     lang = normalize_lang(lang)
-    return t("tour.options", lang, language=t("language.name", lang),
-             tier=t(TIER_KEYS.get(tier, TIER_KEYS["short"]), lang),
-             audience=t(AUDIENCE_KEYS.get(audience, AUDIENCE_KEYS["adult"]), lang))
+    options = t("tour.options", lang, language=t("language.name", lang),
+                tier=t(TIER_KEYS.get(tier, TIER_KEYS["short"]), lang),
+                audience=t(AUDIENCE_KEYS.get(audience, AUDIENCE_KEYS["adult"]), lang))
+    return t("tour.options_label", lang, options=options) if (label_text or "").strip() else options
 
 
 def strip_html(lang: str = "en") -> str:

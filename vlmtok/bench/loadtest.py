@@ -107,12 +107,33 @@ class Tour:
     message: str = ""
 
 
-def _classify(text: str, audio: str | None, picture: Picture) -> tuple[str, str | None, int]:
-    got = named_colour(text)
+def colour_words(lang: str) -> dict[str, str]:
+    """``{colour family: its word in lang}`` as the offline narrator writes it ("blue" -> "xanh dương")."""
+    from vlmtok.i18n import t
+
+    families = {colour_family(name) for name, _ in COLOURS}
+    return {f: t(f"narrate.offline.word.colour.{f}", lang) for f in families}
+
+
+def _named_in(text: str, lang: str) -> str | None:
+    """The colour family a description in ``lang`` names (the longest word found: "xanh dương" before "xanh")."""
+    if lang == "en":
+        return named_colour(text)
+    low = (text or "").lower()
+    found = [(len(word), family) for family, word in colour_words(lang).items() if word.lower() in low]
+    return max(found)[1] if found else None
+
+
+def _classify(text: str, audio: str | None, picture: Picture, lang: str = "en") -> tuple[str, str | None, int]:
+    """``(outcome, colour named, audio bytes)`` for one description of ``picture`` in ``lang``."""
+    from vlmtok.i18n import t
+
+    got = _named_in(text, lang)
     size = Path(audio).stat().st_size if audio and Path(audio).is_file() else 0
+    fmt = picture.fmt if lang == "en" else t(f"narrate.offline.word.format.{picture.fmt}", lang)
     if got is None:
         return ("busy" if is_busy_message(text) else "failed"), None, size
-    if colour_family(got) != colour_family(picture.colour) or picture.fmt not in text:
+    if colour_family(got) != colour_family(picture.colour) or fmt not in text:
         return "mismatched", got, size
     return ("ok" if size > 0 else "failed"), got, size
 
@@ -133,7 +154,7 @@ def one_tour(client: Any, picture: Picture, index: int, run: int, lang: str = "e
     except Exception as exc:  # noqa: BLE001 - QueueError, AppError, connection errors: recorded, not raised
         kind = "busy" if is_busy_message(str(exc)) else "failed"
         return Tour(index, run, kind, time.perf_counter() - t0, picture.colour, message=str(exc)[:200])
-    outcome, got, size = _classify(text, audio, picture)
+    outcome, got, size = _classify(text, audio, picture, lang)
     return Tour(index, run, outcome, time.perf_counter() - t0, picture.colour, got, size,
                 "" if outcome == "ok" else (text or "")[:200])
 

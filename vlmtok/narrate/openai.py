@@ -3,12 +3,14 @@
 vLLM serves SmolVLM and Idefics3 this way (so do llama.cpp's server and others). The picture goes to the server as
 pixels (a JPEG data URL, its longest edge set by the detail level), with the same prompt SmolVLM gets here
 (``prompts.prompt_for``: tier, audience, the label rule); the answer streams back as server-sent events and is cut
-to the tier's length. The byline says who wrote it and where: "served by SmolVLM-256M at gpu-box:8000; the picture
-was sent as pixels" (vlmtok's own vision tokens are not used). Other languages come from the translation stage.
+to the tier's length. The byline, spoken first, is short: "AI description, SmolVLM-256M, served"; where it was served
+(``server``, "gpu-box:8000") and that the picture went as pixels (vlmtok's own vision tokens are not used) are in the
+written provenance. Other languages come from the translation stage.
 
 A server that is down, slow or answering garbage never stalls a tour: a failed connection or a 5xx is tried once
 more while time is left, no answer within ``timeout_s`` (to the first piece, then between pieces) ends the wait,
-and the offline narrator answers instead, with a notice that says why.
+and the offline narrator answers instead, with a notice that says why. A server that refuses the request (a 4xx, such
+as vLLM's 400 "... is not a multimodal model") is not "down": its notice carries the server's own message.
 
 >>> narrator = OpenAINarrator("http://gpu-box:8000/v1", "HuggingFaceTB/SmolVLM-256M-Instruct")  # doctest: +SKIP
 >>> narrator.describe(image, NarrationRequest(lang="vi")).narrator_label  # doctest: +SKIP
@@ -31,7 +33,7 @@ from urllib.parse import urlparse
 
 from PIL import Image
 
-from vlmtok import settings
+from vlmtok import net, settings
 from vlmtok.cache import image_hash
 from vlmtok.i18n import normalize_lang, t
 from vlmtok.narrate import prompts
@@ -55,13 +57,34 @@ _MARKUP = re.compile(r"<(?:image|fake_token_around_image|global-img|end_of_utter
 _END = object()
 
 
-class ServerFailed(Exception):
-    """The server did not give a usable answer; ``why`` is "down", "slow" or "garbage" (the notice's key)."""
+MAX_REFUSAL_CHARS = 200       # the server's own words in a notice: a sentence, never a whole error page
 
-    def __init__(self, message: str, why: str, retry: bool = False):
+
+class ServerFailed(Exception):
+    """The server did not give a usable answer; ``why`` is "down", "slow", "garbage" or "refused" (the notice's key).
+
+    ``said``: what the server said when it refused (its error message), shown to the guide in the notice.
+    """
+
+    def __init__(self, message: str, why: str, retry: bool = False, said: str = ""):
         super().__init__(message)
         self.why = why
         self.retry = retry
+        self.said = said
+
+
+def refusal(status: int, body: bytes) -> ServerFailed:
+    """A 4xx answer as its own failure, with the server's message (``error.message``, ``message`` or ``detail``)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    said = ""
+    if isinstance(data, dict):
+        err = data.get("error")
+        said = (err.get("message") if isinstance(err, dict) else err) or data.get("message") or data.get("detail") or ""
+    said = _clean(" ".join(str(said).split()))[:MAX_REFUSAL_CHARS] or f"HTTP {status}"
+    return ServerFailed(f"HTTP {status}: {said}", "refused", said=said)
 
 
 def server_name(base_url: str | None) -> str:
@@ -81,18 +104,18 @@ def available(base_url: str | None = None, api_key: str | None = None, **_: Any)
 
     Without an address the served narrator is not set up here: ``(False, "")``, so "auto" passes it by silently.
     """
-    import requests
+    import http.client
 
     base = (base_url or settings.openai_base_url() or "").rstrip("/")
     if not base:
         return False, ""
     key = settings.openai_api_key() if api_key is None else api_key
-    try:
-        resp = requests.get(f"{base}/models", headers=_headers(key), timeout=PROBE_TIMEOUT_S)
-    except requests.RequestException as exc:
+    try:                                     # the whole answer within the limit, however slowly it comes
+        resp = net.request("GET", f"{base}/models", headers=_headers(key), limit_s=PROBE_TIMEOUT_S)
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         return False, f"{server_name(base)} did not answer: {type(exc).__name__}"
-    if resp.status_code != 200:
-        return False, f"{server_name(base)} answered HTTP {resp.status_code}"
+    if resp.status != 200:
+        return False, f"{server_name(base)} answered HTTP {resp.status}"
     return True, f"served at {server_name(base)}"
 
 
@@ -172,7 +195,7 @@ class OpenAINarrator(BaseNarrator):
         except ServerFailed as exc:
             log.warning("served narrator at %s failed (%s): %s; the offline narrator answers", self.server, exc.why,
                         exc)
-            yield from self._fallback(image, request, exc.why, bool(written))
+            yield from self._fallback(image, request, exc, bool(written))
             return
         self._remember(key, request, user, english)
         stats["total_ms"] = (time.perf_counter() - t0) * 1e3
@@ -194,8 +217,13 @@ class OpenAINarrator(BaseNarrator):
                 out.append({"role": "assistant", "content": answer})
         return out
 
+    def identity(self) -> tuple:
+        """Two servers may serve different weights under one model name: the address is part of who writes."""
+        return (self.name, self.model_id, self.base_url)
+
     def byline(self, lang: str) -> str:
-        return t("narrate.openai.label", normalize_lang(lang), model=model_label(self.model_id), server=self.server)
+        """Short, as it is spoken first: the address is in the provenance (``server``), not in the ears."""
+        return t("narrate.openai.label", normalize_lang(lang), model=model_label(self.model_id))
 
     def _narration(self, english: str, request: NarrationRequest, stats: dict[str, float]) -> Narration:
         label = self.byline(request.lang)
@@ -204,10 +232,10 @@ class OpenAINarrator(BaseNarrator):
                          model_id=self.model_id, weights_source="served", audience=request.audience,
                          question=request.question, timings=stats)
 
-    def _fallback(self, image: Image.Image, request: NarrationRequest, why: str,
+    def _fallback(self, image: Image.Image, request: NarrationRequest, failed: ServerFailed,
                   after_text: bool) -> Iterator[str | Narration]:
         """The offline narrator's description, its notice saying why the server's answer is not there."""
-        notice = t(f"narrate.openai.{why}", normalize_lang(request.lang), server=self.server)
+        notice = t(f"narrate.openai.{failed.why}", normalize_lang(request.lang), server=self.server, said=failed.said)
         for i, part in enumerate(self._offline.write(image, request)):
             if isinstance(part, Narration):
                 yield replace(part, notice=" ".join(filter(None, [notice, part.notice])))
@@ -275,7 +303,7 @@ class OpenAINarrator(BaseNarrator):
             stop.set()
             resp = held.get("response")
             if resp is not None:
-                resp.close()
+                net.abort(resp)                  # the socket shut: the reader thread ends, whatever the server does
 
     def _read(self, payload: dict[str, Any], items: queue.Queue, stop: threading.Event, held: dict[str, Any]) -> None:
         """Worker: POST the request, put each event on ``items`` (a ``ServerFailed`` on failure), then ``_END``."""
@@ -289,6 +317,8 @@ class OpenAINarrator(BaseNarrator):
             held["response"] = resp
             if stop.is_set():
                 return
+            if 400 <= resp.status_code < 500 and resp.status_code not in RETRY_STATUS:
+                raise refusal(resp.status_code, resp.content)
             if resp.status_code != 200:
                 raise ServerFailed(f"HTTP {resp.status_code}", "down", retry=resp.status_code in RETRY_STATUS)
             if "text/event-stream" not in resp.headers.get("content-type", ""):

@@ -16,7 +16,8 @@ from dataclasses import replace
 from collections.abc import Sequence
 
 from vlmtok.i18n import LANGUAGES, language_facts, normalize_lang
-from vlmtok.narrate.base import AUDIENCES, TIERS, NarrationRequest
+from vlmtok.choices import checked
+from vlmtok.narrate.base import NarrationRequest
 from vlmtok.text import split_sentences
 
 # Target length of each tier in English words; alt text is a hard ceiling, short and long are "about".
@@ -31,11 +32,9 @@ _WORD = re.compile(r"\S+")
 
 
 def check_request(request: NarrationRequest) -> NarrationRequest:
-    """Validate tier and audience (unknown names raise, listing the known ones); normalise the language."""
-    if request.tier not in TIERS:
-        raise ValueError(f"Unknown tier: {request.tier!r}; known tiers: {', '.join(TIERS)}")
-    if request.audience not in AUDIENCES:
-        raise ValueError(f"Unknown audience: {request.audience!r}; known audiences: {', '.join(AUDIENCES)}")
+    """Validate tier and audience (``vlmtok.choices.ChoiceRefused``, a ValueError naming the choices); normalise the
+    language."""
+    checked(tier=request.tier, audience=request.audience)
     return replace(request, lang=normalize_lang(request.lang))
 
 

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -230,6 +231,12 @@ class SmolVLMNarrator(BaseNarrator):
     def byline(self, lang: str) -> str:
         return t("narrate.smolvlm.label", normalize_lang(lang), model=self.label_model)
 
+    def identity(self) -> tuple:
+        """The checkpoint's revision (the Hub snapshot's commit, read from the local cache without loading it), the
+        int8 language model and the decoding options change the words as much as the model's name does."""
+        return (self.name, self.model_id, checkpoint_revision(self.model_id), settings.int8(),
+                tuple(sorted(self.generation.items())))
+
     def detail(self, request: NarrationRequest) -> str:
         return resolve_detail(request.detail if request.detail not in (None, "", "auto") else self.default_detail)
 
@@ -381,3 +388,17 @@ def _fit_tier(text: str, tier: str) -> str:
 
 def _max_new_tokens(tier: str) -> int:
     return prompts.max_new_tokens(tier)
+
+
+def checkpoint_revision(model_id: str) -> str | None:
+    """The commit of the checkpoint's snapshot in the local Hugging Face cache (None: not there, or a local folder)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        path = try_to_load_from_cache(model_id, "config.json")
+    except Exception:  # noqa: BLE001 - a folder path or an odd id: no revision to name
+        return None
+    if not isinstance(path, str):
+        return None
+    parts = Path(path).parts
+    return parts[-2] if len(parts) >= 2 and "snapshots" in parts else None

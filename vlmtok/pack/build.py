@@ -29,7 +29,6 @@ from vlmtok.pack.writer import PackWriter
 log = logging.getLogger(__name__)
 
 ENGINES: tuple[str, ...] = ("local", "ray")
-DETAILS: tuple[str, ...] = ("auto", "low", "normal", "high")
 AUDIO_FIELDS = ("audio", "audio_format", "duration_s", "voice", "sentences", "sentence_starts")
 
 Progress = Callable[[int, int, str, str], None]    # (done, total, artwork id, what happened)
@@ -59,7 +58,8 @@ class BuildReport:
 def check_options(options: BuildOptions) -> BuildOptions:
     """``options`` with lists de-duplicated; ``ValueError`` naming the allowed values for anything unknown."""
     from vlmtok.i18n import LANGUAGES
-    from vlmtok.narrate import AUDIENCES, TIERS, list_narrators
+    from vlmtok.choices import AUDIENCES, DETAILS, TIERS, check
+    from vlmtok.narrate import list_narrators
     from vlmtok.speech import list_engines
 
     def allowed(what: str, values: list[str], known) -> list[str]:
@@ -77,7 +77,7 @@ def check_options(options: BuildOptions) -> BuildOptions:
         audiences=allowed("audience", options.audiences, AUDIENCES),
         narrator=allowed("narrator", [options.narrator], narrators)[0],
         voice=allowed("voice", [options.voice], voices)[0], detail=allowed("detail", [options.detail], DETAILS)[0],
-        rate=float(min(2.0, max(0.5, options.rate))))
+        rate=check("rate", options.rate))   # refused, never clamped
 
 
 def _served_narrator_ready() -> None:

@@ -16,14 +16,33 @@ from pathlib import Path
 from typing import Any
 
 from vlmtok.cache import write_atomic  # the pack's files are written as the caches' are: whole or not at all
+from vlmtok.errors import VisitorError
+from vlmtok.i18n import t
 
 SCHEMA = "vlmtok-tour-pack"
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 
 
-class PackError(ValueError):
-    """A pack folder that cannot be read: missing, not a pack, or from a newer vlmtok."""
+class PackError(VisitorError, ValueError):
+    """A pack folder that cannot be read: missing, not a pack, damaged, or from a newer vlmtok.
+
+    ``str()`` is the technical detail for the log (it may name the folder); ``user_message_for(lang)`` is the plain,
+    path-free sentence a visitor reads (``pack.problem_*`` keys).
+    """
+
+    message_key = "pack.problem_other"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a pack that still plays: a catalogue key and the names it quotes (never a path)."""
+
+    key: str
+    details: tuple[tuple[str, str], ...] = ()
+
+    def message(self, lang: str) -> str:
+        return t(self.key, lang, **dict(self.details))
 
 
 @dataclass
@@ -140,10 +159,11 @@ class Manifest:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise PackError("this folder's manifest.json is not a vlmtok tour pack")
+            raise PackError("this folder's manifest.json is not a vlmtok tour pack", key="pack.problem_not_pack")
         version = data.get("schema_version")
         if not isinstance(version, int) or version > SCHEMA_VERSION:
-            raise PackError(f"this pack has schema version {version}; this vlmtok reads up to {SCHEMA_VERSION}")
+            raise PackError(f"this pack has schema version {version}; this vlmtok reads up to {SCHEMA_VERSION}",
+                            key="pack.problem_newer")
         artworks = [_build(Artwork, {**a, "narrations": [_build(PreparedNarration, n)
                                                          for n in a.get("narrations", [])]})
                     for a in data.get("artworks", [])]
@@ -159,8 +179,8 @@ def _build(kind: type, data: dict[str, Any]) -> Any:
     known = {f.name for f in fields(kind)}
     try:
         return kind(**{k: v for k, v in data.items() if k in known})
-    except TypeError as exc:
-        raise PackError(f"manifest.json is incomplete ({exc})") from exc
+    except (TypeError, AttributeError) as exc:
+        raise PackError(f"manifest.json is incomplete ({exc})", key="pack.problem_damaged") from exc
 
 
 def read_manifest(pack: str | Path) -> Manifest:
@@ -169,10 +189,34 @@ def read_manifest(pack: str | Path) -> Manifest:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise PackError(f"{pack} holds no tour pack (no {MANIFEST})") from exc
+        raise PackError(f"{pack} holds no tour pack (no {MANIFEST})", key="pack.problem_missing") from exc
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise PackError(f"{MANIFEST} in {pack} cannot be read ({exc})") from exc
+        raise PackError(f"{MANIFEST} in {pack} cannot be read ({exc})", key="pack.problem_damaged") from exc
     return Manifest.from_dict(data)
+
+
+def check_files(pack: str | Path, manifest: Manifest) -> list[Problem]:
+    """What the manifest names but the folder lacks (or holds as something other than a file inside it), one
+    ``Problem`` per artwork and kind: a picture or thumbnail (the artwork would vanish from the gallery), audio
+    (its narration plays as text only), the recognition index (photos cannot be matched)."""
+    root = Path(pack).resolve()
+    problems: list[Problem] = []
+    for art in manifest.artworks:
+        if not all(_present(root, rel) for rel in (art.picture, art.thumbnail)):
+            problems.append(Problem("pack.missing_picture", (("name", art.name),)))
+        silent = sorted({n.lang for n in art.narrations if n.audio and not _present(root, n.audio)})
+        if silent:
+            problems.append(Problem("pack.missing_audio", (("name", art.name), ("langs", ", ".join(silent)))))
+    if manifest.recognition.index and not _present(root, manifest.recognition.index):
+        problems.append(Problem("pack.missing_index"))
+    return problems
+
+
+def _present(root: Path, rel: str | None) -> bool:
+    if not rel:
+        return False
+    path = (root / rel).resolve()
+    return root in path.parents and path.is_file()
 
 
 def write_manifest(pack: str | Path, manifest: Manifest) -> Path:

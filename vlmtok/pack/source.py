@@ -2,7 +2,8 @@
 
 The CSV has a header row with ``file`` and any of ``title``, ``artist``, ``date``, ``label`` (other columns are
 ignored); ``file`` is a name inside the folder. Pictures in the folder without a row get empty label fields (no
-title is made up); rows whose file is missing are reported and skipped. The label fields are the only source of
+title is made up); rows whose file is missing are reported and skipped, and so is every other file the folder
+holds that is not a picture (HEIC and AVIF are pictures). The label fields are the only source of
 art-history claims a narration may make.
 
 >>> items, problems = read_source("examples")  # doctest: +SKIP
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 
 LABEL_FIELDS: tuple[str, ...] = ("title", "artist", "date", "label")
 CSV_NAMES: tuple[str, ...] = ("labels.csv",)       # looked for inside SOURCE when no CSV is given
-PICTURE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})  # images.py's formats
+PICTURE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",  # images.py's
+                              ".heic", ".heif", ".avif"})                                       # formats
 
 
 @dataclass
@@ -70,9 +72,16 @@ def read_source(folder: str | Path, labels_csv: str | Path | None = None) -> Sou
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of pictures")
     source = Source()
-    labels = _read_labels(_csv_path(folder, labels_csv), folder, source.problems)
-    pictures = sorted(p for p in folder.iterdir()
-                      if p.is_file() and p.suffix.lower() in PICTURE_SUFFIXES and not p.name.startswith("."))
+    labels_path = _csv_path(folder, labels_csv)
+    labels = _read_labels(labels_path, folder, source.problems)
+    pictures = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or (labels_path is not None and path.resolve() == labels_path.resolve()):
+            continue                               # hidden files (.DS_Store ...) and the labels themselves
+        if path.is_file() and path.suffix.lower() in PICTURE_SUFFIXES:
+            pictures.append(path)
+        else:                                      # every file left out is listed, never dropped silently
+            source.problems.append(Problem(path.name, _left_out(path)))
     ids: set[str] = set()
     for path in pictures:
         try:
@@ -84,6 +93,12 @@ def read_source(folder: str | Path, labels_csv: str | Path | None = None) -> Sou
                           **labels.get(path.name, {}))
         source.items.append(item)
     return source
+
+
+def _left_out(path: Path) -> str:
+    if path.is_dir():
+        return "a folder: only pictures directly in the source folder are read"
+    return f"not a picture file this app reads (by its name; pictures end in {', '.join(sorted(PICTURE_SUFFIXES))})"
 
 
 def slug(text: str) -> str:

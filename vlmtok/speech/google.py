@@ -3,7 +3,8 @@
 gTTS (2.2.4 here) sends its requests without a timeout and writes straight into the target file, leaving a 0-byte
 file behind when Google cannot be reached. So gTTS is used for what it does well, splitting long text into
 Google-sized pieces and packaging each as the ``batchexecute`` RPC (``gTTS.get_bodies()``), and the requests are
-sent here: a hard time limit per request and per text, bounded retries with exponential backoff on HTTP 429 and
+sent here (``vlmtok.net``): a hard wall-clock limit per request and per text, enforced on the socket (an endpoint
+that drips its answer a byte at a time is cut off at the limit, and no thread is left reading), bounded retries with exponential backoff on HTTP 429 and
 5xx (``Retry-After`` honoured, capped), and bytes returned only when every piece arrived and holds MP3 frames.
 
 After a failure Google is left alone for ``GttsConfig.cooldown_s`` (a rate-limited demo must not hammer it, and an
@@ -17,17 +18,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import logging
 import re
-import socket
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
 
-import requests
-
-from vlmtok import settings
+from vlmtok import net, settings
 from vlmtok.i18n import LANGUAGES, language_facts
 from vlmtok.speech.audio import mp3_duration
 from vlmtok.speech.base import (EngineError, EngineUnavailable, Plan, Synthesis, join_mp3_sentences,
@@ -121,9 +120,7 @@ class GttsEngine:
         sentences = split_sentences(text)
         try:
             _check_name_lookup(endpoint_url(), CONFIG.connect_timeout_s)
-            with requests.Session() as session:
-                parts = [_fetch(session, s, LANGS.get(lang, "en"), plan.synth_rate == "slow", deadline)
-                         for s in sentences]
+            parts = [_fetch(s, LANGS.get(lang, "en"), plan.synth_rate == "slow", deadline) for s in sentences]
         except EngineError as exc:
             COOLDOWN.trip(str(exc), CONFIG.cooldown_s)
             raise
@@ -134,42 +131,32 @@ class GttsEngine:
 
 
 def _check_name_lookup(url: str, timeout: float) -> None:
-    """Resolve the host within ``timeout``: requests' timeouts do not cover a hanging DNS lookup."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    done = threading.Event()
-    error: list[OSError] = []
-
-    def lookup() -> None:
-        try:
-            socket.getaddrinfo(host, None)
-        except OSError as exc:
-            error.append(exc)
-        done.set()
-
-    threading.Thread(target=lookup, daemon=True, name="gtts-dns").start()
-    if not done.wait(timeout):
-        raise EngineUnavailable("Google's voice could not be reached (name lookup timed out)")
-    if error:
-        raise EngineUnavailable("Google's voice could not be reached (no network?)")
+    """Resolve the host within ``timeout``: no socket timeout covers a hanging DNS lookup."""
+    try:
+        net.resolve(urllib.parse.urlsplit(url).hostname or "", timeout)
+    except net.TooSlow as exc:
+        raise EngineUnavailable("Google's voice could not be reached (name lookup timed out)") from exc
+    except OSError as exc:
+        raise EngineUnavailable("Google's voice could not be reached (no network?)") from exc
 
 
-def _fetch(session: requests.Session, sentence: str, lang: str, slow: bool, deadline: float) -> bytes:
+def _fetch(sentence: str, lang: str, slow: bool, deadline: float) -> bytes:
     """MP3 bytes of one sentence (gTTS may split it into several requests); b"" if nothing speakable."""
     from gtts import gTTS
     try:
         bodies = gTTS(sentence, lang=lang, slow=slow, lang_check=False).get_bodies()
     except AssertionError:                 # gTTS: nothing left to speak after cleaning (e.g. only punctuation)
         return b""
-    return b"".join(_post(session, body, deadline) for body in bodies)
+    return b"".join(_post(body, deadline) for body in bodies)
 
 
-def _post(session: requests.Session, body: str, deadline: float) -> bytes:
+def _post(body: str, deadline: float) -> bytes:
     """One RPC, with retries on 429 / 5xx; returns the decoded MP3 bytes."""
     for attempt in range(CONFIG.attempts):
         limit = min(CONFIG.request_limit_s, deadline - time.monotonic())
         if limit <= 0:
             raise EngineError("Google's voice took too long")
-        status, content, retry_after = _send(session, body, limit)
+        status, content, retry_after = _send(body, limit)
         if status == 200:
             return _decode(content)
         retriable = status == 429 or status >= 500
@@ -184,24 +171,19 @@ def _post(session: requests.Session, body: str, deadline: float) -> bytes:
     raise EngineError(f"Google's voice {what} after {attempt + 1} tries")
 
 
-def _send(session: requests.Session, body: str, limit: float) -> tuple[int, bytes, str | None]:
-    """POST and read the whole answer within ``limit`` seconds: (status, body bytes, Retry-After)."""
+def _send(body: str, limit: float) -> tuple[int, bytes, str | None]:
+    """POST and read the whole answer within ``limit`` seconds of wall clock (``vlmtok.net``: the socket is shut
+    at the deadline, so a server dripping its answer costs ``limit``, never more): (status, body, Retry-After)."""
     from gtts import gTTS
-    started = time.monotonic()
     try:
-        with session.post(endpoint_url(), data=body, headers=gTTS.GOOGLE_TTS_HEADERS, stream=True,
-                          timeout=(CONFIG.connect_timeout_s, min(CONFIG.read_timeout_s, limit))) as resp:
-            chunks = []
-            for chunk in resp.iter_content(16384):
-                chunks.append(chunk)
-                if time.monotonic() - started > limit:
-                    raise EngineError("Google's voice answered too slowly")
-            return resp.status_code, b"".join(chunks), resp.headers.get("Retry-After")
-    except requests.Timeout as exc:
+        reply = net.request("POST", endpoint_url(), body=body.encode("utf-8"), headers=gTTS.GOOGLE_TTS_HEADERS,
+                            limit_s=limit, connect_s=CONFIG.connect_timeout_s, read_s=CONFIG.read_timeout_s)
+    except TimeoutError as exc:            # the whole answer (net.TooSlow) or one wait for bytes
         raise EngineUnavailable("Google's voice did not answer in time") from exc
-    except requests.RequestException as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         log.debug("gTTS request failed: %s", exc)
         raise EngineUnavailable("Google's voice could not be reached (no network?)") from exc
+    return reply.status, reply.body, reply.headers.get("retry-after")
 
 
 def _backoff(attempt: int, retry_after: str | None) -> float:

@@ -17,23 +17,22 @@ sentence and the pieces are concatenated, so their times are exact too.
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vlmtok import settings
+from vlmtok import paths, settings
+from vlmtok.choices import check
 from vlmtok.cache import DiskCache
 from vlmtok.i18n import normalize_lang, t
 from vlmtok.speech.base import Engine, EngineError, Plan, Synthesis, get_engine, get_voice, list_engines
 
 log = logging.getLogger(__name__)
 
-MIN_RATE, MAX_RATE = 0.5, 2.0
 CACHE_NAME = "speech"
-UNCACHED_MB = 64                  # audio that could not be cached waits here (system temp) to be played
+UNCACHED_MB = 64                  # audio that could not be cached waits here (the private folder) to be played
 CACHE_VERSION = "speech-v1"       # bump when the stored audio or metadata changes meaning
 
 
@@ -67,7 +66,7 @@ class SpeechResult:
 
 def speak(text: str, lang: str = "en", rate: float = 1.0, engine: str = "auto", *, fallback: bool = True,
           cache: DiskCache | None = None) -> SpeechResult:
-    """Speak ``text`` in ``lang`` ("en" / "vi") at ``rate`` (0.5-2.0; 1.0 is normal speed).
+    """Speak ``text`` in ``lang`` ("en" / "vi") at ``rate`` (``vlmtok.choices.RATE_RANGE``; 1.0 is normal speed).
 
     Args:
         engine: "auto", or an engine name from ``list_engines()`` to try first.
@@ -75,10 +74,11 @@ def speak(text: str, lang: str = "en", rate: float = 1.0, engine: str = "auto", 
         cache: where audio is kept (default: ``DiskCache("speech")``, capped by ``VLMTOK_SPEECH_CACHE_MB``).
 
     Raises:
-        ValueError: unknown engine name (lists the known ones). Nothing else: failures become a notice.
+        ValueError: unknown engine name (lists the known ones); ``ChoiceRefused`` (a ValueError): a rate outside the
+            range, refused, never clamped. Nothing else: failures become a notice.
     """
     t0 = time.perf_counter()
-    lang, rate = normalize_lang(lang), min(MAX_RATE, max(MIN_RATE, float(rate)))
+    lang, rate = normalize_lang(lang), check("rate", rate)
     order = engine_order(engine, fallback)
     text = (text or "").strip()
     if not text:
@@ -209,5 +209,9 @@ def speech_cache() -> DiskCache:
 
 
 def _uncached_store() -> DiskCache:
-    return DiskCache("speech-uncached", max_bytes=UNCACHED_MB * 1024 * 1024,
-                     root=Path(tempfile.gettempdir()) / "vlmtok-speech-uncached")
+    """Audio that could not be cached: in this process's private folder (0700, removed at exit), never a shared,
+    predictable one that another instance or user could read or fill."""
+    private = paths.private_root()
+    if private is None:
+        raise EngineError("the audio could not be saved anywhere on disk")
+    return DiskCache("speech-uncached", max_bytes=UNCACHED_MB * 1024 * 1024, root=private / "speech-uncached")

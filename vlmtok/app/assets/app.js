@@ -190,12 +190,15 @@
   document.addEventListener('input', (e) => {
     const t = e.target;
     if (t.closest && t.closest('#vt-approved')) { player.stale = true; if (!audio.paused) audio.pause(); sync(); }
-    if (t.closest && t.closest('#vt-rate') && t.value) {
-      player.rate = parseFloat(t.value) || 1; store.set('rate', player.rate);
-      const clip = clipsOf(turnEl(player.turnId))[player.index];
-      audio.playbackRate = ((clip && clip.rate) || 1) * player.rate;
-    }
   }, true);
+  // the speed slider's own event (page.py wires it): every clip plays at the clip's rate times this one
+  document.addEventListener('vt-rate', (e) => {
+    const rate = parseFloat(e.detail);
+    if (!(rate > 0)) return;
+    player.rate = rate; store.set('rate', player.rate);
+    const clip = clipsOf(turnEl(player.turnId))[player.index];
+    audio.defaultPlaybackRate = audio.playbackRate = ((clip && clip.rate) || 1) * player.rate;
+  });
 
   // ----- a file too large is refused before it is sent: the server says so (spoken), in the visitor's language --
   const maxBytes = () => (window.gradio_config && window.gradio_config.max_file_size) || 0;
@@ -214,6 +217,18 @@
     if (!(e.target.closest && e.target.closest('#vt-image'))) return;
     if (tooLarge(e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0])) { e.stopImmediatePropagation(); e.preventDefault(); }
   }, true);
+
+  // ----- an upload the server could not store (HTTP 507, its disk full): said and spoken, never a silent "Ready" --
+  const nativeFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await nativeFetch(...args);
+    const url = String((args[0] && args[0].url) || args[0] || '');
+    if (response.status === 507 && /\/upload(\?|$)/.test(url)) {
+      const button = $('#vt-upload-failed');
+      if (button) button.click();
+    }
+    return response;
+  };
 
   document.addEventListener('error', (e) => {                // a file that is no picture shows no broken icon
     if (e.target instanceof HTMLImageElement && e.target.closest('#vt-image')) e.target.classList.add('vt-broken');

@@ -19,6 +19,7 @@ from typing import Any
 
 from vlmtok.cache import DiskCache, cache_key
 from vlmtok.i18n import t
+from vlmtok.narrate.base import detail_of
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +57,6 @@ def where(narrator: Any) -> str:
     """Where the narrator's work runs: its server, or this machine."""
     server = getattr(narrator, "server", None)
     return f"server:{server}" if server else hardware()
-
-
-def detail_of(narrator: Any, request: Any) -> str:
-    """The detail the narrator will use for ``request`` ("auto" resolved by the narrator when it can)."""
-    resolve = getattr(narrator, "detail", None)
-    try:
-        return str(resolve(request)) if callable(resolve) else str(request.detail or "auto")
-    except Exception:  # noqa: BLE001 - a model not loaded yet: the request's own word
-        return str(request.detail or "auto")
 
 
 def _timed(narrator: Any) -> bool:
