@@ -46,7 +46,8 @@ EXAMPLES = ui.example_paths() if UPLOADS_OK else []   # Gradio copies examples a
 L = "en"  # the page opens in English; the language choice relabels it
 # The page's type: fonts every tablet and laptop has (with Vietnamese letters), so it renders the same offline;
 # Gradio's own Source Sans Pro has no bold and falls back letter by letter ("Ask" with a small "A")
-FONTS = ("system-ui", "Segoe UI", "Roboto", "Noto Sans", "DejaVu Sans", "Liberation Sans", "Arial", "sans-serif")
+# (Arial's widths first, as Gradio's tables and ledgers were laid out for, then DejaVu Sans, wider)
+FONTS = ("Segoe UI", "Roboto", "Noto Sans", "Liberation Sans", "Arial", "DejaVu Sans", "system-ui", "sans-serif")
 MONO_FONTS = ("ui-monospace", "DejaVu Sans Mono", "Liberation Mono", "Menlo", "Consolas", "monospace")
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 

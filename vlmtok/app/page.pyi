@@ -59,7 +59,7 @@ class ArtworkImage(gr.Image):
 
     def preprocess(self, payload):
         if payload is not None and (payload.url or "").startswith("data:"):
-            return http.save_data_url(payload.url, self.GRADIO_CACHE)
+            return _inline(payload.url)
         if payload is not None and payload.path:
             return str(payload.path)
         return super().preprocess(payload)

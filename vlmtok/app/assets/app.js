@@ -297,7 +297,7 @@
   // ----- Gradio's own words (upload box, image buttons, footer) in the page's language ------------------------------
   // The server puts {Gradio's English: the words in the chosen language} (the catalogue's gradio.* keys) in
   // #vt-words-data; each text and name Gradio draws is swapped, its English kept so a later switch can swap it back.
-  const OWN = '#vt-thread, #vt-strip, #vt-ledger, #vt-how, #vt-lens, #vt-words, script, style, textarea';
+  const OWN = '.vt-thread, .vt-strip, .vt-ledger, .vt-how, .vt-lens, #vt-words, script, style, textarea';   // our words
   const NAMES = ['aria-label', 'title', 'placeholder', 'alt'];
   const shownText = new WeakMap();                       // a text node -> [Gradio's English, the words shown]
   let words = null, wordsRaw = null, patterns = [];
