@@ -14,7 +14,8 @@ from gradio_client.exceptions import AppError  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "great_wave_off_kanagawa.jpg"
 LEAKS = re.compile(r"Traceback|File \"|/tmp/|/work/|/home/|\.py\b|Error\b|Exception")
-PUBLIC = {"/describe", "/tour", "/ask", "/speak", "/compare", "/similarity", "/pipeline", "/about"}
+PUBLIC = {"/describe", "/tour", "/ask", "/speak", "/compare", "/similarity", "/pipeline", "/about", "/open_room",
+          "/close_room"}
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +38,9 @@ def test_the_api_lists_only_the_public_endpoints_with_named_parameters(client):
         assert returns["type"]["type"] == "object" and returns["type"]["properties"], name    # named outputs
     describe = info["named_endpoints"]["/describe"]
     assert [p["parameter_name"] for p in describe["parameters"]] == [
-        "image", "lang", "tier", "audience", "label_text", "rate", "detail", "speak"]
+        "image", "lang", "tier", "audience", "label_text", "rate", "detail", "speak", "room", "find_artwork"]
     assert {"narrator", "model_id", "weights_source", "detail", "tiles", "image_tokens", "machine_translated",
-            "timings"} <= set(describe["returns"][0]["type"]["properties"]["narration"]["properties"])
+            "timings", "artwork"} <= set(describe["returns"][0]["type"]["properties"]["narration"]["properties"])
 
 
 def test_ui_events_cannot_be_called(client):

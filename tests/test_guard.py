@@ -70,15 +70,18 @@ def test_hung_call_returns_within_timeout_and_cancels():
 
 
 def test_stragglers_are_bounded(monkeypatch):
-    """Calls that ignore cancel pile up only to MAX_STRAGGLERS; then new calls are refused as busy, at once."""
+    """Calls that ignore cancel pile up only to MAX_STRAGGLERS; then new calls of that kind are refused as busy, at
+    once, while other kinds of call (speaking a text while the narrator hangs) still run."""
     monkeypatch.setattr(guard, "MAX_STRAGGLERS", 2)
     gate = threading.Event()
     try:
         for _ in range(2):
             assert guard.guarded(gate.wait, 30, timeout_s=0.05).kind == "timeout"
         t0 = time.perf_counter()
-        g = guard.guarded(lambda: "x", timeout_s=5)
+        g = guard.guarded(gate.wait, 30, timeout_s=5)
         assert g.kind == "busy" and time.perf_counter() - t0 < 0.5
+        assert guard.run_guarded(lambda: "x", timeout_s=5) == ("x", None)   # another kind: not made busy
+        assert list(guard.iter_guarded(lambda: iter([1]), timeout_s=5)) == [(1, None)]
     finally:
         gate.set()
     deadline = time.monotonic() + 5

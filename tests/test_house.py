@@ -17,7 +17,7 @@ PACKAGE = ROOT / "vlmtok"
 # Lowest first. A module may import modules of its own layer or below, never above.
 LAYERS: list[tuple[str, ...]] = [
     ("settings", "i18n", "errors", "choices", "text", "net", "paths", "cache", "device", "hub", "guard"),
-    ("images", "decoder"),
+    ("images", "decoder", "frame"),
     ("smolvlm",),
     ("encoders",),
     ("tokens",),

@@ -196,7 +196,7 @@ def test_loads_the_published_layout_from_a_local_hub_cache_and_auto_picks_it(fol
     narration = narrator.describe(_picture(80, 60), NarrationRequest(detail="low", max_new_tokens=4))
     assert narration.narrator == "onnx" and narration.weights_source == "local-cache"
     assert narrator.runtime.files.root.name == "0123abc"
-    assert (narrator.runtime.files.weights, narrator.runtime.files.vision_weights) == ("int8", "int8")
+    assert (narrator.runtime.files.weights, narrator.runtime.files.vision_weights) == ("q4", "int8")
 
 
 def test_not_chosen_on_a_gpu(folder, monkeypatch):
@@ -219,7 +219,7 @@ def test_prefetch_fetches_the_files_the_cpu_narrator_reads(monkeypatch, capsys):
     assert prefetch.run(args) == 0
     [(repo, patterns)] = asked
     assert repo == "HuggingFaceTB/SmolVLM-256M-Instruct"
-    for name in ("onnx/decoder_model_merged_int8.onnx*", "onnx/embed_tokens.onnx*", "onnx/vision_encoder_int8.onnx*",
+    for name in ("onnx/decoder_model_merged_q4.onnx*", "onnx/embed_tokens.onnx*", "onnx/vision_encoder_int8.onnx*",
                  "*.safetensors", "*.json"):
         assert name in patterns
     assert not any("decoder_model_merged.onnx" in p or "fp16" in p for p in patterns)   # not every format

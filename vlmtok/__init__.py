@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     # intake
     "load_image": "vlmtok.images",
     "ImageInputError": "vlmtok.images",
+    "find_artwork": "vlmtok.frame",
     # encoders
     "create_encoder": "vlmtok.encoders",
     "list_encoders": "vlmtok.encoders",
@@ -49,6 +50,7 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from vlmtok.encoders import Encoder, VisionTokens, create_encoder, encoder_specs, list_encoders
     from vlmtok.errors import VisitorError
+    from vlmtok.frame import find_artwork
     from vlmtok.images import ImageInputError, load_image
     from vlmtok.narrate import get_narrator, list_narrators
     from vlmtok.narrate.base import Narration, NarrationRequest

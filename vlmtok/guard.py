@@ -9,8 +9,9 @@ visitor, in their language, never a class name, traceback or path:
   memory is freed (``gc`` and the CUDA cache) and the visitor reads "busy, please try again";
 - no answer after ``timeout_s``: the slot is handed back at once with "taking too long, please try again"; the
   call's ``cancel`` event is set so a cooperative call (SmolVLM's ``stream(..., cancel=)``) stops within a token,
-  and a call that ignores it finishes in the background (at most ``MAX_STRAGGLERS`` at once; beyond that new calls
-  are refused as busy instead of piling up threads);
+  and a call that ignores it finishes in the background (at most ``MAX_STRAGGLERS`` of one kind at once; beyond
+  that new calls of that kind are refused as busy instead of piling up threads, while other kinds, such as
+  speaking a text when the narrator hangs, go on);
 - a ``vlmtok.errors.VisitorError`` (a picture that cannot be used, a model not on this device): the visitor reads
   its own plain message;
 - any other error: logged with its traceback, the visitor reads "something went wrong, please try again".
@@ -118,22 +119,28 @@ def _outcome_for(exc: BaseException, lang: str | None, started: float) -> Guarde
 
 
 class _Stragglers:
-    """Counts worker threads that outlived their timeout (and any still running)."""
+    """Counts worker threads that outlived their timeout (and any still running), per kind of call: stragglers of
+    one kind (a hung narrator) never make another kind (speaking a text, another tab) busy."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.running = 0
+        self.by_kind: dict[str, int] = {}
 
-    def try_enter(self, limit: int) -> bool:
+    def try_enter(self, kind: str, limit: int) -> bool:
         with self._lock:
-            if self.running >= limit:
+            if self.by_kind.get(kind, 0) >= limit:
                 return False
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
             self.running += 1
             return True
 
-    def leave(self) -> None:
+    def leave(self, kind: str) -> None:
         with self._lock:
+            self.by_kind[kind] -= 1
             self.running -= 1
+            if not self.by_kind[kind]:
+                del self.by_kind[kind]
 
 
 _STRAGGLERS = _Stragglers()
@@ -145,9 +152,10 @@ def stragglers() -> int:
     return _STRAGGLERS.running
 
 
-def _start_worker(target: Callable[[], None], name: str) -> bool:
-    """Start ``target`` in a daemon thread counted in ``_STRAGGLERS``; False when too many are already running."""
-    if not _STRAGGLERS.try_enter(MAX_STRAGGLERS + _slots_in_use()):
+def _start_worker(target: Callable[[], None], name: str, kind: str) -> bool:
+    """Start ``target`` in a daemon thread counted in ``_STRAGGLERS`` under ``kind``; False when too many of that
+    kind are already running."""
+    if not _STRAGGLERS.try_enter(kind, MAX_STRAGGLERS + _slots_in_use()):
         return False
 
     context = contextvars.copy_context()    # the request's context (Gradio's progress tracker) goes along
@@ -156,7 +164,7 @@ def _start_worker(target: Callable[[], None], name: str) -> bool:
         try:
             context.run(target)
         finally:
-            _STRAGGLERS.leave()
+            _STRAGGLERS.leave(kind)
 
     threading.Thread(target=work, name=name, daemon=True).start()
     return True
@@ -203,7 +211,7 @@ def guarded(fn: Callable[..., T], *args: Any, timeout_s: float = DEFAULT_TIMEOUT
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread, which classifies it
             box.put((False, exc))
 
-    if not _start_worker(target, name=f"guarded-{getattr(fn, '__name__', 'call')}"):
+    if not _start_worker(target, name=f"guarded-{getattr(fn, '__name__', 'call')}", kind=_kind(fn)):
         log.warning("%d guarded calls still running; refusing a new one as busy", stragglers())
         return Guarded(message=t("guard.busy", lang), kind="busy")
     with _Waiting():
@@ -214,6 +222,11 @@ def guarded(fn: Callable[..., T], *args: Any, timeout_s: float = DEFAULT_TIMEOUT
     if ok:
         return Guarded(result=value, elapsed_s=time.perf_counter() - started)
     return _outcome_for(value, lang, started)
+
+
+def _kind(fn: Callable) -> str:
+    """Which stragglers a call counts among: its function's qualified name (a narration step, speaking a text)."""
+    return f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
 
 
 def _timed_out(fn: Callable, timeout_s: float, lang: str | None, cancel: threading.Event | None,
@@ -253,7 +266,7 @@ def iter_guarded(items: Callable[[], Iterable[T]], *, timeout_s: float = DEFAULT
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which classifies it
             box.put((False, exc))
 
-    if not _start_worker(target, name="guarded-stream"):
+    if not _start_worker(target, name="guarded-stream", kind=_kind(items)):
         yield None, t("guard.busy", lang)
         return
     with _Waiting():

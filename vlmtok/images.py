@@ -685,7 +685,14 @@ def load_image(source: ImageSource | None, *, max_side: int = DEFAULT_MAX_SIDE) 
                     "a PIL image or a numpy array")
 
 
+def find_artwork(picture: Image.Image):
+    """The artwork straightened out of a gallery photo, or the whole picture: see ``vlmtok.frame``."""
+    from vlmtok.frame import find_artwork as find
+
+    return find(picture)
+
+
 __all__ = [
     "DEFAULT_MAX_SIDE", "ImageInputError", "MAX_ASPECT_RATIO", "MAX_FILE_BYTES", "MAX_PIXELS", "MIN_SIDE",
-    "SUPPORTED_FORMATS", "decode_bytes", "load_image", "open_formats",
+    "SUPPORTED_FORMATS", "decode_bytes", "find_artwork", "load_image", "open_formats",
 ]

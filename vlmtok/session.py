@@ -53,23 +53,28 @@ class Picture:
     """A picture as every stage sees it: upright 8-bit RGB pixels and their content hash (sha256), computed once.
 
     ``image`` must not be changed in place: its hash is remembered for the stages that ask for it again.
+    ``artwork``: where the artwork lay in the photo (``vlmtok.frame.Artwork.to_dict()``: found, corners in the
+    photo's pixels, confidence); when found, ``image`` is the artwork straightened out of the photo.
     """
 
     image: Image.Image
     sha256: str
+    artwork: dict | None = None
 
     @classmethod
-    def load(cls, source: Any) -> Picture:
-        """Any picture from outside (path, bytes, PIL image, array) through ``vlmtok.load_image``; raises
+    def load(cls, source: Any, find_artwork: bool = True) -> Picture:
+        """Any picture from outside (path, bytes, PIL image, array) through ``vlmtok.load_image``, then the artwork
+        straightened out of a gallery photo (``find_artwork=False``: the picture as it is); raises
         ``ImageInputError`` (a ``VisitorError``) with a plain message when it cannot be used."""
+        from vlmtok.frame import artwork_in
         from vlmtok.images import load_image
 
         if isinstance(source, Picture):
             return source
-        image = load_image(source)
-        digest = image_hash(image)
-        remember_hash(image, digest)
-        return cls(image, digest)
+        art = artwork_in(load_image(source), find_artwork)
+        digest = image_hash(art.image)
+        remember_hash(art.image, digest)
+        return cls(art.image, digest, art.to_dict())
 
 
 def request(lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str | None = None,
@@ -218,7 +223,7 @@ class Session:
         eta.record(self.narrator, self.request, narration)
         key = "app.answered" if self.request.question else "app.described"
         status = " ".join(filter(None, [t(key, self.request.lang), narration.notice]))
-        return Done(narration, provenance(self.narrator, self.request, narration), status,
+        return Done(narration, provenance(self.narrator, self.request, narration, self.picture.artwork), status,
                     self.request.conversation, dict(narration.timings))
 
 
@@ -243,8 +248,10 @@ def _sentence(spoken: Any, starts: list[float]) -> Sentence:
 # Provenance, and the one-call description
 
 
-def provenance(narrator: Any, request: NarrationRequest, narration: Narration) -> dict[str, Any]:
-    """Everything a caller must know about where ``narration`` came from (the API's ``Provenance`` fields)."""
+def provenance(narrator: Any, request: NarrationRequest, narration: Narration,
+               artwork: dict | None = None) -> dict[str, Any]:
+    """Everything a caller must know about where ``narration`` came from (the API's ``Provenance`` fields), the
+    artwork's outline in the photo included (``artwork``, from ``Picture``)."""
     timings = {k: float(v) for k, v in narration.timings.items()}
     served_by = narration.narrator == narrator.name      # else a stand-in answered (the offline narrator)
     tokens = timings.get("image_tokens")                 # counted by SmolVLM's own vision tower
@@ -254,7 +261,8 @@ def provenance(narrator: Any, request: NarrationRequest, narration: Narration) -
             "detail": detail_of(narrator, request) if served_by and narration.model_id else None,
             "tiles": _tiles(narration.model_id, tokens), "image_tokens": int(tokens) if tokens else None,
             "language": narration.language, "machine_translated": narration.machine_translated,
-            "cached": bool(timings.get("cached")), "notice": narration.notice, "timings": timings}
+            "cached": bool(timings.get("cached")), "notice": narration.notice, "timings": timings,
+            "artwork": artwork}
 
 
 def _tiles(model_id: str | None, image_tokens: float | None) -> int | None:

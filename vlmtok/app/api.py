@@ -69,6 +69,8 @@ class Provenance(TypedDict):
     cached: bool                   # read back from the narration cache (written earlier, same picture and request)
     notice: str | None             # e.g. "No translation model available; shown in English."
     timings: dict[str, float]      # milliseconds and counts: total_ms, prefill_ms, decode_ms, first_token_ms ...
+    artwork: dict | None           # {"found", "corners", "confidence"}: found, the picture described is the artwork
+                                   # straightened out of the photo (corners TL, TR, BR, BL in the photo's pixels)
 
 
 class Speech(TypedDict):
@@ -142,6 +144,21 @@ class Pipeline(TypedDict):
     smolvlm: list[dict[str, Any]]  # one tile plan per detail level
 
 
+class FollowRoom(TypedDict):
+    """A room visitors follow on their phones: its code, the key that narrates into it (keep it secret), the address
+    phones open, and the QR code of that address (a PNG)."""
+
+    code: str
+    key: str
+    url: str
+    reachable: bool
+    qr: Any                        # a PNG file
+
+
+class ClosedRoom(TypedDict):
+    closed: bool                   # False when no room with that key was open
+
+
 class About(TypedDict):
     narrator: str
     reason: str
@@ -182,13 +199,15 @@ def _guarded(step: Callable[[], T], lang: str) -> T:
     return result
 
 
-def _load(image: Any, lang: str):
-    """The caller's picture through the safe loader (raises VisitorError with a plain message)."""
+def _load(image: Any, lang: str, find_artwork: bool = True):
+    """The caller's picture through the safe loader (raises VisitorError with a plain message): the artwork
+    straightened out of a gallery photo, unless ``find_artwork`` is False."""
     if not image:
         raise ApiError(t("app.no_image", lang))
+    from vlmtok.frame import artwork_in
     from vlmtok.images import load_image
 
-    return load_image(image)
+    return artwork_in(load_image(image), bool(find_artwork)).image
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -214,19 +233,45 @@ def _checked(lang: str, rate: float | None = None, **choices: Any):
         raise ApiError(refused.user_message_for(lang)) from None
 
 
-def _picture(image: Any, lang: str):
+def _picture(image: Any, lang: str, find_artwork: bool = True):
     from vlmtok.session import Picture
 
     if not image:
         raise ApiError(t("app.no_image", lang))
-    return Picture.load(image)
+    return Picture.load(image, bool(find_artwork))
 
 
-def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float) -> Description:
+def _room(key: str | None, lang: str):
+    """The open room a caller narrates into (its key from /open_room), None without one; a wrong key is refused."""
+    if not key:
+        return None
+    from vlmtok.app.rooms import ROOMS
+
+    room = ROOMS.by_key(key)
+    if room is None:
+        raise ApiError(t("follow.no_room", lang))
+    return room
+
+
+def _followed(narrate: Any, room: Any, image: Any) -> Iterator[Any]:
+    """The session's events; a room, when given, follows them (its phones get the narration as it is written)."""
+    from vlmtok.app.rooms import TurnInfo, relay_parts
+
+    asked = narrate.request
+    info = TurnInfo("answer" if asked.question else "description", image if isinstance(image, str) else None,
+                    asked.question or "", asked.lang)
+    writes = asked.lang if asked.lang in getattr(narrate.narrator, "languages", (asked.lang,)) else "en"
+    return relay_parts(room, info, narrate.events(), writes)
+
+
+def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float, room: Any = None,
+               find_artwork: bool = True) -> Description:
     from vlmtok import session
 
     def step() -> Description:
-        done = session.Session(_picture(image, lang), asked, narrator()[0]).run()
+        narrate = session.Session(_picture(image, lang, find_artwork), asked, narrator()[0])
+        done = narrate.run() if room is None else next(
+            e for e in reversed(list(_followed(narrate, room, image))) if isinstance(e, session.Done))
         n = done.narration
         speech = session.speech_of(n.text, n.language, rate, lang) if speak else None
         return Description(**session.description(done, asked.tier, speech))
@@ -235,36 +280,40 @@ def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float) -> D
 
 
 def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-             rate: float = 1.0, detail: str = "auto", speak: bool = True) -> Description:
-    """Describe an artwork in one call, then speak it (``speak=False``: text only)."""
+             rate: float = 1.0, detail: str = "auto", speak: bool = True, room: str = "",
+             find_artwork: bool = True) -> Description:
+    """Describe an artwork in one call, then speak it (``speak=False``: text only); ``room``: a room's key;
+    ``find_artwork``: the artwork straightened out of a gallery photo first (its outline in ``narration.artwork``)."""
     lang = _lang(lang)
     asked = _checked(lang, rate, tier=tier, audience=audience, label_text=label_text, detail=detail)
-    return _described(image, asked, lang, speak, rate)
+    return _described(image, asked, lang, speak, rate, _room(room, lang), find_artwork)
 
 
 def ask(image: Any, question: str, lang: str = "en", audience: str = "adult", label_text: str = "",
-        conversation: str = "", speak: bool = False) -> Description:
+        conversation: str = "", speak: bool = False, room: str = "", find_artwork: bool = True) -> Description:
     """Answer a question about the artwork; ``conversation`` (from /describe or /tour) continues that visitor's."""
     lang = _lang(lang)
     if not (question or "").strip():
         raise ApiError(t("app.no_question", lang))
     asked = _checked(lang, audience=audience, label_text=label_text, question=question,
                      conversation=conversation or None)
-    return _described(image, asked, lang, speak, 1.0)
+    return _described(image, asked, lang, speak, 1.0, _room(room, lang), find_artwork)
 
 
 def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",
-         detail: str = "auto") -> Iterator[TourUpdate]:
+         detail: str = "auto", room: str = "", find_artwork: bool = True) -> Iterator[TourUpdate]:
     """Stream a description: first the expected time, then the text as it is written, then the finished one."""
     from vlmtok import session
     from vlmtok.guard import iter_guarded
 
     lang = _lang(lang)
     asked = _checked(lang, tier=tier, audience=audience, label_text=label_text, detail=detail)
+    followed = _room(room, lang)
 
     def steps() -> Iterator[TourUpdate]:
         expected_s, status = None, ""
-        for event in session.Session(_picture(image, lang), asked, narrator()[0]).events():
+        narrate = session.Session(_picture(image, lang, find_artwork), asked, narrator()[0])
+        for event in _followed(narrate, followed, image):
             if isinstance(event, session.Started):
                 expected_s, status = event.expected_s, event.status
                 yield TourUpdate(text="", done=False, status=status, expected_s=expected_s,
@@ -280,6 +329,31 @@ def tour(image: Any, lang: str = "en", tier: str = "short", audience: str = "adu
         if message is not None:
             raise ApiError(message)
         yield update
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Group tours
+
+
+def open_room(host: str, scheme: str = "http", server_name: str | None = None, lang: str = "en") -> FollowRoom:
+    """Open a room: phones follow it at ``url``; pass ``key`` as ``room`` to /describe, /tour or /ask."""
+    from vlmtok.app import follow, rooms
+
+    lang = _lang(lang)
+    try:
+        room = rooms.ROOMS.open()
+    except rooms.RoomFull as exc:
+        raise ApiError(exc.user_message_for(lang)) from None
+    url, reachable = follow.follow_url(host, scheme, room.code, server_name)
+    return FollowRoom(code=room.code, key=room.key, url=url, reachable=reachable, qr=follow.qr_png(url, room.folder))
+
+
+def close_room(key: str, lang: str = "en") -> ClosedRoom:
+    """Close the room whose key this is; every phone following it is told."""
+    from vlmtok.app.rooms import ROOMS
+
+    room = ROOMS.by_key(key)
+    return ClosedRoom(closed=bool(room) and ROOMS.close(room.code, key))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -348,7 +422,8 @@ def _run_record(run, vt, comp, lang: str) -> EncoderRun:
                       pictures=pictures)
 
 
-def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en") -> Comparison:
+def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en",
+            find_artwork: bool = True) -> Comparison:
     """How each encoder cuts the picture into tokens at each size: grids, PCA colours, merge groups, the ledger."""
     lang = _lang(lang)
     names, chosen_sizes = _encoders(encoders, lang), _sizes(sizes, lang)
@@ -357,7 +432,7 @@ def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en")
         from vlmtok.visualize import Comparison as Sheet
         from vlmtok.visualize import run_encoders
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         runs = run_encoders(picture, names, chosen_sizes, merge=MERGE_RATIO)
         records = [_run_record(run, vt, comp, lang) for run in runs for vt, comp in zip(run.scales, run.compressed)]
         random = any(run.weights_source == "random" for run in runs)
@@ -368,8 +443,9 @@ def compare(image: Any, encoders: list[str], sizes: list[int], lang: str = "en")
 
 
 def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 224,
-               lang: str = "en") -> Similarity:
-    """How similar every token is to the one under the point ``(x, y)`` (pixels of the original), per encoder."""
+               lang: str = "en", find_artwork: bool = True) -> Similarity:
+    """How similar every token is to the one under the point ``(x, y)`` (pixels of the picture encoded: the
+    straightened artwork unless ``find_artwork`` is False), per encoder."""
     lang = _lang(lang)
     names, (chosen_size,) = _encoders(encoders, lang), _sizes([size], lang)
 
@@ -378,7 +454,7 @@ def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 
         from vlmtok.visualize import run_encoders
         from vlmtok.visualize.thumbs import similarity_thumb
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         w, h = picture.size
         if not (0 <= float(x) < w and 0 <= float(y) < h):
             raise ApiError(t("api.bad_point", lang, x=x, y=y, width=w, height=h))
@@ -392,7 +468,7 @@ def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 
     return _guarded(step, lang)
 
 
-def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pipeline:
+def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en", find_artwork: bool = True) -> Pipeline:
     """Every step from pixels to the language model's input, with the shapes computed for this picture."""
     lang = _lang(lang)
     (name,), (chosen_size,) = _encoders([encoder], lang), _sizes([size], lang)
@@ -402,7 +478,7 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en") -> Pip
         from vlmtok.encoders import create_encoder
         from vlmtok.smolvlm import tile_plan
 
-        picture = _load(image, lang)
+        picture = _load(image, lang, find_artwork)
         vt = create_encoder(name).encode(picture, chosen_size)
         encoder_facts = {"encoder": name, "family": vt.family, "weights_source": vt.weights_source,
                          "input_size": list(vt.input_size), "patch_px": int(vt.patch_px), "grid": list(vt.grid),

@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import threading
+import uuid
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -142,6 +143,7 @@ class TourResult:
     ok: bool = True
     session: dict[str, Any] = field(default_factory=dict)
     spoken: Any = None                 # a sentence's audio (``SpokenSentence``) when speaking as it is written
+    text_lang: str = ""                # the language ``text`` is written in while streaming (a follower's room reads it)
 
 
 def _step(progress: Progress | None, fraction: float, message: str) -> None:
@@ -192,11 +194,29 @@ def narrator_prepared() -> bool:
     return _PREPARED.is_set()
 
 
-def _load(image_path: str | None):
-    """The visitor's picture through the safe loader (Compare and How it works); raises ImageInputError."""
+def _load(image_path: str | None, whole: bool = False):
+    """The visitor's picture through the safe loader (Compare and How it works; raises ImageInputError): the
+    artwork straightened out of a gallery photo, or the whole picture (``whole``)."""
+    from vlmtok.frame import artwork_in
     from vlmtok.images import load_image
 
-    return load_image(image_path)
+    return artwork_in(load_image(image_path), not whole).image
+
+
+def artwork_outline(image_path: str | None, lang: str = "en") -> tuple[Any, str]:
+    """The photo with the artwork's found outline drawn on it (None when the whole picture is used) and a
+    sentence saying so, for the Tour to show before anything is said about the picture."""
+    from vlmtok.frame import find_artwork, outline_picture
+    from vlmtok.images import load_image
+
+    if not image_path:
+        return None, ""
+    try:
+        picture = load_image(image_path)
+    except VisitorError:
+        return None, ""                     # the description step says why, in plain words
+    art = find_artwork(picture)
+    return (outline_picture(picture, art), t("frame.outline", normalize_lang(lang))) if art.found else (None, "")
 
 
 def _failure(exc: BaseException, lang: str, key: str = "app.failed") -> TourResult:
@@ -242,26 +262,31 @@ def guarded_call(step: Callable[..., Any], *args: Any, lang: str = "en", timeout
     return (on_message or _message_result)(message, lang) if message is not None else result
 
 
-def _session(narration, lang: str, image_path: str | None, conversation: str | None = None) -> dict[str, Any]:
-    """What the next steps need: the text's own language (English kept when no translator), and who wrote it."""
-    return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration),
+def _session(narration, lang: str, image_path: str | None, conversation: str | None = None,
+             artwork: dict | None = None) -> dict[str, Any]:
+    """What the next steps need: the text's own language (English kept when no translator), who wrote it, and
+    where the artwork lay in the photo (the guide's choice kept with the picture)."""
+    return {"lang": lang, "text_lang": narration.language, "byline": _byline(narration, artwork),
             "label": narration.narrator_label, "narrator": narration.narrator, "text": narration.text,
-            "image": image_path,
+            "image": image_path, "artwork": artwork,
             "notice": narration.notice or "", "conversation": conversation}
 
 
-def _byline(narration) -> str:
-    """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such)."""
+def _byline(narration, artwork: dict | None = None) -> str:
+    """Who wrote it, first; "machine translated" when it was (DESIGN: label translations as such); "straightened"
+    when the picture described is the artwork cut out of the photo."""
     label = narration.narrator_label
     if narration.machine_translated:
         label = f"{label} · {t('app.machine_translated', narration.language)}"
+    if artwork and artwork.get("found"):
+        label = f"{label} · {t('frame.straightened', narration.language)}"
     return label
 
 
 def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                     label_text: str | None = None, question: str | None = None,
                     progress: Progress | None = None, conversation: str | None = None,
-                    speak_live: bool = False) -> Iterator[TourResult]:
+                    speak_live: bool = False, whole: bool = False) -> Iterator[TourResult]:
     """Stream a description (or a follow-up answer): partial results while writing, the finished one last.
 
     The Tour's presenter of a narration session (``vlmtok.session``): the picture through the safe intake, the
@@ -269,6 +294,7 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
     A new description starts a new conversation (a fresh id in the session); a question continues ``conversation``.
     ``speak_live``: each sentence's audio comes too (``TourResult.spoken``), as soon as it is ready; with a narrator
     that writes the visitor's language these come while it writes, and the last of them after the finished result.
+    ``whole``: the guide chose the whole photo (else the artwork found in it, straightened).
     """
     lang = normalize_lang(lang)
     if not image_path:
@@ -278,7 +304,7 @@ def describe_stream(image_path: str | None, lang: str = "en", tier: str = "short
     try:
         from vlmtok import session
 
-        picture = session.Picture.load(image_path)
+        picture = session.Picture.load(image_path, find_artwork=not whole)
         narrator = _narrator(lang, progress)
         request = session.request(lang, tier, audience, label_text, question=question,
                                   conversation=conversation if question else None)
@@ -300,10 +326,11 @@ def _present(narrate, image_path: str, progress: Progress | None = None) -> Iter
             yield TourResult("", "", status_html(working))
         elif isinstance(event, session.Text):
             written = event.written
-            yield TourResult(written, "", status_html(working))
+            writes = lang if lang in getattr(narrate.narrator, "languages", (lang,)) else "en"
+            yield TourResult(written, "", status_html(working), text_lang=writes)
         elif isinstance(event, session.Done):
             n = event.narration
-            found = _session(n, lang, image_path, event.conversation)
+            found = _session(n, lang, image_path, event.conversation, narrate.picture.artwork)
             found["spoken_live"] = narrate.live
             final = TourResult(n.text, caption_html(n.text, n.language, found["byline"]), status_html(event.status),
                                byline=found["byline"], session=found)
@@ -380,7 +407,8 @@ def _sentences(speech, text: str) -> tuple[list[str], list[float]]:
 
 def ask(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
         label_text: str | None = None, progress: Progress | None = None,
-        session: dict[str, Any] | None = None, speak_live: bool = False) -> Iterator[TourResult]:
+        session: dict[str, Any] | None = None, speak_live: bool = False,
+        whole: bool = False) -> Iterator[TourResult]:
     """A follow-up question about the same artwork: the narrator reuses its cached vision tokens and continues
     this visitor's conversation (``session["conversation"]``)."""
     lang = normalize_lang(lang)
@@ -389,7 +417,7 @@ def ask(image_path: str | None, question: str, lang: str = "en", audience: str =
         yield TourResult(message, caption_html(message, lang), status_html(message), ok=False)
         return
     yield from describe_stream(image_path, lang, "short", audience, label_text, question.strip(), progress,
-                               conversation=(session or {}).get("conversation"), speak_live=speak_live)
+                               conversation=(session or {}).get("conversation"), speak_live=speak_live, whole=whole)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -413,6 +441,7 @@ def tour_session(session: dict[str, Any] | None) -> dict[str, Any]:
     session = dict(session or {})
     session["thread"] = [dict(item) for item in session.get("thread") or []]
     session.setdefault("thread_id", tour.new_id())
+    session.setdefault("guide", uuid.uuid4().hex)     # this guide's session, for its room (vlmtok.app.rooms); server-side
     return session
 
 
@@ -513,7 +542,7 @@ SPEAK_MODES = ("live", "check")   # speak as it is written; check before speakin
 def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", audience: str = "adult",
                 label_text: str | None = None, session: dict[str, Any] | None = None,
                 progress: Progress | None = None, timeout_s: float | None = None,
-                speak_mode: str = "check") -> Iterator[TourView]:
+                speak_mode: str = "check", whole: bool = False) -> Iterator[TourView]:
     """Describe the picture: the text as it is written, then its turn with audio.
 
     ``speak_mode`` "live": each sentence plays as soon as it is written and spoken; "check": the audio is made
@@ -525,29 +554,31 @@ def tour_stream(image_path: str | None, lang: str = "en", tier: str = "short", a
     if session.pop("new_artwork", False):     # a new picture: the label typed for the one before is not its label
         label_text = ""
     steps = lambda: describe_stream(image_path, lang, tier, audience, label_text, progress=progress,  # noqa: E731
-                                    speak_live=live)
+                                    speak_live=live, whole=whole)
     yield from _conversation_step(steps, "description", lang, session, "", timeout_s, live,
-                                  label=(label_text or "").strip())
+                                  label=(label_text or "").strip(), image_path=image_path)
 
 
 def ask_stream(image_path: str | None, question: str, lang: str = "en", audience: str = "adult",
                label_text: str | None = None, session: dict[str, Any] | None = None,
                progress: Progress | None = None, timeout_s: float | None = None,
-               speak_mode: str = "check") -> Iterator[TourView]:
+               speak_mode: str = "check", whole: bool = False) -> Iterator[TourView]:
     """Answer a question about the same picture, continuing this visitor's conversation; the answer is a new turn
     (spoken as it is written when ``speak_mode`` is "live", as for a description)."""
     session = tour_session(session)
     question = (question or "").strip()
     live = speak_mode == "live"
     steps = lambda: ask(image_path, question, lang, audience, label_text, progress=progress,  # noqa: E731
-                        session=session, speak_live=live)
-    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live)
+                        session=session, speak_live=live, whole=whole)
+    yield from _conversation_step(steps, "answer", lang, session, question, timeout_s, live, image_path=image_path)
 
 
 def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lang: str, session: dict[str, Any],
                        question: str, timeout_s: float | None, live: bool = False,
-                       label: str = "") -> Iterator[TourView]:
+                       label: str = "", image_path: str | None = None) -> Iterator[TourView]:
     """One description (a new thread, begun only once its picture was read and its narrator chosen) or answer."""
+    from vlmtok.app import rooms
+
     lang = normalize_lang(lang)
     previous = session
     if kind == "description":                 # the artwork's thread: its label, its turns, its audio
@@ -555,7 +586,8 @@ def _conversation_step(steps: Callable[[], Iterator[TourResult]], kind: str, lan
         session = {**session, "thread": [], "thread_id": thread_id, "artwork_label": label}
     busy = tour.turn(kind, "", lang, question=question)   # one turn from the first word to the last sound
     item, begun = None, kind != "description"
-    for r in guarded_stream(steps, lang, timeout_s=timeout_s):
+    told = rooms.TurnInfo(kind, image_path, question, lang)           # the guide's room, if open, follows along
+    for r in rooms.relay(session, told, guarded_stream(steps, lang, timeout_s=timeout_s)):
         if not r.ok:    # before the new artwork began (a bad file): a notice in the thread on screen, kept whole
             yield tour_message(r.text, lang, session if begun else previous)
             return

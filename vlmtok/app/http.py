@@ -343,8 +343,11 @@ def app_kwargs(room: Callable[[], int | None] | None = None,
     """
     from starlette.middleware import Middleware
 
+    from vlmtok.app import follow
+
     return_large_buffers()
-    return {"middleware": [Middleware(Hardened, room=room, may_serve=may_serve, max_body=body_limit())]}
+    return {"middleware": [Middleware(Hardened, room=room, may_serve=may_serve, max_body=body_limit())],
+            "routes": follow.routes()}        # the followers' pages and event streams, ahead of Gradio's own
 
 
 M_MMAP_THRESHOLD = -3                 # glibc's mallopt() parameter
@@ -386,8 +389,8 @@ def body_limit(max_file_bytes: int | None = None) -> int:
 
 def served_folders() -> list[str]:
     """Folders the app serves audio from: the speech cache (wherever ``vlmtok.paths`` put it), the private
-    temporary folder it would move to if its folder vanished (the speech service's uncached store too), and the tour
-    pack being played (``VLMTOK_PACK``: its prepared audio and pictures)."""
+    temporary folder it would move to if its folder vanished (the speech service's uncached store too), the tour
+    pack being played (``VLMTOK_PACK``: its prepared audio and pictures), and the followers' pictures (rooms)."""
     folders = []
     pack = settings.pack_folder()
     if pack:
@@ -400,7 +403,9 @@ def served_folders() -> list[str]:
     private = paths.private_root()
     if private is not None:
         folders.append(str(private))
-    return folders
+    from vlmtok.app.rooms import picture_root
+
+    return folders + [str(picture_root())]
 
 
 def prepare_upload_folder() -> bool:

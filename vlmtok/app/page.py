@@ -127,19 +127,30 @@ def gate(go):
         raise gr.Error("", visible=False, print_exception=False)
 
 
-def tour(image, lang, tier, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+def tour(image, lang, tier, audience, label_text, session, speak_mode="live", whole_for=None,
+         progress=gr.Progress()):
     for v in ui.tour_stream(image, lang, tier, audience, label_text, session, progress=progress,
-                            speak_mode=speak_mode):
+                            speak_mode=speak_mode, whole=bool(image) and whole_for == image):
         yield _view(v)
 
 
-def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", progress=gr.Progress()):
+def follow_up(image, question, lang, audience, label_text, session, speak_mode="live", whole_for=None,
+              progress=gr.Progress()):
     v = None
     for v in ui.ask_stream(image, question, lang, audience, label_text, session, progress=progress,
-                           speak_mode=speak_mode):
+                           speak_mode=speak_mode, whole=bool(image) and whole_for == image):
         yield *_view(v), gr.skip()
     if v is not None and v.ok:
         yield *_view(v), ""                         # answered: the box is ready for the next question
+
+
+def outlined(image, lang, new_picture=False):
+    """The artwork's outline on the photo and "use the whole photo", shown only when an artwork was cut out."""
+    picture, sentence = ui.artwork_outline(image, lang)
+    found = picture is not None
+    box = gr.update(visible=found, label=t("frame.whole", lang), info=sentence)
+    return (gr.update(value=picture, visible=found, label=t("frame.found", lang)),
+            gr.update(value=False, **box) if new_picture else box)
 
 
 def prepare(lang):
@@ -306,7 +317,7 @@ def _stream(fn, *args):
 
 def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
                  label_text: str = "", rate: float = 1.0, detail: Detail = "auto",
-                 speak: bool = True) -> api.Description:
+                 speak: bool = True, room: str = "", find_artwork: bool = True) -> api.Description:
     """Describe an artwork in one call: the text, where it came from (narrator, model, weights, detail, tiles, image
     tokens, translation, timings) and its speech.
 
@@ -319,12 +330,16 @@ def api_describe(image: FileData, lang: Lang = "en", tier: Tier = "short", audie
         rate: speech speed, 0.75 to 1.5.
         detail: how finely SmolVLM looks (low: 64 image tokens; normal: up to 320; high: up to 1088).
         speak: also speak the text (false: text only).
+        room: a room's key from /open_room: visitors following it get the description on their phones.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak)
+    return _call(api.describe, _upload(image), lang, tier, audience, label_text, rate, detail, speak, room,
+                 find_artwork)
 
 
 def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience: Audience = "adult",
-             label_text: str = "", detail: Detail = "auto") -> Iterator[api.TourUpdate]:
+             label_text: str = "", detail: Detail = "auto", room: str = "",
+             find_artwork: bool = True) -> Iterator[api.TourUpdate]:
     """Stream a description: the expected time first, then the text as it is written, then the finished text
     with its provenance (done = true). Speak it with /speak.
 
@@ -335,12 +350,15 @@ def api_tour(image: FileData, lang: Lang = "en", tier: Tier = "short", audience:
         audience: adult or child.
         label_text: the museum label (title, artist, date).
         detail: SmolVLM's tile budget (auto: low on a CPU, normal on a GPU).
+        room: a room's key from /open_room: visitors following it get the text as it is written.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail)
+    yield from _stream(api.tour, _upload(image), lang, tier, audience, label_text, detail, room, find_artwork)
 
 
 def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audience = "adult", label_text: str = "",
-            conversation: str = "", speak: bool = False) -> api.Description:
+            conversation: str = "", speak: bool = False, room: str = "",
+            find_artwork: bool = True) -> api.Description:
     """Answer a visitor's question about the artwork, from what is visible (and the label).
 
     Args:
@@ -351,8 +369,40 @@ def api_ask(image: FileData, question: str, lang: Lang = "en", audience: Audienc
         label_text: the museum label.
         conversation: the conversation id from /describe or /tour, to continue that visitor's conversation.
         speak: also speak the answer.
+        room: a room's key from /open_room: visitors following it get the answer on their phones.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak)
+    return _call(api.ask, _upload(image), question, lang, audience, label_text, conversation, speak, room,
+                 find_artwork)
+
+
+def api_open_room(address: str = "", lang: Lang = "en", request: gr.Request = None) -> api.FollowRoom:
+    """Open a room that visitors follow on their own phones: the room code, its key (keep it: pass it as `room` to
+    /describe, /tour and /ask), the address phones open and its QR code (a PNG).
+
+    Args:
+        address: how phones reach this server (http://192.168.1.20:7860); empty: the address this call came to.
+        lang: the language of any message.
+    """
+    from urllib.parse import urlsplit
+
+    if address:
+        parts = urlsplit(address)
+        host, scheme = parts.netloc or parts.path, parts.scheme or "http"
+    else:
+        host = request.headers.get("host", "127.0.0.1") if request else "127.0.0.1"
+        scheme = (request.headers.get("x-forwarded-proto") if request else None) or "http"
+    return _call(api.open_room, host, scheme, getattr(demo, "server_name", None), lang)
+
+
+def api_close_room(room: str, lang: Lang = "en") -> api.ClosedRoom:
+    """Close a room; every phone following it is told the tour has ended.
+
+    Args:
+        room: the room's key from /open_room.
+        lang: the language of any message.
+    """
+    return _call(api.close_room, room, lang)
 
 
 def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
@@ -366,7 +416,8 @@ def api_speak(text: str, lang: Lang = "en", rate: float = 1.0) -> api.Speech:
     return _call(api.speak, text, lang, rate)
 
 
-def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en") -> api.Comparison:
+def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: Lang = "en",
+                find_artwork: bool = True) -> api.Comparison:
     """How vision encoders cut the picture into tokens: patch grids, PCA colours and merge groups per encoder and
     size, and the token ledger (what each choice costs, and SmolVLM's tiles).
 
@@ -375,12 +426,13 @@ def api_compare(image: FileData, encoders: list[str], sizes: list[int], lang: La
         encoders: 1 to 4 encoder names (see /about), e.g. ["vit_small_patch14_dinov2", "mobilenetv2_100"].
         sizes: input sizes in pixels: 224, 336 or 448.
         lang: the language of the captions.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.compare, _upload(image), encoders, sizes, lang)
+    return _call(api.compare, _upload(image), encoders, sizes, lang, find_artwork)
 
 
 def api_similarity(image: FileData, encoders: list[str], x: float, y: float, size: int = 224,
-                   lang: Lang = "en") -> api.Similarity:
+                   lang: Lang = "en", find_artwork: bool = True) -> api.Similarity:
     """How similar every token is to the token under one point of the picture, one map per encoder.
 
     Args:
@@ -390,12 +442,13 @@ def api_similarity(image: FileData, encoders: list[str], x: float, y: float, siz
         y: the point's y, in pixels of the picture.
         size: input size: 224, 336 or 448.
         lang: the language of the captions.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.similarity, _upload(image), encoders, x, y, size, lang)
+    return _call(api.similarity, _upload(image), encoders, x, y, size, lang, find_artwork)
 
 
 def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", size: int = 224,
-                 lang: Lang = "en") -> api.Pipeline:
+                 lang: Lang = "en", find_artwork: bool = True) -> api.Pipeline:
     """Every step from pixels to the language model's input, with the shapes computed for this picture.
 
     Args:
@@ -403,8 +456,9 @@ def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", siz
         encoder: an encoder name.
         size: input size: 224, 336 or 448.
         lang: the language of the steps.
+        find_artwork: find the artwork in a gallery photo and straighten it first (false: the whole picture).
     """
-    return _call(api.pipeline, _upload(image), encoder, size, lang)
+    return _call(api.pipeline, _upload(image), encoder, size, lang, find_artwork)
 
 
 def api_about(lang: Lang = "en") -> api.About:
@@ -431,8 +485,9 @@ def _endpoint(fn, name: str):
 
 def public_api() -> None:
     """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names."""
-    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about):
-        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about)
+    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about,
+               api_open_room, api_close_room):
+        name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about, api_open_room, api_close_room)
         gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)
 
 
@@ -506,6 +561,48 @@ def pack_tab() -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Group tours: visitors follow the Tour on their own phones (vlmtok.app.follow: the panel; vlmtok.app.rooms: rooms)
+
+
+def follow_room(session: gr.State, lang: gr.Radio) -> None:
+    """"Let visitors follow": a QR code, the room code and address, how many follow, and Close; inside the Tour tab.
+
+    Only opening and closing write the session (the guide's id, which finds its room); the count's timer only reads it.
+    """
+    from vlmtok.app import follow
+
+    def shown(v):
+        return v.panel, gr.update(visible=v.open), gr.Timer(active=v.open)
+
+    def opened(sess, lg, request: gr.Request):
+        scheme = request.headers.get("x-forwarded-proto") or request.request.url.scheme
+        v = follow.guide_open(sess, lg, request.headers.get("host", "127.0.0.1"), scheme,
+                              getattr(demo, "server_name", None))
+        return *shown(v), v.session
+
+    def closed(sess, lg):
+        v = follow.guide_close(sess, lg)
+        return *shown(v), v.session
+
+    with gr.Row(elem_id="vt-follow-row"):
+        open_btn = gr.Button(t("follow.let_follow", L), elem_id="vt-follow-open", elem_classes="vt-big")
+        close_btn = gr.Button(t("follow.close_room", L), visible=False, elem_id="vt-follow-close",
+                              elem_classes="vt-big")
+    panel = gr.HTML("", elem_id="vt-follow-panel", js_on_load=None)
+    ticks = gr.Timer(3.0, active=False)                  # the follower count, while a room is open
+    quick = dict(queue=False, show_progress="hidden", api_visibility="private")
+    shows = [panel, close_btn, ticks]
+    open_btn.click(opened, inputs=[session, lang], outputs=[*shows, session], **quick).then(
+        None, js="() => document.getElementById('vt-follow-panel').scrollIntoView({block: 'nearest'})")
+    close_btn.click(closed, inputs=[session, lang], outputs=[*shows, session], **quick)
+    ticks.tick(lambda sess, lg: shown(follow.guide_panel(sess, lg)), inputs=[session, lang], outputs=shows, **quick)
+    lang.change(lambda sess, lg: (gr.update(value=t("follow.let_follow", lg)),
+                                  gr.update(value=t("follow.close_room", lg)),
+                                  follow.guide_panel(sess, lg, was_open=False).panel or gr.skip()),
+                inputs=[session, lang], outputs=[open_btn, close_btn, panel], **quick)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
@@ -525,6 +622,12 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
                                          image_mode=None, height=300, elem_id="vt-image",
                                          placeholder=t("tour.drop", L), buttons=[])
+                    with gr.Column(elem_id="vt-frame"):      # the artwork found in the photo, shown when found
+                        outline = gr.Image(label=t("frame.found", L), interactive=False, type="pil", height=180,
+                                           visible=False, elem_id="vt-outline", buttons=[])
+                        whole = gr.Checkbox(False, label=t("frame.whole", L), visible=False, elem_id="vt-whole",
+                                            elem_classes="vt-big")
+                    whole_for = gr.State(None)   # the photo the guide chose to keep whole (a new photo: found again)
                     describe_btn = gr.Button(t("app.describe", L), variant="primary", elem_id="vt-describe",
                                              elem_classes="vt-big")
                     credit = gr.Markdown(elem_id="vt-credit", elem_classes="vt-credit")
@@ -562,6 +665,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
             upload_failed_btn = gr.Button("upload failed", visible="hidden", elem_id="vt-upload-failed")
             storage = gr.Markdown(http.storage_notice(L), elem_id="vt-storage")  # caches not where asked
             preparing = gr.Timer(1.0, active=False)          # ticks only while the narrator is being prepared
+            follow_room(session, lang)                      # group tours: visitors follow on their phones
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
@@ -624,7 +728,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     view = [thread, status, approved, session]
     quick = dict(queue=False, show_progress="hidden", api_visibility="private")   # no model: never queued
     model = dict(show_progress="hidden", api_visibility="private", **MODEL)
-    tour_in = [image, lang, tier, audience, label_text, session, speak_mode]
+    tour_in = [image, lang, tier, audience, label_text, session, speak_mode, whole_for]
 
     def describes(event, reason, api_name=None):
         """``event`` -> a spoken message or the picture described (the model step only when the queue has room)."""
@@ -643,7 +747,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     asked = gr.on([ask_btn.click, question.submit], ask_begin, inputs=[image, question, lang, session],
                   outputs=[*view, go], **quick)
     asked.success(gate, inputs=go, **quick).success(
-        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode], outputs=[*view, question],
+        follow_up, inputs=[image, question, lang, audience, label_text, session, speak_mode, whole_for],
+        outputs=[*view, question],
         api_name="ui_ask", **model)
     speak_btn.click(speak_approved, inputs=[approved, lang, session], outputs=[thread, status, session],
                     api_name="speak_approved", queue=False, show_progress="hidden",
@@ -671,6 +776,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
         describes(summed.then, "options")
     label_text.input(options_summary, inputs=[lang, tier, audience, label_text], outputs=options, **quick)
     describes(label_text.submit, "options")
+    image.change(lambda path, lg: outlined(path, lg, True), inputs=[image, lang], outputs=[outline, whole], **quick)
+    lang.change(outlined, inputs=[image, lang], outputs=[outline, whole], **quick)
+    chosen = whole.input(lambda keep, path: path if keep else None, inputs=[whole, image], outputs=whole_for, **quick)
+    describes(chosen.then, "options")
     # the player's speed: the page's player applies it to every clip at once (no server round trip)
     rate.input(None, inputs=rate, js="(r) => { document.dispatchEvent(new CustomEvent('vt-rate', {detail: r})); }",
                **quick)

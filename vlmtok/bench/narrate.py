@@ -297,7 +297,7 @@ def _row(key: tuple[str, str], runs: list[dict[str, float]], decoder_mb: float, 
             "cpu_s": round(_best(runs, "cpu_s"), 2), "iterations": len(runs)}
 
 
-def cpu_targets(rows: list[dict[str, Any]], runtime: str = "onnxruntime", weights: str = "int8") -> dict[str, Any]:
+def cpu_targets(rows: list[dict[str, Any]], runtime: str = "onnxruntime", weights: str = "q4") -> dict[str, Any]:
     """The issue's targets for the CPU narrator's row, judged in this run."""
     row = next(r for r in rows if (r["runtime"], r["weights"]) == (runtime, weights))
     return {"row": f"{runtime} {weights}", **CPU_TARGETS,

@@ -21,7 +21,7 @@ written, while the narrator writes on.
   megabytes of its linear weights before and after.
 - ``onnx_q4`` and ``onnx_int8`` (unless ``--no-onnx``): the CPU narrator (``vlmtok.narrate.onnx``), ONNX Runtime on
   the stand-in exported in the published ONNX layout (decoder in q4 or int8, vision tokens from the int8 vision
-  encoder file), encoding on Describe; ``ratios_onnx`` = onnx_int8 (the CPU narrator's default) /
+  encoder file), encoding on Describe; ``ratios_onnx`` = onnx_q4 (the CPU narrator's default) /
   smolvlm_encode_on_describe (PyTorch fp32, same
   conditions, same run).
 
@@ -328,8 +328,8 @@ def _finish(report: dict[str, Any], loaded, image, args: argparse.Namespace, scr
           <= TARGETS["smolvlm_first_audio_share_of_writing_max"] * s["last_token_s"],
           "offline_first_audio": o["first_audio_s"] <= TARGETS["offline_first_audio_max_s"],
           "decode_fp32": s["decode_tokens_per_s"] >= TARGETS["decode_tokens_per_s_min"]}
-    if "onnx_int8" in report:
-        q = report["onnx_int8"]
+    if "onnx_q4" in report:
+        q = report["onnx_q4"]
         report["ratios_onnx"] = {k: round(q[k] / e[k], 3) for k in FIELDS if q.get(k) and e.get(k)}
         ok.update(onnx_first_text=q["first_text_s"] <= TARGETS["onnx_first_text_max_s"],
                   onnx_first_audio=q["first_audio_s"] <= TARGETS["onnx_first_audio_max_s"],

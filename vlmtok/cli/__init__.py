@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "describe": "describe an artwork (SmolVLM or the offline narrator)",
     "speak": "turn text into speech (gTTS, else an offline voice)",
     "prefetch": "download the models a tour needs, then run offline",
+    "frame": "find the artwork in a gallery photo and straighten it",
     "pack": "build a tour pack (narrated ahead, played offline) or match a photo to one",
     "bench": "run benchmarks and write JSON",
     "loadtest": "drive a running app with several clients",

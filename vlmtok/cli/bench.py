@@ -10,7 +10,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-AREAS = ("encoders", "visualize", "narrate", "tour", "speech", "intake", "app", "load", "soak", "cache", "pack", "all")
+AREAS = ("encoders", "visualize", "narrate", "tour", "speech", "intake", "app", "load", "soak", "cache", "pack", "follow",
+         "frame", "all")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,12 +3,12 @@
 The same narration as the SmolVLM narrator (``vlmtok.narrate.smolvlm``: the same prompts, the same splice of the
 picture's vision tokens at the ``<image>`` positions, greedy, streamed, follow-ups continuing from the previous
 turn's key/value cache), with the model's work in ONNX Runtime (``vlmtok.smolvlm.onnx_runtime``) from the model's
-quantised files: on a CPU, decode reads every weight per token, and the int8 decoder reads a quarter of float32's
-bytes (q4 about a seventh). It is registered as ``"onnx"``; ``get_narrator("auto")`` picks it on a CPU when its
+quantised files: on a CPU, decode reads every weight per token, and the q4 decoder reads about a seventh of
+float32's bytes (int8 a quarter). It is registered as ``"onnx"``; ``get_narrator("auto")`` picks it on a CPU when its
 files are in the local Hugging Face cache (``vlmtok prefetch`` puts them there). The byline says which runtime
-and weights wrote the words ("SmolVLM-256M int8, ONNX Runtime").
+and weights wrote the words ("SmolVLM-256M q4, ONNX Runtime").
 
->>> narrator = OnnxNarrator()                     # HuggingFaceTB/SmolVLM-256M-Instruct, int8  # doctest: +SKIP
+>>> narrator = OnnxNarrator()                     # HuggingFaceTB/SmolVLM-256M-Instruct, q4    # doctest: +SKIP
 >>> narrator.describe(image, NarrationRequest(tier="short")).text                              # doctest: +SKIP
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ class OnnxNarrator(BaseNarrator):
 
     Args:
         model_id: a SmolVLM checkpoint id or alias whose repository holds the ONNX files.
-        weights: the decoder's format, "int8" (default), "q4" or "fp32".
+        weights: the decoder's format, "q4" (default), "int8" or "fp32".
         vision_weights: the vision encoder file's format ("int8" default); None takes the vision tokens from
             ``tower`` (vlmtok's PyTorch tower) instead.
         folder: a folder of the published layout (``onnx/...`` beside the processor files) instead of the cache.
@@ -133,7 +133,7 @@ class OnnxNarrator(BaseNarrator):
 
     @property
     def label_model(self) -> str:
-        """"SmolVLM-256M int8, ONNX Runtime": the model, the decoder's weights and the runtime that wrote the words."""
+        """"SmolVLM-256M q4, ONNX Runtime": the model, the decoder's weights and the runtime that wrote the words."""
         return f"{self.model_id.split('/')[-1].removesuffix('-Instruct')} {self.weights}, ONNX Runtime"
 
     def byline(self, lang: str) -> str:

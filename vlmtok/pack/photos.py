@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import random
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
@@ -211,3 +212,111 @@ def _jpeg(art: Image.Image, rng: random.Random) -> Image.Image:
     Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=rng.randint(35, 65))
     buf.seek(0)
     return Image.open(buf).convert("RGB")
+
+
+# --- gallery scenes with the artwork's true outline (for finding the artwork, ``vlmtok.frame``) ----------------
+
+DISTANCES: tuple[str, ...] = ("near", "far")
+_FILL = {"near": (0.55, 0.85), "far": (0.25, 0.45)}   # the framed picture's share of the photo's long side
+SCENE_PX = 1024                                        # long side of a scene photo
+MAX_TILT_DEG = 4.0
+
+
+@dataclass
+class Scene:
+    """A simulated gallery photo and where the painting (inside its frame) truly lies in it: ``quad`` is
+    top-left, top-right, bottom-right, bottom-left, in photo pixels."""
+
+    photo: Image.Image
+    quad: np.ndarray                    # [4, 2] float
+    effects: tuple[str, ...]
+
+
+def gallery_scene(picture: Image.Image, seed: int = 0, distance: str = "near", long_side: int = SCENE_PX) -> Scene:
+    """A framed ``picture`` on a wall of random colour, seen from the side and tilted, with glare, a dark room
+    with a colour cast, blur and a phone's JPEG drawn at random; the true outline comes with it."""
+    if distance not in DISTANCES:
+        raise ValueError(f"Unknown distance {distance!r}; known: {', '.join(DISTANCES)}")
+    rng = random.Random(f"scene:{distance}:{seed}")
+    w, h = (long_side, round(long_side * 0.75)) if rng.random() < 0.6 else (round(long_side * 0.75), long_side)
+    art = picture.convert("RGB")
+    fill = rng.uniform(*_FILL[distance])
+    scale = fill * min(w, h) / max(art.size) if distance == "near" else fill * max(w, h) / max(art.size)
+    art = art.resize((max(8, round(art.width * scale)), max(8, round(art.height * scale))), Image.BICUBIC)
+    framed, inner = _framed_with_inner(art, rng)
+    photo, quad = _hang(framed, inner, (w, h), rng)
+    effects = []
+    for name, step, chance in (("glare", _glare, 0.4), ("dark", _dark, 0.4), ("blur", _blur, 0.3)):
+        if rng.random() < chance:
+            photo = step(photo, rng)
+            effects.append(name)
+    return Scene(_jpeg(photo, rng), quad, (*effects, "jpeg"))
+
+
+def _framed_with_inner(art: Image.Image, rng: random.Random) -> tuple[Image.Image, np.ndarray]:
+    """The picture in a moulding of random width and colour; the painting's corners in the framed image."""
+    border = max(3, round(max(art.size) * rng.uniform(0.02, 0.07)))
+    colour = rng.choice(FRAMES) if rng.random() < 0.7 else _colour(rng)
+    framed = Image.new("RGB", (art.width + 2 * border, art.height + 2 * border), colour)
+    draw = ImageDraw.Draw(framed)
+    shade = tuple(max(0, c - 40) for c in colour)
+    draw.rectangle((border // 2, border // 2, framed.width - border // 2, framed.height - border // 2),
+                   outline=shade, width=max(1, border // 6))           # a bevel line in the moulding
+    framed.paste(art, (border, border))
+    b = float(border)
+    inner = np.array([(b, b), (b + art.width, b), (b + art.width, b + art.height), (b, b + art.height)])
+    return framed, inner
+
+
+def _hang(framed: Image.Image, inner: np.ndarray, size: tuple[int, int],
+          rng: random.Random) -> tuple[Image.Image, np.ndarray]:
+    """Warp the framed picture onto a wall: placed at random, turned up to ``MAX_TILT_DEG``, one side nearer."""
+    import cv2
+
+    w, h = size
+    fw, fh = framed.size
+    src = np.array([(0, 0), (fw, 0), (fw, fh), (0, fh)], dtype=np.float32)
+    shrink = rng.uniform(0.0, 0.15) * fh
+    dst = src.copy()
+    far = (1, 2) if rng.random() < 0.5 else (0, 3)
+    for i in far:                                         # the far side is shorter
+        dst[i, 1] += shrink / 2 if i in (0, 1) else -shrink / 2
+    angle = np.deg2rad(rng.uniform(-MAX_TILT_DEG, MAX_TILT_DEG))
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = dst.mean(0)
+    dst = (dst - centre) @ rot.T
+    span = dst.max(0) - dst.min(0)
+    room = np.maximum(np.array([w, h]) - span, 0)
+    offset = np.array([rng.uniform(0.1, 0.9) * room[0], rng.uniform(0.1, 0.9) * room[1]]) - dst.min(0)
+    dst = (dst + offset).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    wall = np.asarray(_random_wall((w, h), rng))
+    warped = cv2.warpPerspective(np.asarray(framed), matrix, (w, h), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.full((fh, fw), 255, np.uint8), matrix, (w, h), flags=cv2.INTER_LINEAR)
+    alpha = (mask.astype(np.float32) / 255)[..., None]
+    photo = (warped * alpha + wall * (1 - alpha)).astype(np.uint8)
+    quad = cv2.perspectiveTransform(inner.reshape(1, 4, 2).astype(np.float32), matrix)[0]
+    return Image.fromarray(photo), quad.astype(np.float64)
+
+
+def _random_wall(size: tuple[int, int], rng: random.Random) -> Image.Image:
+    """A wall of any colour (half of them a gallery's usual ones), lit unevenly, with a little texture."""
+    w, h = size
+    base = np.array(rng.choice(WALLS) if rng.random() < 0.5 else _colour(rng), dtype=np.float32)
+    light = np.linspace(rng.uniform(0.75, 1.0), rng.uniform(0.9, 1.1), w)[None, :, None]   # [1, W, 1]
+    texture = np.random.default_rng(rng.randint(0, 2**31)).normal(0, 4, (h, w, 1))
+    return Image.fromarray(np.clip(base * light + texture, 0, 255).astype(np.uint8))
+
+
+def cut_scene(scene: Scene, hidden: float = 0.25) -> tuple[Image.Image, np.ndarray]:
+    """The scene's photo cropped so that ``hidden`` of the painting's width lies beyond its right edge; the part
+    still in view as a polygon [K, 2] (what an honest straightening keeps)."""
+    import cv2
+
+    xs = scene.quad[:, 0]
+    x_cut = int(xs.min() + (1 - hidden) * (xs.max() - xs.min()))
+    photo = scene.photo.crop((0, 0, x_cut, scene.photo.height))
+    visible = np.zeros((photo.height, photo.width), np.uint8)
+    cv2.fillPoly(visible, [np.round(scene.quad).astype(np.int32)], 1)
+    contours, _ = cv2.findContours(visible, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return photo, max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)

@@ -68,10 +68,16 @@ class TourPack:
                     self._recogniser = Recogniser()
             return self._index
 
-    def match(self, photo: Image.Image) -> Match:
-        """The artwork ``photo`` shows (``id`` None when none in the pack does)."""
+    def match(self, photo: Image.Image, find_artwork: bool = True) -> Match:
+        """The artwork ``photo`` shows (``id`` None when none in the pack does): the artwork straightened out of
+        the photo first (``vlmtok.frame``), the whole photo again when that finds nothing in the pack."""
+        from vlmtok.frame import artwork_in
+
         t0 = time.perf_counter()
         index, rule = self.index, self.manifest.recognition
-        match = self._recogniser.match(index, photo, threshold=float(rule.threshold), margin=float(rule.margin))
+        art = artwork_in(photo, find_artwork)
+        match = self._recogniser.match(index, art.image, threshold=float(rule.threshold), margin=float(rule.margin))
+        if match.id is None and art.found:
+            match = self._recogniser.match(index, photo, threshold=float(rule.threshold), margin=float(rule.margin))
         match.ms = round((time.perf_counter() - t0) * 1e3, 1)
         return match
