@@ -313,6 +313,8 @@ def test_compare_on_a_tablet_first_screen_and_axe(browser, app_url, lang):
         for label in panel.locator("#vt-encoders label").all():
             label.locator("input").set_checked(label.inner_text().startswith(("MobileNetV2 ·", "CoAtNet-0 ·")))
         panel.locator("#vt-sizes label", has_text="336").locator("input").check()
+        page.wait_for_function("""() => { const t = document.querySelector('#vt-cmp-choices > button').innerText;
+            return t.includes('336 px') && t.includes('CoAtNet-0') && !t.includes('DINOv2'); }""", timeout=10_000)
         title = page.locator("#vt-cmp-choices > button").first.inner_text()
         assert "MobileNetV2" in title and "CoAtNet-0" in title and "336 px" in title, title   # the fold says it
         page.locator("#vt-cmp-choices > button").first.click()              # folded again: Compare moves back up
