@@ -1,8 +1,10 @@
 """The Tour pack tab in a real browser: ``python app.py --pack PACK`` plays prepared narrations offline.
 
-A guide opens the Tour pack tab, taps a thumbnail and hears its narration (the caption card shows the prepared
-text, the audio element plays the pack's own WAV); in Vietnamese the same artwork's Vietnamese text and audio
-come; a photo taken in the gallery finds its painting. Nothing is narrated live: every text is the manifest's.
+A guide opens the Tour pack tab, taps a thumbnail and hears its narration: the Tour's caption card (its large
+Play/Pause, the page's player and highlight) shows the prepared text and plays the pack's own WAV; in Vietnamese the
+same artwork's Vietnamese text and audio come and the page says it is Vietnamese; a photo taken in the gallery
+finds its painting, and one that is in no painting is a spoken notice. Nothing is narrated live: every text is the
+manifest's.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from test_browser import CHROMIUM_ARGS, _chromium
+from vlmtok.app.tour import strip_byline
+from vlmtok.i18n import t
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -64,25 +68,55 @@ def page(pack_app):
         browser.close()
 
 
+TURN = "#vt-pack-thread .vt-turn-description"
+PLAYING_JS = """(src) => { const a = document.getElementById('vt-audio-el');
+  return !!a && !a.paused && a.currentTime > 0 && (!src || a.src.endsWith(src)); }"""
+
+
 def _caption_text(page, lang: str, contains: str) -> str:
     try:
         page.wait_for_function("([lang, words]) => { const c = document.querySelector("
-                               "'#vt-pack-caption .vt-caption-body');"
+                               f"'{TURN}');"
                                " return c && c.lang === lang && c.textContent.includes(words); }",
                                arg=[lang, contains], timeout=TIMEOUT_MS)
     except sync_api.TimeoutError:
-        shown = page.locator("#vt-pack-caption").inner_text(), page.locator("#vt-pack-status").inner_text()
+        shown = page.locator("#vt-pack-thread").inner_text(), page.locator("#vt-pack-status").inner_text()
         raise AssertionError(f"the caption never read {contains!r} in {lang}; it shows {shown}") from None
-    return page.locator("#vt-pack-caption .vt-text").inner_text()
+    return page.locator(f"{TURN} .vt-text").inner_text()
 
 
-def _audio_bytes(page) -> bytes:
-    """The audio the page's player was given (its download link names the file), fetched as the browser would."""
-    src = page.wait_for_function("() => { const a = document.querySelector('#vt-pack-audio a[download]');"
-                                 " return a && a.href ? a.href : null; }", timeout=TIMEOUT_MS).json_value()
+def _clip_src(page, selector: str = TURN) -> str:
+    return page.evaluate("(s) => JSON.parse(document.querySelector(s).dataset.clips)[0].src", selector)
+
+
+def _audio_bytes(page, selector: str = TURN) -> bytes:
+    """The audio the turn's clip names, fetched as the page's player would."""
+    src = page.evaluate("(s) => new URL(s, document.baseURI).href", _clip_src(page, selector))
     response = page.request.get(src)
     assert response.ok, (src, response.status)
     return response.body()
+
+
+def _playing(page, src: str) -> None:
+    """The page's one audio element is playing ``src`` (a tap is the visitor's gesture: no Play needed)."""
+    try:
+        page.wait_for_function(PLAYING_JS, arg=src, timeout=TIMEOUT_MS)
+    except sync_api.TimeoutError:
+        state = page.evaluate("() => { const a = document.getElementById('vt-audio-el');"
+                              " return a && {src: a.src, paused: a.paused, time: a.currentTime, error: a.error}; }")
+        raise AssertionError(f"{src} never played; the audio element: {state}") from None
+
+
+def _open(page, url: str) -> None:
+    """The Tour pack tab, from the tab row or, on a phone, from Gradio's menu of the tabs that do not fit."""
+    page.goto(url)
+    page.wait_for_function("() => [...document.querySelectorAll('[role=tab]')].length > 1", timeout=TIMEOUT_MS)
+    tab = page.locator("[role=tablist] [role=tab]", has_text="Tour pack")
+    if not (tab.count() and tab.first.is_visible()):
+        page.locator(".overflow-menu").first.click()
+        tab = page.locator(".overflow-dropdown button", has_text="Tour pack")
+    tab.first.click()
+    page.locator("#vt-pack-gallery button img").first.wait_for(timeout=TIMEOUT_MS)
 
 
 def test_a_tapped_thumbnail_plays_its_prepared_narration_in_both_languages(page, pack_app):
@@ -94,14 +128,23 @@ def test_a_tapped_thumbnail_plays_its_prepared_narration_in_both_languages(page,
     assert thumbs.count() == 2
     thumbs.nth(1).click()
     shown = _caption_text(page, "en", en.sentences[1])
-    assert shown.split() == en.text.split()                              # the manifest's words, not live ones
+    assert shown.split() == strip_byline(en.text, en.narrator_label).split()   # the manifest's words, not live ones
     assert _audio_bytes(page) == (folder / en.audio).read_bytes()
+    _playing(page, _clip_src(page))
+    try:                                                                         # the sentence spoken, lit
+        page.wait_for_function(f"() => !!document.querySelector('{TURN} .vt-s.vt-current')", timeout=TIMEOUT_MS)
+    except sync_api.TimeoutError:
+        clips = page.locator(TURN).get_attribute("data-clips")
+        raise AssertionError(f"no sentence was lit; clips {clips}; spans {page.locator(TURN).inner_html()}") from None
     assert "Hokusai" in page.locator("#vt-pack-about").inner_text()
     page.locator("#vt-pack-lang label", has_text="Tiếng Việt").click()
     shown = _caption_text(page, "vi", vi.sentences[1])
-    assert shown.split() == vi.text.split()
+    assert shown.split() == strip_byline(vi.text, vi.narrator_label).split()
     assert _audio_bytes(page) == (folder / vi.audio).read_bytes()
+    page.wait_for_function("() => document.documentElement.lang === 'vi'", timeout=TIMEOUT_MS)
     assert f"Được viết sẵn ngày {vi.made_at[:10]}" in page.locator("#vt-pack-about").inner_text()
+    page.locator("#vt-pack-lang label", has_text="English").click()
+    page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=TIMEOUT_MS)
 
 
 def test_a_gallery_photo_finds_its_painting(page, pack_app, tmp_path):
@@ -115,30 +158,47 @@ def test_a_gallery_photo_finds_its_painting(page, pack_app, tmp_path):
     lang = page.locator("#vt-pack-lang input:checked").get_attribute("value")
     _caption_text(page, lang, lion.narration(lang, "alt").sentences[1])  # names the lion
     assert lion.name in page.locator("#vt-pack-status").inner_text()
+    _playing(page, _clip_src(page))
 
 
-def test_on_a_tablet_the_prepared_caption_is_large_and_its_player_in_view(page, pack_app):
-    """At 1024 x 768 a tapped artwork's text is the caption card's large, high-contrast type, and its player is
-    on the first screen without scrolling."""
-    from test_browser import ARTIFACTS, CONTRAST_JS
+def test_a_photo_of_no_painting_is_a_spoken_notice(page, pack_app, tmp_path):
+    """"No match" is the Tour's notice (apart from the narration, which stays), read by the offline voice."""
+    from vlmtok.pack.photos import not_a_painting
 
-    tablet = page.context.browser.new_page(viewport={"width": 1024, "height": 768})   # the module's browser
+    before = page.locator(TURN).get_attribute("data-turn")
+    photo = tmp_path / "shapes.jpg"
+    not_a_painting("shapes").save(photo)
+    page.locator("#vt-pack-photo input[type=file]").set_input_files(str(photo))
+    notice = "#vt-pack-thread .vt-turn-message"
+    page.wait_for_selector(notice, timeout=TIMEOUT_MS)
+    assert " ".join(t("pack.not_found", "en").split()) in " ".join(page.locator(notice).inner_text().split())
+    _playing(page, _clip_src(page, notice))
+    assert page.locator(TURN).get_attribute("data-turn") == before           # the narration is not wiped
+
+
+@pytest.mark.parametrize("width,height", [(1024, 768), (360, 640)])
+def test_the_pack_tab_presents_like_the_tour(page, pack_app, width, height):
+    """A tap plays; the text is the caption card's large, 7:1 type; the large Play/Pause is on screen (a phone
+    scrolls to it); axe finds nothing at A/AA on the pack tab."""
+    from test_browser import ARTIFACTS, CONTRAST_JS, _axe
+
+    screen = page.context.browser.new_page(viewport={"width": width, "height": height})   # the module's browser
     try:
-        tablet.goto(pack_app[0])
-        tablet.get_by_role("tab", name="Tour pack").click()
-        thumbs = tablet.locator("#vt-pack-gallery button img")
-        thumbs.first.wait_for(timeout=TIMEOUT_MS)
-        thumbs.nth(1).click()
+        _open(screen, pack_app[0])
+        screen.locator("#vt-pack-gallery button img").nth(1).click()
         wave = pack_app[2].artwork("great_wave_off_kanagawa").narration("en", "alt")
-        _caption_text(tablet, "en", wave.sentences[1])
-        text = tablet.evaluate(CONTRAST_JS, "#vt-pack-caption .vt-text")
+        _caption_text(screen, "en", wave.sentences[1])
+        _playing(screen, _clip_src(screen))
+        text = screen.evaluate(CONTRAST_JS, f"{TURN} .vt-text")
         assert text["ratio"] >= 7.0 and text["fontSize"] >= 24, text              # as the Tour's caption card
-        spans = tablet.evaluate("""() => [...document.querySelectorAll('#vt-pack-caption .vt-s')]
-            .map((s) => getComputedStyle(s).color)""")
-        assert spans and set(spans) == {text["color"]}, spans                     # every sentence in that colour
-        player = tablet.locator("#vt-pack-audio").bounding_box()
-        assert player and player["y"] >= 0 and player["y"] + player["height"] <= 768, player
+        play = "#vt-pack-strip .vt-play"
+        screen.wait_for_function("""(s) => { const r = document.querySelector(s).getBoundingClientRect();
+            return r.top >= 0 && r.bottom <= innerHeight && r.height >= 44; }""", arg=play, timeout=TIMEOUT_MS)
+        assert screen.evaluate(CONTRAST_JS, play)["ratio"] >= 4.5
+        screen.locator(play).click()                                              # Pause ...
+        screen.wait_for_function("() => document.getElementById('vt-audio-el').paused", timeout=TIMEOUT_MS)
         ARTIFACTS.mkdir(exist_ok=True)
-        tablet.screenshot(path=str(ARTIFACTS / "pack-1024x768.png"))
+        screen.screenshot(path=str(ARTIFACTS / f"pack-{width}x{height}.png"))
+        assert _axe(screen) == []
     finally:
-        tablet.close()
+        screen.close()

@@ -342,35 +342,56 @@ def test_gallery_photos_are_reproducible_and_differ_by_kind():
 
 # --- the app's Tour pack view --------------------------------------------------------------------------------------
 
+def _turns(view) -> list[dict]:
+    return view.session["thread"]
+
+
 def test_the_pack_view_plays_prepared_narrations_in_both_languages(built, cache, tmp_path):
+    """A tapped artwork is the Tour's turn: its prepared text in the caption card's spans, the pack's audio as its
+    clip with a mark on each sentence, played at once; "no match" and a bad photo are the Tour's spoken notices."""
     import html
 
-    from vlmtok.app import pack_view
+    from vlmtok.app import pack_view, tour
 
     pack, problem = pack_view.open_pack(str(built[1]))
     assert problem == [] and [name for _, name in pack_view.gallery(pack)] == ["Lion", "The Great Wave off Kanagawa"]
-    r = pack_view.select(pack, 0, "vi", "alt", "adult")
+    r = pack_view.select(pack, None, 0, "vi", "alt", "adult")
     n = pack.narration("durer_lion", "vi", "alt")
-    assert r.state == {"id": "durer_lion"} and r.audio == str(pack.path(n.audio))
-    assert 'lang="vi"' in r.caption and html.escape(n.sentences[0]) in r.caption and "data-start" in r.caption
+    (turn,) = _turns(r)
+    assert r.session["id"] == "durer_lion" and turn["kind"] == "description" and turn["play"]
+    (clip,) = turn["clips"]
+    assert clip["src"] == tour.audio_src(str(pack.path(n.audio)))
+    spans = tour.spoken_sentences(turn)
+    lit = [i for _, i in clip["marks"]]
+    assert lit == sorted(set(lit)) and len(lit) >= len(spans) - 1, (clip, spans)   # each sentence lit, in turn
+    assert {time for time, _ in clip["marks"]} <= {round(s, 3) for s in n.sentence_starts}
+    assert all(n.text.find(spans[i][:12]) >= 0 or i == 0 for i in lit)
+    assert 'lang="vi"' in r.view.thread and html.escape(n.sentences[-1]) in r.view.thread
+    assert 'class="vt-s"' in r.view.thread and "vt-on-card" in r.view.thread
     assert f"Được viết sẵn ngày {n.made_at[:10]}: Mô tả ngoại tuyến" in r.about and "Albrecht Dürer" in r.about
     by_model = dataclasses.replace(n, model="HuggingFaceTB/SmolVLM-256M-Instruct", weights="hub")
     assert f"Written ahead by HuggingFaceTB/SmolVLM-256M-Instruct (hub weights) on {n.made_at[:10]}" in \
         pack_view.about(pack.artwork("durer_lion"), by_model, "en")
-    assert pack_view.open_artwork(pack, "durer_lion", "en", "alt", "child").audio \
-        == str(pack.path(pack.narration("durer_lion", "en", "alt").audio))       # no child's text: the adults'
+    child = pack_view.open_artwork(pack, r.session, "durer_lion", "en", "alt", "child")   # no child's text: the adults'
+    assert _turns(child)[0]["clips"][0]["src"] == tour.audio_src(str(pack.path(pack.narration("durer_lion", "en",
+                                                                                             "alt").audio)))
+    assert not _turns(child)[0]["play"]                        # a changed option redraws; only a tap plays at once
     assert pack_view.default_tier(pack) == "alt" and pack_view.default_tier(None) == "short"   # built: alt only
-    none = pack_view.open_artwork(pack, "durer_lion", "en", "long")
-    assert none.audio is None and "no prepared narration" in none.status
+    none = pack_view.open_artwork(pack, r.session, "durer_lion", "en", "long")
+    assert _turns(none)[-1]["kind"] == "message" and "no prepared narration" in _turns(none)[-1]["body"]
     photo = tmp_path / "wave.jpg"
     gallery_photo(load_image(EXAMPLES / "great_wave_off_kanagawa.jpg"), "wall", seed=3).save(photo)
-    found = pack_view.match_photo(pack, str(photo), "en", "alt", "adult")
-    assert found.state == {"id": "great_wave_off_kanagawa"} and "Found in this pack" in found.status
+    found = pack_view.match_photo(pack, r.session, str(photo), "en", "alt", "adult")
+    assert found.session["id"] == "great_wave_off_kanagawa" and "Found in this pack" in found.view.status
+    assert _turns(found)[0]["play"]
     not_a_painting("shapes").save(photo)
-    missed = pack_view.match_photo(pack, str(photo), "vi", "alt", "adult")
-    assert missed.audio is None and "không khớp" in missed.status
+    missed = pack_view.match_photo(pack, found.session, str(photo), "vi", "alt", "adult")
+    said = _turns(missed)[-1]
+    assert said["kind"] == "message" and "không khớp" in said["body"] and "không khớp" in missed.view.status
+    assert said["clips"] and said["play"]                                                  # a notice, spoken
+    assert _turns(missed)[0]["id"] == _turns(found)[0]["id"]           # the open artwork's narration stays
     (tmp_path / "bad.jpg").write_text("not a picture")
-    assert "JPEG" in pack_view.match_photo(pack, str(tmp_path / "bad.jpg"), "en", "alt", "adult").status
+    assert "JPEG" in pack_view.match_photo(pack, None, str(tmp_path / "bad.jpg"), "en", "alt", "adult").view.status
     pack_none, problem = pack_view.open_pack(str(tmp_path))
     assert pack_none is None and "no pack was found" in pack_view.intro(None, problem, "en")
     assert str(tmp_path) not in pack_view.intro(None, problem, "en")
@@ -395,11 +416,16 @@ def test_questions_say_when_no_live_narrator_is_here(built, cache):
     from vlmtok.narrate import get_narrator
 
     pack, _ = pack_view.open_pack(str(built[1]))
-    steps = list(pack_view.ask(pack, {"id": "durer_lion"}, "What colours are there?", "en", "adult"))
+    opened = pack_view.open_artwork(pack, None, "durer_lion", "en", "alt", "adult").session
+    steps = list(pack_view.ask(pack, opened, "What colours are there?", "en", "adult"))
     live = get_narrator("auto")[0].name != "offline"
-    assert steps[-1].ok and steps[-1].text
-    assert ("No AI narrator is available here" in steps[-1].status) is not live
-    assert "Tap an artwork" in list(pack_view.ask(pack, {}, "Why?", "en", "adult"))[-1].status
+    answer = steps[-1].session["thread"][-1]
+    assert steps[-1].view.ok and answer["kind"] == "answer" and answer["body"]
+    assert answer["clips"] and answer["play"]                                  # answers are spoken, as the Tour's
+    assert steps[-1].session["thread"][0]["kind"] == "description"            # under the narration they follow
+    assert ("No AI narrator is available here" in steps[-1].view.status) is not live
+    asked = list(pack_view.ask(pack, {}, "Why?", "en", "adult"))[-1]
+    assert "Tap an artwork" in asked.view.status and asked.session["thread"][-1]["clips"]   # a spoken notice
 
 
 # --- the benchmarks ------------------------------------------------------------------------------------------------

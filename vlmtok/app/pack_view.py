@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterator
 
+from vlmtok.app import tour
+from vlmtok.app.callbacks import TourView
 from vlmtok.choices import AUDIENCES, TIERS, ChoiceRefused, check
 from vlmtok.i18n import normalize_lang, t
 
@@ -69,54 +71,94 @@ def gallery(pack) -> list[tuple[str, str]]:
 
 
 @dataclass
-class PackResult:
-    caption: str                           # caption card HTML (escaped)
-    status: str                            # status line HTML
-    audio: str | None = None
-    about: str = ""                        # who wrote the narration and when (Markdown, escaped)
-    picture: str | None = None             # the artwork's picture in the pack
-    state: dict[str, Any] = field(default_factory=dict)   # {"id": artwork id}
+class PackView:
+    """What the pack tab shows after a step: the Tour's view (its caption card's conversation, status line and the
+    session to keep, with the open artwork's ``id``), and who wrote the narration (``about``, Markdown)."""
+
+    view: TourView
+    about: str = ""
+
+    @property
+    def session(self) -> dict[str, Any]:
+        return self.view.session
 
 
 def _html(text: str) -> str:
     return html.escape(text)
 
 
-def message_result(message: str, lang: str = "en") -> PackResult:
-    """A step that ended in a plain message (busy, timed out): shown in the caption card and the status line."""
-    return _message(message, normalize_lang(lang))
+def notice(message: str, lang: str = "en", session: dict | None = None) -> PackView:
+    """A step that ended in a plain message (no match, busy, a bad photo): the Tour's spoken notice, in the thread."""
+    from vlmtok.app.callbacks import tour_message
+
+    return PackView(tour_message(message, normalize_lang(lang), session))
 
 
-def _message(message: str, lang: str, state: dict | None = None) -> PackResult:
-    from vlmtok.app.callbacks import caption_html, status_html
-
-    return PackResult(caption_html(message, lang), status_html(message), state=dict(state or {}))
-
-
-def open_artwork(pack, artwork_id: str | None, lang: str = "en", tier: str = "short",
-                 audience: str = "adult", found: str = "") -> PackResult:
-    """The prepared narration of ``artwork_id`` in ``lang`` and ``tier``: caption card, audio, provenance."""
-    from vlmtok.app.callbacks import caption_html, status_html
+def open_artwork(pack, session: dict | None, artwork_id: str | None, lang: str = "en", tier: str = "short",
+                 audience: str = "adult", found: str = "", play: bool = False) -> PackView:
+    """The prepared narration of ``artwork_id`` in ``lang`` and ``tier`` as the Tour's turn: its text in the caption
+    card, its audio as the turn's clip (marks on each sentence), who wrote it; ``play``: the page plays it at once."""
+    from vlmtok.app.callbacks import tour_session
 
     lang = normalize_lang(lang)
     art = pack.artwork(artwork_id) if pack is not None and artwork_id else None
     if art is None:
-        return _message(t("pack.choose", lang), lang)
-    state = {"id": art.id}
+        return notice(t("pack.choose", lang), lang, session)
+    session = {**tour_session(session), "id": art.id}
     try:
         n = art.narration(lang, check("tier", tier), check("audience", audience))   # refused, never replaced
     except ChoiceRefused as refused:
-        return _message(refused.user_message_for(lang), lang, state)
+        return notice(refused.user_message_for(lang), lang, session)
     if n is None:
-        return _message(t("pack.no_narration", lang, name=art.name), lang, state)
+        return notice(t("pack.no_narration", lang, name=art.name), lang, session)
     byline = n.narrator_label + (f" · {t('pack.machine_translated', n.text_lang)}" if n.translated else "")
-    starts = n.sentence_starts if len(n.sentence_starts) == len(n.sentences) else []
-    caption = caption_html(n.text, n.text_lang, byline, n.sentences if starts else [], starts)
+    item = tour.turn("description", tour.strip_byline(n.text, n.narrator_label), n.text_lang, byline=byline)
     audio = pack.path(n.audio)
+    if audio:
+        item["clips"] = [tour.clip(tour.audio_src(str(audio)))]
+        item["clips"][0]["marks"] = _marks(item, n.sentences, n.sentence_starts)
+        item["play"] = tour.new_id() if play else ""
+    session.update(thread=[item], thread_id=tour.new_id(), text=item["body"], conversation=None)
     ready = t("pack.opened", lang, name=art.name) if audio else t("pack.no_audio", lang, name=art.name)
     status = " ".join(filter(None, [found, ready, n.notice]))
-    return PackResult(caption, status_html(status), str(audio) if audio else None, about(art, n, lang),
-                      str(pack.path(art.picture) or "") or None, state)
+    return PackView(_draw(session, lang, status), about(art, n, lang))
+
+
+def _marks(item: dict[str, Any], sentences: list[str], starts: list[float]) -> list[list[float]]:
+    """``[time, span]`` for each sentence the pack's audio reads, on the span where its words begin.
+
+    The voice splits the text its own way (espeak-ng ends a sentence at "c. 1831"), so each of its sentences is found
+    by its first words in the spans' text, in order; one that is not found lights nothing rather than a wrong span."""
+    if len(sentences) != len(starts):
+        return []
+    text, bounds = "", []
+    for span in tour.spoken_sentences(item):
+        bounds.append(len(text))
+        text += " ".join(span.split()) + " "
+    marks: list[list[float]] = []
+    at = 0
+    for sentence, start in zip(sentences, starts):
+        pos = text.find(" ".join(sentence.split())[:24], at)
+        if pos < 0:
+            continue
+        span = max(i for i, b in enumerate(bounds) if b <= pos)
+        if not marks or marks[-1][1] != span:
+            marks.append([round(float(start), 3), span])
+        at = pos + 1
+    return marks
+
+
+def _draw(session: dict[str, Any], lang: str, status: str) -> TourView:
+    from vlmtok.app.callbacks import status_html
+
+    thread = [{**item, "card": True} for item in session["thread"]]
+    view = tour.ThreadView(session["thread_id"], thread, lang, status="ready" if thread else "empty")
+    return TourView(tour.thread_html(view), status_html(status, lang), session.get("text", ""), session)
+
+
+def empty(lang: str = "en") -> str:
+    """The caption card before any artwork is open: the invitation to tap one."""
+    return tour.thread_html(tour.ThreadView(tour.new_id(), [], normalize_lang(lang), status="empty"))
 
 
 def about(art, n, lang: str) -> str:
@@ -131,51 +173,51 @@ def about(art, n, lang: str) -> str:
     return "\n\n".join(_html(line) for line in lines)
 
 
-def select(pack, index: int | None, lang: str, tier: str, audience: str) -> PackResult:
-    """A tapped thumbnail (its position in ``gallery(pack)``)."""
+def select(pack, session: dict | None, index: int | None, lang: str, tier: str, audience: str) -> PackView:
+    """A tapped thumbnail (its position in ``gallery(pack)``): its narration plays at once."""
     shown = [a for a in (pack.artworks if pack else []) if pack.path(a.thumbnail)]
     art = shown[index] if index is not None and 0 <= index < len(shown) else None
-    return open_artwork(pack, art.id if art else None, lang, tier, audience)
+    return open_artwork(pack, session, art.id if art else None, lang, tier, audience, play=True)
 
 
-def match_photo(pack, photo_path: str | None, lang: str, tier: str, audience: str) -> PackResult:
-    """Find the artwork a guide's photo shows and open it; say so plainly when it is not in the pack."""
+def match_photo(pack, session: dict | None, photo_path: str | None, lang: str, tier: str,
+                audience: str) -> PackView:
+    """Find the artwork a guide's photo shows and play it; a spoken notice when it is not in the pack."""
     from vlmtok.images import ImageInputError, load_image
 
     lang = normalize_lang(lang)
     if pack is None or not photo_path:
-        return _message(t("pack.choose", lang), lang)
+        return notice(t("pack.choose", lang), lang, session)
     try:
         match = pack.match(load_image(photo_path))
     except ImageInputError as exc:
-        return _message(exc.user_message_for(lang), lang)
+        return notice(exc.user_message_for(lang), lang, session)
     except Exception:  # noqa: BLE001 - a visitor gets a plain sentence; the log gets the details
         log.exception("matching a photo against the pack failed")
-        return _message(t("pack.match_failed", lang), lang)
+        return notice(t("pack.match_failed", lang), lang, session)
     if match.id is None:
-        return _message(t("pack.not_found", lang), lang)
+        return notice(t("pack.not_found", lang), lang, session)
     found = t("pack.found", lang, name=pack.artwork(match.id).name)
-    return open_artwork(pack, match.id, lang, tier, audience, found=found)
+    return open_artwork(pack, session, match.id, lang, tier, audience, found=found, play=True)
 
 
-def ask(pack, state: dict | None, question: str, lang: str, audience: str) -> Iterator[Any]:
-    """A question about the open artwork, for the live narrator (``vlmtok.app.callbacks.ask``); when only the
-    offline narrator is here, the answer says so first. Yields ``TourResult`` steps."""
-    from vlmtok.app.callbacks import ask as live_ask
+def ask(pack, session: dict | None, question: str, lang: str, audience: str) -> Iterator[PackView]:
+    """A question about the open artwork, for the live narrator, answered as the Tour answers: a new turn in the
+    caption card, spoken as it is written; when only the offline narrator is here, the status says so first."""
+    from vlmtok.app.callbacks import ask_stream, status_html
 
     lang = normalize_lang(lang)
-    art = pack.artwork((state or {}).get("id", "")) if pack is not None else None
+    art = pack.artwork((session or {}).get("id", "")) if pack is not None else None
     if art is None or pack.path(art.picture) is None:
-        yield _message(t("pack.choose", lang), lang)
+        yield notice(t("pack.choose", lang), lang, session)
         return
     label = ". ".join(v for v in (", ".join(x for x in (art.title, art.artist, art.date) if x), art.label) if v)
     live = _live_narrator()
-    for step in live_ask(str(pack.path(art.picture)), question, lang, audience, label or None):
-        if not live and step.ok and step.text:
-            from vlmtok.app.callbacks import status_html
-
-            step.status = status_html(t("pack.no_live_narrator", lang)) + step.status
-        yield step
+    for view in ask_stream(str(pack.path(art.picture)), question, lang, audience, label or None, session,
+                           speak_mode="live"):
+        if not live and view.ok:
+            view.status = status_html(t("pack.no_live_narrator", lang)) + view.status
+        yield PackView(view)
 
 
 def _live_narrator() -> bool:

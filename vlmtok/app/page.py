@@ -266,32 +266,43 @@ PACK, PACK_PROBLEM = pack_view.open_pack(settings.pack_folder())
 
 
 def pack_tab() -> None:
-    """The Tour pack tab and its wiring (hidden when no pack was asked for); called inside ``gr.Tabs``."""
-    pick = lambda r: (r.caption, r.status, r.audio, r.about, r.state.get("id", ""))  # noqa: E731
+    """The Tour pack tab and its wiring (hidden when no pack was asked for); called inside ``gr.Tabs``.
 
-    def select(lang, tier, audience, evt: gr.SelectData):
-        return pick(pack_view.select(PACK, evt.index, lang, tier, audience))
+    It presents as the Tour does: the caption card (its Play/Pause, Replay, size and colours, the page's player and
+    highlight) shows the pack's prepared turn; notices ("no match") and answers are the Tour's, spoken."""
+    pick = lambda r: (r.view.thread, r.view.status, r.about, r.session)  # noqa: E731
 
-    def matched(photo, lang, tier, audience):
-        return pick(ui.guarded_call(pack_view.match_photo, PACK, photo, lang, tier, audience, lang=lang,
-                                    on_message=pack_view.message_result))
+    def notice_for(session):
+        return lambda message, lg: pack_view.notice(message, lg, session)
+
+    def select(session, lang, tier, audience, evt: gr.SelectData):
+        return pick(pack_view.select(PACK, session, evt.index, lang, tier, audience))
+
+    def matched(photo, session, lang, tier, audience):
+        return pick(ui.guarded_call(pack_view.match_photo, PACK, session, photo, lang, tier, audience, lang=lang,
+                                    on_message=notice_for(session)))
+
+    def reopened(session, lang, tier, audience):
+        if not (session or {}).get("id"):
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return pick(pack_view.open_artwork(PACK, session, session["id"], lang, tier, audience))
 
     def relabel(lang):
-        labels = [t(f"pack.{key}", lang) for key in ("gallery", "photo", "language", "length", "audience", "audio",
+        labels = [t(f"pack.{key}", lang) for key in ("gallery", "photo", "language", "length", "audience",
                                                       "question")]
         tiers, audiences = pack_view.tier_choices(lang), pack_view.audience_choices(lang)
         return (*(gr.update(label=label) for label in labels[:3]), gr.update(label=labels[3], choices=tiers),
                 gr.update(label=labels[4], choices=audiences), gr.update(label=labels[5]),
-                gr.update(label=labels[6]), gr.update(value=t("pack.ask", lang)),
-                gr.update(value=pack_view.intro(PACK, PACK_PROBLEM, lang)))
+                gr.update(value=t("pack.ask", lang)), gr.update(value=pack_view.intro(PACK, PACK_PROBLEM, lang)),
+                tour_ui.strip_html(lang))
 
-    def asked(artwork_id, question, lang, audience):
-        for r in ui.guarded_stream(lambda: pack_view.ask(PACK, {"id": artwork_id}, question, lang, audience), lang):
-            yield r.caption, r.status
+    def asked(session, question, lang, audience):      # the Tour's answer: its own guard ends a hang in a notice
+        for r in pack_view.ask(PACK, session, question, lang, audience):
+            yield r.view.thread, r.view.status, r.session
 
     with gr.Tab(t("pack.tab", L), id="pack", visible=bool(PACK or PACK_PROBLEM)):
         intro = gr.Markdown(pack_view.intro(PACK, PACK_PROBLEM, L), elem_id="vt-pack-intro")
-        artwork = gr.Textbox(visible=False)  # the open artwork's id
+        session = gr.State({})  # the open artwork ("id") and its conversation, as the Tour keeps one
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
                 gallery = gr.Gallery(pack_view.gallery(PACK), label=t("pack.gallery", L), columns=2, height="auto",
@@ -307,25 +318,25 @@ def pack_tab() -> None:
             with gr.Column(scale=2, min_width=280):
                 status = gr.HTML(ui.status_html(t("pack.choose", L), L), elem_id="vt-pack-status", js_on_load=None,
                                  html_template='<div role="status" aria-live="polite">${value}</div>')
-                caption = gr.HTML(ui.caption_html("", L), elem_id="vt-pack-caption", js_on_load=None)
-                audio = gr.Audio(label=t("pack.audio", L), type="filepath", interactive=False,
-                                 elem_id="vt-pack-audio")
+                with gr.Column(elem_id="vt-pack-card"):    # the Tour's caption card, played by the page's player
+                    strip = gr.HTML(tour_ui.strip_html(L), elem_id="vt-pack-strip", js_on_load=None)
+                    thread = gr.HTML(pack_view.empty(L), elem_id="vt-pack-thread", js_on_load=None)
                 about = gr.Markdown(elem_id="vt-pack-about", elem_classes="vt-credit")
                 question = gr.Textbox(label=t("pack.question", L), max_length=400)
                 ask_btn = gr.Button(t("pack.ask", L), elem_classes="vt-big")
-    out, choice = [caption, status, audio, about, artwork], [lang, tier, audience]
+    out, choice = [thread, status, about, session], [lang, tier, audience]
     private = dict(api_visibility="private", show_progress="hidden")
-    gallery.select(select, inputs=choice, outputs=out, queue=False, **private)
+    gallery.select(select, inputs=[session, *choice], outputs=out, queue=False, **private)
     roomy = gr.State(False)
     photo.change(room, inputs=lang, outputs=[status, roomy], queue=False, **private).success(
-        gate, inputs=roomy, queue=False, **private).success(matched, inputs=[photo, *choice], outputs=out, **MODEL,
-                                                            **private)
-    gr.on([lang.change, tier.change, audience.change], lambda a, *c: pick(pack_view.open_artwork(PACK, a, *c)),
-          inputs=[artwork, *choice], outputs=out, queue=False, **private)
-    gr.on([ask_btn.click, question.submit], asked, inputs=[artwork, question, lang, audience],
-          outputs=[caption, status], **MODEL, **private)
-    lang.change(relabel, inputs=lang,
-                outputs=[gallery, photo, lang, tier, audience, audio, question, ask_btn, intro], queue=False, **private)
+        gate, inputs=roomy, queue=False, **private).success(matched, inputs=[photo, session, *choice], outputs=out,
+                                                            **MODEL, **private)
+    gr.on([lang.change, tier.change, audience.change], reopened, inputs=[session, *choice], outputs=out,
+          queue=False, **private)
+    gr.on([ask_btn.click, question.submit], asked, inputs=[session, question, lang, audience],
+          outputs=[thread, status, session], **MODEL, **private)
+    lang.change(relabel, inputs=lang, outputs=[gallery, photo, lang, tier, audience, question, ask_btn, intro, strip],
+                queue=False, **private)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -25,8 +25,14 @@
   window.vtPlayer = player;
   player.audio = audio;
 
+  // Two caption cards play through it: the Tour's and the Tour pack's, each a strip over a thread (same markup).
+  const CARDS = '#vt-card, #vt-pack-card', STRIPS = '#vt-strip, #vt-pack-strip';
+  const shown = (el) => !!el && el.getClientRects().length > 0;
+  const cardOf = (el) => (el && el.closest ? el.closest(CARDS) : null);
+  const shownCard = () => $$(CARDS).find(shown) || document.getElementById('vt-card');   // the tab on screen
   const turnEl = (id) => (id ? document.getElementById('vt-turn-' + id) : null);
-  const latestTurn = () => $('#vt-thread .vt-turn.vt-on-card:not(.vt-turn-message)') || $$('#vt-thread .vt-turn').pop() || null;
+  const latestTurn = (scope = shownCard()) => (scope ? $('.vt-thread .vt-turn.vt-on-card:not(.vt-turn-message)', scope)
+    || $$('.vt-thread .vt-turn', scope).pop() || null : null);
   const clipsOf = (el) => { try { return JSON.parse((el && el.dataset.clips) || '[]'); } catch (e) { return []; } };
   const resolve = (src) => {
     const root = (window.gradio_config && window.gradio_config.root) || window.location.href;
@@ -54,7 +60,7 @@
     audio.removeAttribute('src');
     audio.load();
     player.turnId = null; player.index = 0; player.current = -1;
-    $$('#vt-thread .vt-s.vt-current').forEach((s) => s.classList.remove('vt-current'));
+    $$('.vt-thread .vt-s.vt-current').forEach((s) => s.classList.remove('vt-current'));
     sync();
   }
   audio.addEventListener('ended', () => {
@@ -65,25 +71,25 @@
   audio.addEventListener('timeupdate', () => highlight());
   audio.addEventListener('seeked', () => highlight());
 
-  function onPlay() {
+  function onPlay(scope) {
     if (!audio.paused) { audio.pause(); return; }
-    if (player.stale) { const speak = $('#vt-speak'); if (speak) { speak.click(); return; } }
-    const latest = latestTurn();
+    if (player.stale && scope && scope.id === 'vt-card') { const speak = $('#vt-speak'); if (speak) { speak.click(); return; } }
+    const latest = latestTurn(scope);
     if (!latest) return;
     playTurn(latest.dataset.turn, player.turnId !== latest.dataset.turn);
   }
-  function replay(id) {
-    const target = id || (latestTurn() && latestTurn().dataset.turn);
+  function replay(id, scope) {
+    const target = id || (latestTurn(scope) && latestTurn(scope).dataset.turn);
     if (target) playTurn(target, true);
   }
 
   // ----- the sentence being spoken: highlighted, and kept in view without fighting a reader who scrolled ----
   let lastUserScroll = 0;
   ['wheel', 'touchmove'].forEach((type) => document.addEventListener(type, (e) => {
-    if (e.target.closest && e.target.closest('#vt-thread')) lastUserScroll = Date.now();
+    if (e.target.closest && e.target.closest('.vt-thread')) lastUserScroll = Date.now();
   }, { passive: true, capture: true }));
   document.addEventListener('keydown', (e) => {
-    if (['PageDown', 'PageUp', 'ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key) && e.target.closest && e.target.closest('#vt-thread')) lastUserScroll = Date.now();
+    if (['PageDown', 'PageUp', 'ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key) && e.target.closest && e.target.closest('.vt-thread')) lastUserScroll = Date.now();
   }, true);
 
   function highlight() {
@@ -94,15 +100,15 @@
     for (const [time, i] of clip.marks || []) if (time <= audio.currentTime + 0.05) index = i;
     if (index === player.current && el.querySelector('.vt-s.vt-current')) return;
     player.current = index;
-    $$('#vt-thread .vt-s.vt-current').forEach((s) => s.classList.remove('vt-current'));
+    $$('.vt-thread .vt-s.vt-current').forEach((s) => s.classList.remove('vt-current'));
     const span = index >= 0 ? el.querySelector(`.vt-s[data-i="${index}"]`) : null;
     if (span) { span.classList.add('vt-current'); keepInView(span); }
   }
   function keepInView(span) {
-    const box = $('#vt-thread .vt-thread');
+    const box = span.closest('.vt-thread'), scope = cardOf(span);
     const behavior = reducedMotion() ? 'auto' : 'smooth';
     const scrollsItself = box && box.scrollHeight > box.clientHeight + 1;
-    const strip = document.getElementById('vt-strip');                // the page scrolls: the strip stays on top
+    const strip = scope && $(STRIPS, scope);                          // the page scrolls: the strip stays on top
     const under = !scrollsItself && strip ? Math.max(0, strip.getBoundingClientRect().bottom) : 0;
     const view = scrollsItself ? box.getBoundingClientRect()
       : { top: under, bottom: window.innerHeight, height: window.innerHeight - under };
@@ -117,25 +123,24 @@
   }
 
   // ----- the caption card: real full screen when the browser allows it, else a fixed overlay --------------------
-  const card = () => document.getElementById('vt-card');
-  function openCard() {
-    const el = card();
+  function openCard(scope) {
+    const el = scope || shownCard();
     if (!el) return;
     html.classList.add('vt-card-open');
     if (el.requestFullscreen && document.fullscreenEnabled !== false) {
       el.requestFullscreen({ navigationUI: 'hide' }).catch(() => { /* the overlay stays: fallback */ });
     }
     sync();
-    const focus = $('#vt-strip .vt-play');
+    const focus = $('.vt-strip .vt-play', el);
     if (focus) focus.focus({ preventScroll: true });
-    const box = $('#vt-thread .vt-thread'), shown = $('#vt-thread .vt-on-card');
-    if (box && shown) box.scrollTop = shown.offsetTop - box.offsetTop;
+    const box = $('.vt-thread', el), onCard = $('.vt-thread .vt-on-card', el);
+    if (box && onCard) box.scrollTop = onCard.offsetTop - box.offsetTop;
   }
   function closeCard() {
     html.classList.remove('vt-card-open');
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     sync();
-    const toggle = $('#vt-strip .vt-card-toggle');
+    const toggle = $('.vt-strip .vt-card-toggle', shownCard() || document);
     if (toggle) toggle.focus({ preventScroll: true });
   }
   document.addEventListener('fullscreenchange', () => {
@@ -166,16 +171,17 @@
   // ----- the strip's buttons and the thread's Replay buttons (re-drawn by the server: delegated) ---------------
   document.addEventListener('click', (e) => {
     if (e.target.closest && e.target.closest('.label-wrap')) setTimeout(repair, 0);
+    if (e.target.closest && e.target.closest('[role=tab]')) setTimeout(() => { repair(); sync(); }, 0);   // its language
     const button = e.target.closest && e.target.closest('[data-vt-action]');
     if (!button) return;
-    const action = button.dataset.vtAction;
-    if (action === 'play') onPlay();
-    else if (action === 'replay-latest') replay(null);
-    else if (action === 'replay') replay(button.dataset.turn);
+    const action = button.dataset.vtAction, scope = cardOf(button) || shownCard();
+    if (action === 'play') onPlay(scope);
+    else if (action === 'replay-latest') replay(null, scope);
+    else if (action === 'replay') replay(button.dataset.turn, scope);
     else if (action === 'smaller') stepSize(-1);
     else if (action === 'larger') stepSize(1);
     else if (action === 'preset') nextPreset();
-    else if (action === 'card') { if (html.classList.contains('vt-card-open')) closeCard(); else openCard(); }
+    else if (action === 'card') { if (html.classList.contains('vt-card-open')) closeCard(); else openCard(scope); }
     else if (action === 'close-card') closeCard();
   });
   document.addEventListener('keydown', (e) => {
@@ -238,58 +244,65 @@
   }, true);
 
   // ----- keep the page in step with what the server drew ---------------------------------------------------------
-  let lastReady = null;
+  const threadIds = new Map(), lastReady = new Map();    // per caption card (the Tour's, the pack's)
   function onThread() {
-    const box = $('#vt-thread .vt-thread');
-    if (!box) return;
-    if (box.dataset.thread !== player.threadId) {          // a new picture, a cleared or failed one: old audio goes
-      if (player.threadId !== null) stop();
-      player.threadId = box.dataset.thread;
-    }
-    for (const el of $$('.vt-turn[data-play]', box)) {
-      const token = el.dataset.play;
-      if (token && !player.played.has(token)) { player.played.add(token); player.stale = false; playTurn(el.dataset.turn, true); }
+    for (const box of $$('.vt-thread')) {
+      const scope = cardOf(box);
+      if (scope) onThreadOf(box, scope);
     }
     if (player.turnId && audio.ended) {                      // spoken as written: the next sentence came after
       const clips = clipsOf(turnEl(player.turnId));          // the last one had ended, so it plays on from there
       if (player.index + 1 < clips.length) { player.index += 1; startClip(); }
     }
+    if (player.turnId && !turnEl(player.turnId)) stop();
+  }
+  function onThreadOf(box, scope) {
+    if (box.dataset.thread !== threadIds.get(scope.id)) {   // a new picture, a cleared or failed one: old audio goes
+      if (threadIds.has(scope.id)) stop();
+      threadIds.set(scope.id, box.dataset.thread);
+    }
+    for (const el of $$('.vt-turn[data-play]', box)) {
+      const token = el.dataset.play;
+      if (token && !player.played.has(token)) { player.played.add(token); player.stale = false; playTurn(el.dataset.turn, true); }
+    }
     const ready = box.dataset.state + ':' + box.dataset.thread + ':' + $$('.vt-turn', box).length;
-    if ((box.dataset.state === 'ready' || box.dataset.state === 'message') && ready !== lastReady) {
-      lastReady = ready;
-      const cardEl = card(), strip = document.getElementById('vt-strip');   // the strip off screen: bring it in
-      if (cardEl && strip && !html.classList.contains('vt-card-open') && strip.getBoundingClientRect().bottom > window.innerHeight) {
-        cardEl.scrollIntoView({ behavior: reducedMotion() ? 'auto' : 'smooth', block: 'start' });
+    if ((box.dataset.state === 'ready' || box.dataset.state === 'message') && ready !== lastReady.get(scope.id)) {
+      lastReady.set(scope.id, ready);
+      const strip = $(STRIPS, scope);                        // the strip off screen (a phone): bring the card in
+      if (shown(scope) && strip && !html.classList.contains('vt-card-open') && strip.getBoundingClientRect().bottom > window.innerHeight) {
+        scope.scrollIntoView({ behavior: reducedMotion() ? 'auto' : 'smooth', block: 'start' });
       }
       const last = $$('.vt-turn', box).pop();
       if (last && box.scrollHeight > box.clientHeight) box.scrollTop = last.offsetTop - box.offsetTop;
     }
-    if (!$$('.vt-turn', box).some((el) => el.dataset.turn === player.turnId) && player.turnId) stop();
   }
 
   function sync() {
     const playing = !audio.paused && !audio.ended;
     html.classList.toggle('vt-playing', playing);
     const open = html.classList.contains('vt-card-open');
-    const toggle = $('#vt-strip .vt-card-toggle');
+    const size = parseInt(html.dataset.vtSize || '32', 10);
+    for (const scope of $$(CARDS)) syncStrip(scope, playing, open, size);
+  }
+  function syncStrip(scope, playing, open, size) {
+    const toggle = $('.vt-strip .vt-card-toggle', scope);
     if (toggle) toggle.setAttribute('aria-pressed', String(open));
-    const latest = latestTurn();
-    const play = $('#vt-strip .vt-play');
+    const latest = latestTurn(scope);
+    const play = $('.vt-strip .vt-play', scope);
     if (play) {
-      const can = playing || player.stale || !!(latest && clipsOf(latest).length);
+      const can = playing || (player.stale && scope.id === 'vt-card') || !!(latest && clipsOf(latest).length);
       play.setAttribute('aria-disabled', String(!can));
     }
-    const preset = $('#vt-strip .vt-preset');
+    const preset = $('.vt-strip .vt-preset', scope);
     if (preset) {
       let labels = {};
       try { labels = JSON.parse(preset.dataset.labels || '{}'); } catch (e) { /* keep */ }
-      const now = html.dataset.vtPreset || 'dark', [shown, said] = labels[now] || [];
+      const now = html.dataset.vtPreset || 'dark', [name0, said] = labels[now] || [];
       const name = $('.vt-preset-name', preset), full = $('.vt-preset-said', preset);
-      if (name && shown && name.textContent !== shown) name.textContent = shown;
+      if (name && name0 && name.textContent !== name0) name.textContent = name0;
       if (full && said && full.textContent !== said) full.textContent = said;
     }
-    const size = parseInt(html.dataset.vtSize || '32', 10);
-    const smaller = $('#vt-strip [data-vt-action="smaller"]'), larger = $('#vt-strip [data-vt-action="larger"]');
+    const smaller = $('.vt-strip [data-vt-action="smaller"]', scope), larger = $('.vt-strip [data-vt-action="larger"]', scope);
     if (smaller) smaller.setAttribute('aria-disabled', String(size <= SIZES[0]));
     if (larger) larger.setAttribute('aria-disabled', String(size >= SIZES[SIZES.length - 1]));
   }
@@ -384,7 +397,9 @@
       if (b.getAttribute('aria-expanded') !== open) b.setAttribute('aria-expanded', open);
     });
     const strip = $('#vt-strip .vt-strip'), chosen = document.getElementById('vt-words-data');
-    const lang = (chosen && chosen.getAttribute('data-vt-lang')) || (strip && strip.getAttribute('lang'));
+    const pack = $('#vt-pack-strip .vt-strip');                 // the pack tab on screen: its own language radio
+    const lang = (shown(pack) && pack.getAttribute('lang')) || (chosen && chosen.getAttribute('data-vt-lang'))
+      || (strip && strip.getAttribute('lang'));
     if (lang && html.lang !== lang) html.lang = lang;                        // screen readers switch voice (3.1.1)
     const status = document.getElementById('vt-status');
     if (status) {
@@ -407,7 +422,7 @@
   // The conversation box fills the first screen down to the question row (a phone scrolls the page instead).
   function fitThread() {
     const box = $('#vt-thread .vt-thread');
-    if (!box || html.classList.contains('vt-card-open')) return;
+    if (!shown(box) || html.classList.contains('vt-card-open')) return;      // the Tour's tab only
     if (window.innerWidth <= 480) { html.style.removeProperty('--vt-thread-h'); return; }
     const edit = document.getElementById('vt-edit'), ask = document.getElementById('vt-ask');
     const last = edit ? ($('.label-wrap', edit) || $('button', edit) || edit) : ask;
