@@ -1,7 +1,10 @@
 """The Tour pack view's callbacks: a pack's artworks as large thumbnails, a photo that finds one, its prepared
 narration in the caption card with its audio, offline and at once; questions go to the live narrator.
 
-Plain values in and out (``app.py`` wraps them); words come from the catalogues (``pack.*`` keys).
+It presents as the Tour does, not beside it: a prepared narration is a Tour turn (``vlmtok.app.tour``) whose clip
+is the pack's audio, so the page's one player plays and highlights it; notices and answers are the Tour's own
+(``callbacks.tour_message``, ``callbacks.ask_stream``), spoken. Plain values in and out (``page.py`` wraps them);
+words come from the catalogues (``pack.*`` keys).
 """
 from __future__ import annotations
 
