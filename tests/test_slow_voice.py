@@ -1,0 +1,106 @@
+"""A slow voice costs the audio, never the text: speech waits under its own deadline, not the narration's.
+
+A stand-in Google endpoint on 127.0.0.1 answers 200 and then drips a byte at a time; the narration's time limit
+(``VLMTOK_REQUEST_TIMEOUT_S``) is far shorter than the voice's. Against a running ``python app.py`` (``/describe``)
+and through the Tour's own callback speaking as it writes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PIL import Image
+
+from vlmtok.i18n import t
+
+pytest.importorskip("gtts")
+
+
+class _Drip(BaseHTTPRequestHandler):
+    """200 at once, then a byte every 0.1 s for up to a minute (a stalled museum proxy)."""
+
+    hits: list[float] = []
+
+    def do_POST(self):
+        _Drip.hits.append(time.monotonic())
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        for _ in range(600):
+            try:
+                self.wfile.write(b")")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.1)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def drip():
+    """The dripping endpoint's URL (``VLMTOK_GTTS_URL``)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Drip.hits = []
+    yield f"http://127.0.0.1:{server.server_address[1]}/batchexecute"
+    server.shutdown()
+
+
+@pytest.fixture
+def picture(tmp_path) -> str:
+    path = tmp_path / "teal.png"
+    Image.new("RGB", (96, 64), (0, 128, 128)).save(path)
+    return str(path)
+
+
+def test_the_running_app_gives_the_whole_text_while_the_voice_drips(drip, picture, tmp_path):
+    """``/describe`` with speech: the narration's 2 s limit is long gone when the voice gives up on the drip (8 s on
+    the socket); the text comes in full and the offline voice reads it, with the notice saying so."""
+    from gradio_client import Client, handle_file
+
+    from vlmtok.bench.app import running_app
+
+    env = {"VLMTOK_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "0",
+           "VLMTOK_GTTS_URL": drip, "VLMTOK_REQUEST_TIMEOUT_S": "2", "VLMTOK_NARRATOR": "offline"}
+    with running_app(env, tmp_path / "app.log") as (url, _startup_s, _proc):
+        t0 = time.monotonic()
+        result = Client(url, verbose=False).predict(handle_file(picture), "en", "short", api_name="/describe")
+        elapsed = time.monotonic() - t0
+    assert result["text"].startswith("Offline description") and "teal" in result["text"], result
+    assert _Drip.hits, "the voice never asked the stand-in endpoint"
+    assert elapsed > 2, elapsed                                   # the voice took longer than the narration may
+    speech = result["speech"]
+    assert speech["engine"] == "espeak" and speech["audio"], speech
+    assert speech["notice"] == t("speech.offline_voice", "en"), speech
+
+
+def test_the_tour_speaking_as_it_writes_keeps_its_text_when_the_voice_is_slow(drip, picture, tmp_path, monkeypatch):
+    """The Tour's callback with a 2 s narration limit and a voice that drips for 4 s per request: the turn keeps its
+    whole text and its audio comes from the offline voice afterwards; "taking too long" is never said."""
+    from vlmtok.app import callbacks as ui
+    from vlmtok.images import load_image
+    from vlmtok.speech import google as g
+
+    monkeypatch.setenv("VLMTOK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("VLMTOK_NARRATOR", "offline")
+    monkeypatch.delenv("VLMTOK_OFFLINE", raising=False)
+    monkeypatch.setenv(g.URL_ENV, drip)
+    monkeypatch.setattr(g, "CONFIG", dataclasses.replace(g.CONFIG, request_limit_s=4.0, text_limit_s=5.0))
+    load_image(picture)                        # the decoder worker's cold start is not the voice's delay
+    g.COOLDOWN.reset()
+    try:
+        views = list(ui.tour_stream(picture, "vi", timeout_s=2.0, speak_mode="live"))
+    finally:
+        g.COOLDOWN.reset()
+    assert _Drip.hits, "the voice never asked the stand-in endpoint"
+    last = views[-1]
+    assert t("guard.timeout", "vi") not in last.status
+    turn = last.session["thread"][-1]
+    assert "xanh ngọc" in turn["body"] and turn["body"].endswith("."), turn["body"]   # teal, the whole text
+    assert turn["clips"], "no sentence was spoken"                # the offline voice, once Google gave up
