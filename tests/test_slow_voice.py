@@ -104,3 +104,27 @@ def test_the_tour_speaking_as_it_writes_keeps_its_text_when_the_voice_is_slow(dr
     turn = last.session["thread"][-1]
     assert "xanh ngọc" in turn["body"] and turn["body"].endswith("."), turn["body"]   # teal, the whole text
     assert turn["clips"], "no sentence was spoken"                # the offline voice, once Google gave up
+
+
+def test_audio_past_the_voices_own_deadline_ends_in_the_plain_notice_with_the_text_kept(monkeypatch):
+    """Past the text, the narration's limit no longer counts (a sentence 0.6 s after it, with a 0.3 s limit, is
+    taken); a voice past its own deadline ends in "Audio unavailable", never "taking too long"."""
+    from vlmtok.app import callbacks as ui
+    from vlmtok.speech import service
+
+    monkeypatch.setattr(service, "deadline_s", lambda: 1.0)
+    release = threading.Event()
+
+    def steps():
+        yield ui.TourResult(text="Teal.", caption="", status="", session={"text": "Teal."})
+        time.sleep(0.6)
+        yield ui.TourResult(text="Teal.", caption="", status="", spoken="first sentence", session={"text": "Teal."})
+        release.wait(10)                                       # the voice hangs past its deadline
+
+    try:
+        out = list(ui.guarded_stream(steps, "vi", timeout_s=0.3))
+    finally:
+        release.set()
+    assert [r.spoken for r in out[:2]] == [None, "first sentence"] and out[0].text == "Teal.", out
+    assert not out[-1].ok and out[-1].text == t("app.audio_unavailable", "vi"), out[-1]
+    assert len(out) == 3
