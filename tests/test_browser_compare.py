@@ -51,8 +51,17 @@ def _open_compare(page, app_url: str):
     return page.get_by_role("tabpanel")
 
 
+def _unfold(page, fold: str) -> None:
+    """Open a folded part of the tab (``#vt-cmp-choices``, ``#vt-cmp-examples``, ``#vt-how-examples``)."""
+    header = page.locator(f"{fold} > button").first
+    if "open" not in (header.get_attribute("class") or ""):
+        header.click()
+    page.locator(f"{fold} > button.open").first.wait_for()
+
+
 def _pick(panel, names) -> None:
     """Tick exactly ``names`` in the encoder picker (its labels are the plain names with their badges)."""
+    _unfold(panel.page, "#vt-cmp-choices")
     for label in panel.locator("#vt-encoders label").all():
         text = label.inner_text()
         label.locator("input").set_checked(any(text.startswith(f"{n} ·") for n in names))
@@ -64,7 +73,9 @@ def compared(browser, app_url):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1024, "height": 1300})
     panel = _open_compare(page, app_url)
+    _unfold(page, "#vt-cmp-choices")
     labels = page.locator("#vt-encoders label").all_inner_texts()
+    _unfold(page, "#vt-cmp-examples")
     panel.get_by_role("button", name=LION).click()
     page.locator("#vt-cmp-image img").first.wait_for(timeout=30_000)
     _pick(panel, ["DINOv2 ViT-S/14", "EfficientNet-Lite0", "CoAtNet-0"])
@@ -146,6 +157,7 @@ def test_how_it_works_draws_the_grid_on_the_painting_and_announces_it(browser, a
         page.goto(app_url)
         page.get_by_role("tab", name="How it works").click()
         panel = page.get_by_role("tabpanel")
+        _unfold(page, "#vt-how-examples")
         panel.get_by_role("button", name=LION).click()
         page.locator("#vt-how-image img").first.wait_for(timeout=30_000)
         panel.get_by_role("button", name="Show the steps").click()
@@ -175,8 +187,10 @@ def test_the_comparison_reads_in_vietnamese(browser, app_url):
         page.get_by_role("tab", name="So sánh bộ mã hoá").wait_for(timeout=30_000)
         page.get_by_role("tab", name="So sánh bộ mã hoá").click()
         panel = page.get_by_role("tabpanel")
+        _unfold(page, "#vt-cmp-choices")
         page.locator("#vt-encoders label", has_text="đã huấn luyện").first.wait_for(timeout=30_000)
-        panel.get_by_role("button", name=LION).click()
+        _unfold(page, "#vt-cmp-examples")
+        panel.get_by_role("button", name="Sư tử, Albrecht Durer").click()   # the example's title in Vietnamese
         page.locator("#vt-cmp-image img").first.wait_for(timeout=30_000)
         _pick(panel, ["DINOv2 ViT-S/14", "MobileNetV2"])
         panel.get_by_role("button", name="So sánh", exact=True).click()

@@ -215,9 +215,10 @@ def test_bad_tier_and_audience_list_known_names(narrator):
 # --------------------------------------------------------------------------------------------------- questions
 
 def ask(narrator, img, question, lang="en", **kw) -> str:
-    text = describe(narrator, img, lang=lang, question=question, **kw).text
-    assert text.startswith(disclaimer(lang))
-    return text
+    narration = describe(narrator, img, lang=lang, question=question, **kw)
+    assert narration.text.startswith(disclaimer(lang, answer=True))             # labelled as an answer
+    assert narration.narrator_label == disclaimer(lang, answer=True).rstrip(".")
+    return narration.text
 
 
 def test_questions_it_cannot_answer_are_declined(narrator):
@@ -225,6 +226,17 @@ def test_questions_it_cannot_answer_are_declined(narrator):
     assert "cannot answer" in ask(narrator, img, "What is the woman holding?")
     assert "không thể trả lời" in ask(narrator, img, "Người phụ nữ đang cầm gì?", "vi")
     assert "cannot answer" in ask(narrator, img, "Who painted this?")          # no label: no artist
+
+
+def test_a_question_about_a_thing_says_it_cannot_tell_before_the_colours_it_can(narrator):
+    img = halves((30, 60, 200), (240, 220, 40))
+    for lang, question, cannot, colour in (
+            ("en", "What is the girl on the left holding?", "cannot tell objects, people or actions", "blue"),
+            ("vi", "Cô gái bên trái đang cầm gì?", "không nhận ra đồ vật, con người hay hành động", "xanh")):
+        sentences = prompts.split_sentences(ask(narrator, img, question, lang))
+        assert cannot in sentences[1] and colour in " ".join(sentences[2:]), sentences
+    assert "cannot" not in ask(narrator, img, "What colour is on the left side?")   # colours answer it wholly
+    assert "cannot" not in ask(narrator, img, "What colours are there?")
 
 
 def test_colour_and_position_questions(narrator):

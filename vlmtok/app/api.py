@@ -403,14 +403,17 @@ def _sizes(sizes: list[int] | int | None, lang: str) -> list[int]:
 
 
 def _run_record(run, vt, comp, lang: str) -> EncoderRun:
-    from vlmtok import visualize as viz
+    """The page's own pictures (no words drawn in them but the random-weights stamp, in ``lang``), their words in
+    the captions, in ``lang``."""
+    from vlmtok.app.compare import picture_tag
+    from vlmtok.visualize import thumbs
 
-    tag = f"{vt.encoder} @ {vt.input_size[0]}x{vt.input_size[1]}px"
-    pictures = [Picture(image=viz.patch_grid(vt, lang=lang), caption=t("compare.cap_grid", lang, tag=tag,
-                                                                          n=vt.num_tokens, p=vt.patch_px), kind="grid"),
-                Picture(image=viz.pca_picture(vt, lang=lang), caption=t("compare.cap_pca", lang, tag=tag), kind="pca")]
+    tag = picture_tag(vt, lang)
+    pictures = [Picture(image=thumbs.grid_thumb(vt, lang=lang), caption=t("compare.cap_grid", lang, tag=tag,
+                                                                         n=vt.num_tokens, p=vt.patch_px), kind="grid"),
+                Picture(image=thumbs.pca_thumb(vt, lang=lang), caption=t("compare.cap_pca", lang, tag=tag), kind="pca")]
     if comp is not None:
-        pictures.append(Picture(image=viz.compression_picture(vt, comp, scale=1.0, lang=lang),
+        pictures.append(Picture(image=thumbs.merge_thumb(vt, comp, lang=lang),
                                 caption=t("compare.cap_merge", lang, tag=tag, n=vt.num_tokens, m=comp.num_tokens),
                                 kind="merge"))
     return EncoderRun(encoder=run.name, family=run.family, weights_source=run.weights_source,
@@ -447,16 +450,19 @@ def similarity(image: Any, encoders: list[str], x: float, y: float, size: int = 
     names, (chosen_size,) = _encoders(encoders, lang), _sizes([size], lang)
 
     def step() -> Similarity:
-        from vlmtok.visualize import run_encoders, similarity_picture
+        from vlmtok.app.compare import picture_tag
+        from vlmtok.visualize import run_encoders
+        from vlmtok.visualize.thumbs import similarity_thumb
 
         picture = _load(image, lang, find_artwork)
         w, h = picture.size
         if not (0 <= float(x) < w and 0 <= float(y) < h):
             raise ApiError(t("api.bad_point", lang, x=x, y=y, width=w, height=h))
         runs = run_encoders(picture, names, [chosen_size], merge=None)
-        maps = [Picture(image=similarity_picture(run.scales[0], (float(x), float(y)), from_size=picture.size,
-                                                 lang=lang),
-                        caption=f"{run.name}: {t('app.similarity', lang)}", kind="similarity") for run in runs]
+        maps = [Picture(image=similarity_thumb(run.scales[0], (float(x), float(y)), from_size=picture.size,
+                                               lang=lang),
+                        caption=t("compare.cap_similarity", lang, tag=picture_tag(run.scales[0], lang)),
+                        kind="similarity") for run in runs]
         return Similarity(point=[float(x), float(y)], maps=maps)
 
     return _guarded(step, lang)

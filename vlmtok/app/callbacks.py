@@ -53,9 +53,15 @@ def example_paths() -> list[str]:
     return [str(EXAMPLES_DIR / name) for name in _credits() if (EXAMPLES_DIR / name).is_file()]
 
 
-def example_titles() -> list[str]:
-    """A short label for each example button (screen readers need a name, not only a thumbnail)."""
-    return [f"{e['title']}, {e['artist']}" for name, e in _credits().items() if (EXAMPLES_DIR / name).is_file()]
+def example_titles(lang: str = "en") -> list[str]:
+    """A short label for each example button (screen readers need a name, not only a thumbnail), in ``lang``."""
+    return [f"{_in(e, 'title', lang)}, {_in(e, 'artist', lang)}" for name, e in _credits().items()
+            if (EXAMPLES_DIR / name).is_file()]
+
+
+def _in(entry: dict[str, Any], field: str, lang: str) -> str:
+    """A credit's field in ``lang`` ("title_vi"), else as the source gives it (a name is the same in any language)."""
+    return entry.get(f"{field}_{normalize_lang(lang)}") or entry[field]
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +84,8 @@ def credit_line(image_path: str | None, lang: str = "en") -> str:
     entry = _credits().get(_example_digests().get(digest, "")) if digest else None
     if not entry:
         return ""
-    licence = entry.get("license", "").split(";")[0]
-    return t("app.credit", lang, title=entry["title"], artist=entry["artist"], license=licence)
+    licence = _in(entry, "license", lang).split(";")[0]
+    return t("app.credit", lang, title=_in(entry, "title", lang), artist=_in(entry, "artist", lang), license=licence)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -73,8 +73,41 @@ def encoder_choices(lang: str = "en", names: Sequence[str] = CURATED) -> list[tu
         except Exception:  # the picker must open even if one probe fails
             log.warning("could not tell the weights of %s", name, exc_info=True)
             source = "random"
-        out.append((f"{plain_name(name)} · {badge(source, lang)}", name))
+        out.append((f"{_picker_name(name, lang)} · {badge(source, lang)}", name))
     return out
+
+
+def _picker_name(name: str, lang: str) -> str:
+    """The picker's name: a vision-language model's entry says it is only its vision tower."""
+    from vlmtok.encoders import get_spec
+
+    try:
+        vlm = get_spec(name).family == "vlm"
+    except Exception:  # an unknown name is shown as typed
+        vlm = False
+    return t("compare.vision_tower", lang, name=plain_name(name)) if vlm else plain_name(name)
+
+
+def choices_label(encoders: Sequence[str] | None, sizes: Sequence[int | str] | None, extra: str | None = None,
+                  lang: str = "en") -> str:
+    """The folded choices' title, so a teacher sees what will run without opening them: "Encoders and sizes:
+    DINOv2 ViT-S/14, MobileNetV2 · 224 px"."""
+    names = compare_names(encoders, extra)
+    if not names:
+        return t("compare.choices_none", lang)
+    px = ", ".join(t("compare.px", lang, n=s) for s in compare_sizes(sizes))
+    return t("compare.choices", lang, names=", ".join(plain_name(n) for n in names), sizes=px)
+
+
+def size_notes(runs, sizes: Sequence[int], lang: str = "en") -> list[str]:
+    """A sentence for every size an encoder did not run at (a fixed input size, SmolVLM's own view)."""
+    notes = []
+    for run in runs:
+        for asked, vt in zip(sizes, run.scales):
+            h, w = vt.input_size
+            if (h, w) != (asked, asked):
+                notes.append(t("compare.size_changed", lang, name=plain_name(run.name), h=h, w=w, asked=asked))
+    return notes
 
 
 def size_choices(lang: str = "en") -> list[tuple[str, str]]:
@@ -186,14 +219,16 @@ def compare(image_path: str | None, encoders: Sequence[str], sizes: Sequence[int
         image, runs = _runs(image_path, names, sizes, lang, progress)
         _step(progress, 0.85, t("app.comparing", lang))
         pictures = [pic for run in runs for pic in pictures_for(run, image, lang)]
-        ledger = ledger_html(Comparison(runs, image.size, "").ledger(), lang)
-        return CompareResult(pictures, ledger, status_html(f"{t('app.compared', lang)} {notice}".strip()),
-                             artwork=image)
+        changed = size_notes(runs, sizes, lang)
+        ledger = ledger_html(Comparison(runs, image.size, "").ledger(), lang, changed)
+        said = " ".join([t("app.compared", lang), notice, *changed]).strip()
+        return CompareResult(pictures, ledger, status_html(said), artwork=image)
     except Exception as exc:
         return CompareResult([], "", _failure(exc, lang, key="app.compare_failed").status)
 
 
-def _tag(vt, lang: str) -> str:
+def picture_tag(vt, lang: str) -> str:
+    """"DINOv2 ViT-S/14, 224 × 224 px (trained)": what a picture's caption starts with (the page's and the API's)."""
     h, w = vt.input_size
     return t("compare.tag", lang, name=plain_name(vt.encoder), h=h, w=w, badge=badge(vt.weights_source, lang))
 
@@ -206,7 +241,7 @@ def pictures_for(run, image, lang: str = "en") -> list[tuple[Any, str]]:
 
     out = []
     for vt, comp in zip(run.scales, run.compressed):
-        tag = _tag(vt, lang)
+        tag = picture_tag(vt, lang)
         grid_key = "compare.cap_grid_vlm" if vt.family == "vlm" else "compare.cap_grid"
         out += [(thumbs.grid_thumb(vt, lang=lang), t(grid_key, lang, tag=tag, n=vt.num_tokens, p=vt.patch_px)),
                 (thumbs.pca_thumb(vt, lang=lang), t("compare.cap_pca", lang, tag=tag))]
@@ -281,10 +316,11 @@ def _ms(ms: float | None) -> str:
     return f"{ms:.0f}" if ms >= 10 else f"{ms:.1f}"
 
 
-def ledger_html(ledger, lang: str = "en") -> str:
+def ledger_html(ledger, lang: str = "en", changed: Sequence[str] = ()) -> str:
     """The token ledger (``vlmtok.ledger.Ledger``) as an HTML table, SmolVLM's cost and the words explained below.
 
-    Each cell carries its column's name (``data-label``) so that on a phone each row reads as a card.
+    Each cell carries its column's name (``data-label``) so that on a phone each row reads as a card; ``changed``
+    (``size_notes``) come first among the notes.
     """
     lang = normalize_lang(lang)
     heads = {k: t(f"compare.col_{k}", lang) for k in LEDGER_COLUMNS}
@@ -297,10 +333,12 @@ def ledger_html(ledger, lang: str = "en") -> str:
         body.append(f'<tr class="{"vt-row-random" if row["weights_source"] == "random" else "vt-row-trained"}">'
                     f"{tds}</tr>")
     vlm = "".join(f"<li>{_words(_vlm_cost(v, lang))}</li>" for v in ledger.vlm_rows)
-    notes = "".join(f"<li>{_words(t(k, lang))}</li>" for k in ("compare.note_pack", "compare.note_random",
-                                                                      "compare.note_merge"))
+    notes = "".join(f"<li>{_words(text)}</li>" for text in [*changed, *(t(k, lang) for k in (
+        "compare.note_pack", "compare.note_random", "compare.note_merge"))])
     caption = html.escape(t("app.ledger", lang))
-    return (f'<div class="vt-ledger" lang="{lang}"><div class="vt-ledger-scroll"><table><caption>{caption}</caption>'
+    return (f'<div class="vt-ledger" lang="{lang}">'
+            f'<div class="vt-ledger-scroll" tabindex="0" role="region" aria-label="{caption}">'
+            f'<table><caption>{caption}</caption>'
             f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
             f'<ul class="vt-ledger-vlm">{vlm}</ul><ul class="vt-ledger-notes">{notes}</ul></div>')
 
@@ -330,7 +368,7 @@ def similarity(image_path: str | None, encoders: Sequence[str], sizes: Sequence[
         image, runs = _runs(image_path, names, compare_sizes(sizes), lang, None)
         point = (float(xy[0]), float(xy[1]))
         maps = [(similarity_thumb(vt, point, from_size=image.size, lang=lang),
-                 t("compare.cap_similarity", lang, tag=_tag(vt, lang))) for run in runs for vt in run.scales]
+                 t("compare.cap_similarity", lang, tag=picture_tag(vt, lang))) for run in runs for vt in run.scales]
         maps += _fusion_pictures(runs, point, image.size, lang)
         return CompareResult([], "", status_html(t("compare.tapped", lang, n=len(maps))), similarity=maps,
                              lens=_lens_html(runs, point, image.size, lang))

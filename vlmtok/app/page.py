@@ -28,7 +28,7 @@ from vlmtok.app import callbacks as ui  # noqa: E402
 from vlmtok.app import compare as cmp  # noqa: E402
 from vlmtok.app import pack_view, queue_fill  # noqa: E402
 from vlmtok.app import tour as tour_ui  # noqa: E402
-from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices  # noqa: E402
+from vlmtok.app.strings import AUDIENCE_KEYS, LANGUAGE_CHOICES, SPEAK_KEYS, TIER_KEYS, choices, words_html  # noqa: E402
 from vlmtok.app.tour import QueueLoad  # noqa: E402
 from vlmtok.choices import RATE_RANGE, RATE_STEP  # noqa: E402
 from vlmtok.i18n import t  # noqa: E402
@@ -42,6 +42,11 @@ SPEAK_MODE = settings.speak_mode()        # "live": each sentence spoken as it i
 MAX_FILE_BYTES = tour_ui.file_size_bytes(MAX_FILE_SIZE)
 EXAMPLES = ui.example_paths() if UPLOADS_OK else []   # Gradio copies examples at start-up: none where it cannot
 L = "en"  # the page opens in English; the language choice relabels it
+# The page's type: fonts every tablet and laptop has (with Vietnamese letters), so it renders the same offline;
+# Gradio's own Source Sans Pro has no bold and falls back letter by letter ("Ask" with a small "A")
+# (Arial's widths first, as Gradio's tables and ledgers were laid out for, then DejaVu Sans, wider)
+FONTS = ("Segoe UI", "Roboto", "Noto Sans", "Liberation Sans", "Arial", "DejaVu Sans", "system-ui", "sans-serif")
+MONO_FONTS = ("ui-monospace", "DejaVu Sans Mono", "Liberation Mono", "Menlo", "Consolas", "monospace")
 MODEL = dict(concurrency_id="model")  # every event that runs a model shares one limit: per machine, not per button
 
 if settings.zero_gpu():  # ZeroGPU's pattern: SmolVLM loads at start-up and moves to cuda here, at module level
@@ -216,14 +221,22 @@ def relabel(lang, tier, audience, label_text, image, session) -> dict[str, Any]:
             "tier": gr.update(label=t("app.length", lang), choices=choices(TIER_KEYS, lang)),
             "audience": gr.update(label=t("app.audience", lang), choices=choices(AUDIENCE_KEYS, lang)),
             "label_text": gr.update(label=t("app.label_text", lang)), "rate": gr.update(label=t("app.speed", lang)),
-            "examples": gr.update(label=t("app.examples", lang)),
+            "examples": gr.update(label=t("app.examples", lang),
+                                  sample_labels=ui.example_titles(lang) if EXAMPLES else []),
             "speak_mode": gr.update(label=t("tour.speak_mode", lang), choices=choices(SPEAK_KEYS, lang))}
 
 
 def relabel_views(lang) -> dict[str, Any]:
-    """The tab names and the Compare and How-it-works controls in the chosen language (badges included)."""
+    """The tab names, the Compare and How-it-works controls (badges included) and Gradio's own words in the chosen
+    language."""
     names = cmp.encoder_choices(lang)
-    return {"tab_tour": gr.update(label=t("app.tab_tour", lang)),
+    titles = ui.example_titles(lang) if EXAMPLES else []
+    picture = lambda: gr.update(label=t("app.image", lang))  # noqa: E731  (one update per output)
+    examples = lambda: gr.update(label=t("app.examples", lang), sample_labels=titles)  # noqa: E731
+    return {"words": words_html(lang), "cmp_image": picture(), "cmp_examples": examples(), "how_image": picture(),
+            "how_examples": examples(), "cmp_examples_box": gr.update(label=t("app.examples", lang)),
+            "how_examples_box": gr.update(label=t("app.examples", lang)),
+            "tab_tour": gr.update(label=t("app.tab_tour", lang)),
             "tab_compare": gr.update(label=t("app.tab_compare", lang)),
             "tab_how": gr.update(label=t("app.tab_how", lang)),
             "encoders": gr.update(label=t("app.encoders", lang), choices=names),
@@ -366,6 +379,7 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     go = gr.State(False)      # whether the step before lets a model step join the queue
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
     intro = gr.Markdown(f"# {t('app.title', L)}", elem_id="vt-header")
+    words = gr.HTML(words_html(L), elem_id="vt-words", js_on_load=None)   # the page's language, for its script
     with gr.Tabs():
         with gr.Tab(t("app.tab_tour", L), id="tour") as tab_tour:
             # One screen on a tablet: the picture and Describe, then the caption card (its own Play/Pause) and the
@@ -412,7 +426,8 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
                     label_text = gr.Textbox("", label=t("app.label_text", L), lines=1, max_length=400)
                     rate = gr.Slider(*RATE_RANGE, value=1.0, step=RATE_STEP, label=t("app.speed", L), elem_id="vt-rate")
                     examples = gr.Examples(EXAMPLES, inputs=[image], label=t("app.examples", L),
-                                           examples_per_page=10, example_labels=ui.example_titles() if EXAMPLES else [])
+                                           examples_per_page=10,
+                                           example_labels=ui.example_titles(L) if EXAMPLES else [])
             # the page's script presses this when a file is too large to send (caught before the upload)
             too_large_btn = gr.Button("too large", visible="hidden", elem_id="vt-too-large")
             upload_failed_btn = gr.Button("upload failed", visible="hidden", elem_id="vt-upload-failed")
@@ -422,19 +437,26 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
 
         with gr.Tab(t("app.tab_compare", L), id="compare") as tab_compare:
             with gr.Row(elem_id="vt-compare-row"):
+                # one screen at 1024x768: the picture, Compare and the first results; the choices and the examples
+                # fold away, the choices' summary in their title
                 with gr.Column(scale=1, min_width=280, elem_id="vt-compare-controls"):
                     cmp_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload", "webcam"],
-                                             image_mode=None, height=280, elem_id="vt-cmp-image")
-                    gr.Examples(EXAMPLES, inputs=[cmp_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles() if EXAMPLES else [])
-                    encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
-                                                value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
-                                                elem_id="vt-encoders", elem_classes="vt-big")
-                    extra_encoder = gr.Textbox("", label=t("compare.any_timm", L), max_length=120,
-                                               placeholder=t("compare.any_timm_hint", L), elem_id="vt-any-timm")
-                    sizes = gr.CheckboxGroup(cmp.size_choices(L), value=["224"], label=t("app.sizes", L),
-                                             elem_classes="vt-big")
-                    compare_btn = gr.Button(t("app.compare", L), variant="primary", elem_classes="vt-big")
+                                             image_mode=None, height=240, elem_id="vt-cmp-image")
+                    compare_btn = gr.Button(t("app.compare", L), variant="primary", elem_id="vt-compare-btn",
+                                            elem_classes="vt-big")
+                    with gr.Accordion(cmp.choices_label(cmp.DEFAULT_COMPARE, ["224"], "", L), open=False,
+                                      elem_id="vt-cmp-choices", elem_classes="vt-fold") as cmp_choices:
+                        encoders = gr.CheckboxGroup([(cmp.plain_name(n), n) for n in cmp.CURATED],
+                                                    value=list(cmp.DEFAULT_COMPARE), label=t("app.encoders", L),
+                                                    elem_id="vt-encoders", elem_classes="vt-big")
+                        extra_encoder = gr.Textbox("", label=t("compare.any_timm", L), max_length=120,
+                                                   placeholder=t("compare.any_timm_hint", L), elem_id="vt-any-timm")
+                        sizes = gr.CheckboxGroup(cmp.size_choices(L), value=["224"], label=t("app.sizes", L),
+                                                 elem_id="vt-sizes", elem_classes="vt-big")
+                    with gr.Accordion(t("app.examples", L), open=False, elem_id="vt-cmp-examples",
+                                      elem_classes="vt-fold") as cmp_examples_box:
+                        cmp_examples = gr.Examples(EXAMPLES, inputs=[cmp_image], label=t("app.examples", L),
+                                                   example_labels=ui.example_titles(L) if EXAMPLES else [])
                 with gr.Column(scale=2, min_width=280, elem_id="vt-compare-results"):
                     cmp_status = gr.HTML(elem_id="vt-cmp-status", js_on_load=None,
                                          html_template='<div role="status" aria-live="polite">${value}</div>')
@@ -450,11 +472,13 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
 
         with gr.Tab(t("app.tab_how", L), id="how") as tab_how:
             with gr.Row(elem_id="vt-how-row"):
-                with gr.Column(scale=1, min_width=280):
+                with gr.Column(scale=1, min_width=280, elem_id="vt-how-controls"):
                     how_image = ArtworkImage(label=t("app.image", L), type="filepath", sources=["upload"],
-                                             image_mode=None, height=280, elem_id="vt-how-image")
-                    gr.Examples(EXAMPLES, inputs=[how_image], label=t("app.examples", L),
-                                example_labels=ui.example_titles() if EXAMPLES else [])
+                                             image_mode=None, height=240, elem_id="vt-how-image")
+                    with gr.Accordion(t("app.examples", L), open=False, elem_id="vt-how-examples",
+                                      elem_classes="vt-fold") as how_examples_box:
+                        how_examples = gr.Examples(EXAMPLES, inputs=[how_image], label=t("app.examples", L),
+                                                   example_labels=ui.example_titles(L) if EXAMPLES else [])
                     how_encoder = gr.Dropdown([(cmp.plain_name(n), n) for n in cmp.CURATED],
                                               value=cmp.DEFAULT_COMPARE[0], allow_custom_value=True,
                                               label=t("app.encoder", L), elem_id="vt-how-encoder")
@@ -510,7 +534,10 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     relabelled = lang.change(by_name(relabel, tour_parts), inputs=[lang, tier, audience, label_text, image, session],
                              outputs=list(tour_parts.values()), api_name="relabel", **quick)
     describes(relabelled.then, "options")
-    view_parts = dict(tab_tour=tab_tour, tab_compare=tab_compare, tab_how=tab_how, encoders=encoders, sizes=sizes,
+    view_parts = dict(words=words, cmp_image=cmp_image, cmp_examples=cmp_examples.dataset, how_image=how_image,
+                      how_examples=how_examples.dataset, cmp_examples_box=cmp_examples_box,
+                      how_examples_box=how_examples_box, tab_tour=tab_tour, tab_compare=tab_compare, tab_how=tab_how,
+                      encoders=encoders, sizes=sizes,
                       compare_btn=compare_btn, pictures=pictures, tap_hint=tap_hint, tap_image=tap_image,
                       sim_pictures=sim_pictures, how_encoder=how_encoder, how_size=how_size, how_btn=how_btn,
                       extra_encoder=extra_encoder)
@@ -529,6 +556,17 @@ with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads ol
     rate.input(None, inputs=rate, js="(r) => { document.dispatchEvent(new CustomEvent('vt-rate', {detail: r})); }",
                **quick)
 
+    # Gradio's examples put the picture's first (English) label back with each example: it is said again in the
+    # chosen language
+    for shown, picture, hint in ((examples, image, "tour.drop"), (cmp_examples, cmp_image, None),
+                                 (how_examples, how_image, None)):
+        shown.load_input_event.then(
+            lambda lg, hint=hint: gr.update(label=t("app.image", lg), **({"placeholder": t(hint, lg)} if hint else {})),
+            inputs=lang, outputs=picture, **quick)
+
+    gr.on([encoders.change, sizes.change, extra_encoder.change, lang.change],
+          lambda *chosen: gr.update(label=cmp.choices_label(*chosen)),
+          inputs=[encoders, sizes, extra_encoder, lang], outputs=cmp_choices, **quick)   # the folded choices, said
     roomy = gr.State(False)   # whether the queue had room for the model step that follows
     checked = compare_btn.click(room, inputs=lang, outputs=[cmp_status, roomy], **quick)
     checked.success(gate, inputs=roomy, **quick).success(
@@ -578,6 +616,8 @@ def may_serve(path: str) -> bool:
 
 def launch_kwargs() -> dict:
     """What ``launch()`` needs besides the layout: assets, limits, the folders audio is served from, the headers."""
-    return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(), css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
+    return dict(max_file_size=MAX_FILE_SIZE, show_error=not settings.public(),
+                theme=gr.themes.Default(font=list(FONTS), font_mono=list(MONO_FONTS)),
+                css_paths=[ASSETS / "app.css", ASSETS / "compare.css"],
                 js=(ASSETS / "app.js").read_text(encoding="utf-8"), allowed_paths=http.served_folders(),
                 app_kwargs=http.app_kwargs(room=queue_room, may_serve=may_serve))

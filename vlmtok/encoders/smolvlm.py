@@ -140,4 +140,4 @@ for _c in encoder_checkpoints():
     _plain = _c.short_name.removesuffix("-Instruct")
     register_encoder(EncoderSpec(_c.encoder, _c.model_id, "vlm", _c.tile_px,
                                  f"{_plain}'s vision tower + connector: the tokens the narrator reads",
-                                 label=f"{_plain} (its vision tower)"), _build, share=False, expect=_expect)
+                                 label=_plain), _build, share=False, expect=_expect)

@@ -84,6 +84,50 @@ MESSAGES: dict[str, str] = {
     "app.encoder": "Encoder",
     "app.size": "Input size (px)",
     "app.explain": "Show the steps",
+    # Gradio's own words on the page (its buttons, names and footer), as Gradio writes them in English: the
+    # page's script shows each in the chosen language (vlmtok.app.strings.gradio_words); "done" is the
+    # key Gradio announces after a run (it has no English for it)
+    "gradio.done": "Done.",
+    "gradio.drop_image": "Drop Image Here",
+    "gradio.or": "- or -",
+    "gradio.click_upload": "Click to Upload",
+    "gradio.drop_file": "Drop an image file here to upload",
+    "gradio.file_upload": "File upload",
+    "gradio.upload_file": "Upload file",
+    "gradio.upload": "Upload",
+    "gradio.uploading": "Uploading...",
+    "gradio.camera": "Capture from camera",
+    "gradio.webcam": "Webcam",
+    "gradio.access_webcam": "Click to Access Webcam",
+    "gradio.start_recording": "Start recording",
+    "gradio.stop_recording": "Stop Recording",
+    "gradio.stop_recording_lower": "Stop recording",
+    "gradio.record_video": "Record video",
+    "gradio.remove_image": "Remove Image",
+    "gradio.remove": "Remove",
+    "gradio.clear": "Clear",
+    "gradio.download": "Download",
+    "gradio.download_all": "Download All",
+    "gradio.share": "Share",
+    "gradio.fullscreen": "Fullscreen",
+    "gradio.exit_fullscreen": "Exit fullscreen mode",
+    "gradio.thumbnail": "Thumbnail {n} of {m}",
+    "gradio.empty_value": "Empty value",
+    "gradio.reset": "Reset to default value",
+    "gradio.number_for": "number input for {label}",
+    "gradio.range_for": "range slider for {label}",
+    "gradio.use_api": "Use via API",
+    "gradio.use_api_mcp": "Use via API or MCP",
+    "gradio.built_with": "Built with Gradio",
+    "gradio.settings": "Settings",
+    "gradio.footer": "Gradio footer navigation",
+    "gradio.logo": "logo",
+    "gradio.more_tabs": "More tabs",
+    "gradio.examples": "Examples",
+    "gradio.image": "Image",
+    "gradio.error": "Error",
+    "gradio.loading": "Loading",
+    "gradio.paste": "Paste from Clipboard",
 
     # --- images: intake errors (vlmtok.images)
     "images.empty": "No picture was received: the file is empty. Please choose a photo of the artwork and try again.",
@@ -139,6 +183,7 @@ MESSAGES: dict[str, str] = {
     "narrate.translate.no_pair": "There is no translation model from {source} to {target}.",
     # the offline narrator: its first words (and, without the full stop, its byline)
     "narrate.offline.disclaimer": "Offline description: colours and layout only.",
+    "narrate.offline.answer_disclaimer": "Offline answer: colours and layout only.",
     # offline: colour names (also a merged family's name)
     "narrate.offline.word.colour.red": "red",
     "narrate.offline.word.colour.dark_red": "dark red",
@@ -289,10 +334,10 @@ MESSAGES: dict[str, str] = {
     "narrate.offline.limits.child": "This description only knows about colours and shapes, so ask your guide what the "
                                     "picture shows!",
     # offline: answers to follow-up questions
-    "narrate.offline.cannot": "It can only measure colours, light and layout, so it cannot answer that from the "
-                              "picture.",
-    "narrate.offline.cannot.child": "It only knows about colours and shapes, so it can't answer that one. Ask your "
-                                    "guide!",
+    "narrate.offline.cannot": "It cannot tell objects, people or actions, only colours, light and layout, so it "
+                              "cannot answer that from the picture.",
+    "narrate.offline.cannot.child": "It cannot tell things, people or what they are doing, only colours and "
+                                    "shapes, so it can't answer that one. Ask your guide!",
     "narrate.offline.can_say": "What it can say: {alt}",
     "narrate.offline.colour_yes": "{c} covers {share} of the picture ({pct}%), mostly {at}.",
     "narrate.offline.colour_all_over": "{c} covers {share} of the picture ({pct}%), all over it.",
@@ -387,6 +432,7 @@ MESSAGES: dict[str, str] = {
                              "cannot be drawn. Please choose a ViT, a CNN or a hybrid model.",
     "compare.too_large": "{name} is too large for this device ({millions} million parameters; the limit is {limit} "
                          "million). Please choose a smaller model.",
+    "compare.vision_tower": "{name} (its vision tower)",
     "compare.badge_trained": "trained",
     "compare.badge_random": "random weights: shapes only",
     "compare.source_hub": "trained weights from the Hugging Face Hub",
@@ -395,6 +441,9 @@ MESSAGES: dict[str, str] = {
     "compare.any_timm": "Or type any timm model name (optional)",
     "compare.any_timm_hint": "for example convnext_nano or eva02_tiny_patch14_224",
     "compare.px": "{n} px",
+    "compare.choices": "Encoders and sizes: {names} · {sizes}",
+    "compare.choices_none": "Encoders and sizes: none chosen yet",
+    "compare.size_changed": "{name} ran at {h} × {w} px, not {asked} px: its input size is fixed.",
     "compare.progress_load": "Loading {name}...",
     "compare.progress_encode": "{name}: tokens at {size} px...",
     "compare.tag": "{name}, {h} × {w} px ({badge})",
@@ -515,6 +564,7 @@ MESSAGES: dict[str, str] = {
     "how.pos_alt": "A map of how alike each cell's position pattern is to the chosen cell's, and two strips: its "
                    "position pattern and the image pattern.",
     "how.pic_sequence": "{m} image vectors, then {t} words of text: {total} vectors of {d_llm} numbers",
+    "how.prompt": "Describe this painting.",
     "how.seq_title": "The token sequence",
     "how.seq_plain": "The language model reads one long row: a start marker, the {n} image tokens in reading order "
                      "(left to right, top to bottom), an end marker, then the words, here \"{prompt}\".",

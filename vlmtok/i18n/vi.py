@@ -83,6 +83,48 @@ MESSAGES: dict[str, str] = {
     "app.encoder": "Bộ mã hoá",
     "app.size": "Kích thước đầu vào (px)",
     "app.explain": "Xem các bước",
+    # Gradio's own words on the page (vlmtok.app.strings.gradio_words)
+    "gradio.done": "Xong.",
+    "gradio.drop_image": "Thả ảnh vào đây",
+    "gradio.or": "- hoặc -",
+    "gradio.click_upload": "Chạm để tải lên",
+    "gradio.drop_file": "Thả tệp ảnh vào đây để tải lên",
+    "gradio.file_upload": "Tải tệp lên",
+    "gradio.upload_file": "Tải tệp lên",
+    "gradio.upload": "Tải lên",
+    "gradio.uploading": "Đang tải lên...",
+    "gradio.camera": "Chụp bằng máy ảnh",
+    "gradio.webcam": "Máy ảnh",
+    "gradio.access_webcam": "Chạm để mở máy ảnh",
+    "gradio.start_recording": "Bắt đầu ghi",
+    "gradio.stop_recording": "Dừng ghi",
+    "gradio.stop_recording_lower": "Dừng ghi",
+    "gradio.record_video": "Quay video",
+    "gradio.remove_image": "Xoá ảnh",
+    "gradio.remove": "Xoá",
+    "gradio.clear": "Xoá",
+    "gradio.download": "Tải xuống",
+    "gradio.download_all": "Tải xuống tất cả",
+    "gradio.share": "Chia sẻ",
+    "gradio.fullscreen": "Toàn màn hình",
+    "gradio.exit_fullscreen": "Thoát chế độ toàn màn hình",
+    "gradio.thumbnail": "Ảnh thu nhỏ {n} trên {m}",
+    "gradio.empty_value": "Chưa có giá trị",
+    "gradio.reset": "Đặt lại giá trị mặc định",
+    "gradio.number_for": "ô nhập số cho {label}",
+    "gradio.range_for": "thanh trượt cho {label}",
+    "gradio.use_api": "Dùng qua API",
+    "gradio.use_api_mcp": "Dùng qua API hoặc MCP",
+    "gradio.built_with": "Xây dựng bằng Gradio",
+    "gradio.settings": "Cài đặt",
+    "gradio.footer": "Chân trang Gradio",
+    "gradio.logo": "biểu trưng",
+    "gradio.more_tabs": "Các thẻ khác",
+    "gradio.examples": "Ví dụ",
+    "gradio.image": "Ảnh",
+    "gradio.error": "Lỗi",
+    "gradio.loading": "Đang tải",
+    "gradio.paste": "Dán từ bộ nhớ tạm",
 
     # --- images: intake errors (vlmtok.images)
     "images.empty": "Chưa nhận được ảnh: tệp trống. Vui lòng chọn một ảnh chụp tác phẩm rồi thử lại.",
@@ -136,6 +178,7 @@ MESSAGES: dict[str, str] = {
     "narrate.translate.no_pair": "Không có mô hình dịch từ {source} sang {target}.",
     # the offline narrator: its first words (and, without the full stop, its byline)
     "narrate.offline.disclaimer": "Mô tả ngoại tuyến: chỉ nói về màu sắc và bố cục.",
+    "narrate.offline.answer_disclaimer": "Trả lời ngoại tuyến: chỉ nói về màu sắc và bố cục.",
     # offline: colour names (also a merged family's name)
     "narrate.offline.word.colour.red": "đỏ",
     "narrate.offline.word.colour.dark_red": "đỏ sẫm",
@@ -285,10 +328,11 @@ MESSAGES: dict[str, str] = {
     "narrate.offline.limits.child": "Mô tả này chỉ biết về màu sắc và hình khối, nên em hãy hỏi hướng dẫn viên xem "
                                     "bức tranh vẽ gì nhé!",
     # offline: answers to follow-up questions
-    "narrate.offline.cannot": "Mô tả ngoại tuyến chỉ đo được màu sắc, ánh sáng và bố cục, nên không thể trả lời câu "
-                              "hỏi này từ bức tranh.",
-    "narrate.offline.cannot.child": "Mô tả này chỉ biết về màu sắc và hình khối, nên không trả lời được câu này. Em "
-                                    "hãy hỏi hướng dẫn viên nhé!",
+    "narrate.offline.cannot": "Trình mô tả ngoại tuyến không nhận ra đồ vật, con người hay hành động, chỉ đo được "
+                              "màu sắc, ánh sáng và bố cục, nên không thể trả lời câu hỏi này từ bức tranh.",
+    "narrate.offline.cannot.child": "Trình mô tả này không nhận ra đồ vật, con người hay việc họ đang làm, chỉ biết "
+                                    "màu sắc và hình khối, nên không trả lời được câu này. Em hãy hỏi hướng dẫn viên "
+                                    "nhé!",
     "narrate.offline.can_say": "Những gì có thể nói: {alt}",
     "narrate.offline.colour_yes": "Màu {c} chiếm {share} bức tranh ({pct}%), chủ yếu ở {at}.",
     "narrate.offline.colour_all_over": "Màu {c} chiếm {share} bức tranh ({pct}%), trải khắp bức tranh.",
@@ -379,6 +423,7 @@ MESSAGES: dict[str, str] = {
                              "không vẽ được token của nó. Hãy chọn một mô hình ViT, CNN hoặc lai.",
     "compare.too_large": "{name} quá lớn cho thiết bị này ({millions} triệu tham số; giới hạn là {limit} triệu). "
                          "Hãy chọn một mô hình nhỏ hơn.",
+    "compare.vision_tower": "{name} (phần thị giác của nó)",
     "compare.badge_trained": "đã huấn luyện",
     "compare.badge_random": "trọng số ngẫu nhiên: chỉ có hình dạng",
     "compare.source_hub": "trọng số đã huấn luyện từ Hugging Face Hub",
@@ -387,6 +432,9 @@ MESSAGES: dict[str, str] = {
     "compare.any_timm": "Hoặc gõ tên bất kỳ mô hình timm nào (không bắt buộc)",
     "compare.any_timm_hint": "ví dụ convnext_nano hoặc eva02_tiny_patch14_224",
     "compare.px": "{n} px",
+    "compare.choices": "Bộ mã hoá và kích thước: {names} · {sizes}",
+    "compare.choices_none": "Bộ mã hoá và kích thước: chưa chọn",
+    "compare.size_changed": "{name} chạy ở {h} × {w} px, không phải {asked} px: kích thước đầu vào của nó cố định.",
     "compare.progress_load": "Đang tải {name}...",
     "compare.progress_encode": "{name}: tạo token ở {size} px...",
     "compare.tag": "{name}, {h} × {w} px ({badge})",
@@ -504,6 +552,7 @@ MESSAGES: dict[str, str] = {
     "how.pos_alt": "Bản đồ cho thấy mẫu vị trí của mỗi ô giống với ô đã chọn đến đâu, và hai dải: mẫu vị trí của nó và "
                    "mẫu ảnh.",
     "how.pic_sequence": "{m} vectơ ảnh, rồi {t} từ của văn bản: {total} vectơ, mỗi vectơ {d_llm} số",
+    "how.prompt": "Hãy mô tả bức tranh này.",
     "how.seq_title": "Chuỗi token",
     "how.seq_plain": "Mô hình ngôn ngữ đọc một hàng dài: một dấu mở đầu, {n} token ảnh theo thứ tự đọc (trái sang phải, "
                      "trên xuống dưới), một dấu kết thúc, rồi đến các từ, ở đây là \"{prompt}\".",

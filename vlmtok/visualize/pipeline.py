@@ -21,7 +21,6 @@ from vlmtok.visualize._draw import GRID_COLOUR, frame
 from vlmtok.visualize.grid import draw_grid
 
 PANEL_PX = 360                 # longest side of a step's main picture
-PROMPT = "Describe this painting."
 SHUFFLE_COLOUR = (0, 200, 255)
 
 
@@ -109,12 +108,29 @@ def _boxes(items: list[tuple[str, Image.Image | None]], width: int = 720) -> Ima
     return _draw.vstack(rows, gap=6)
 
 
-def _prompt_tokens() -> list[str]:
-    """The example prompt as SmolVLM's own tokenizer cuts it (shipped with vlmtok)."""
+SUBSCRIPTS = "₁₂₃₄₅₆₇₈₉"
+
+
+def _prompt_tokens(lang: str = "en") -> list[str]:
+    """The example prompt, in ``lang``, as SmolVLM's own tokenizer cuts it (shipped with vlmtok).
+
+    A letter the tokenizer splits into byte pieces ("ả" is two tokens) is shown on each of its pieces with a
+    subscript ("ả₁", "ả₂"), so every token keeps its box and none shows a broken character.
+    """
     from vlmtok.smolvlm.lens import _shipped_tokenizer
 
     tok = _shipped_tokenizer()
-    return [tok.convert_tokens_to_string([p]).strip() or p for p in tok.tokenize(PROMPT)]
+    out: list[str] = []
+    group: list[str] = []
+    for piece in tok.tokenize(t("how.prompt", lang)):
+        group.append(piece)
+        text = tok.convert_tokens_to_string(group)
+        if "\ufffd" in text and len(group) < len(SUBSCRIPTS):
+            continue                                        # a letter cut in its bytes: wait for the rest of it
+        shown = text.strip() or group[0]
+        out += [shown] if len(group) == 1 else [f"{shown}{SUBSCRIPTS[i]}" for i in range(len(group))]
+        group = []
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -236,11 +252,11 @@ def _sequence_step(vt: VisionTokens, out, lang: str) -> Step:
     items = [("<IMG_TOKEN>", None)] + [(str(k), crop(k)) for k in shown]
     if n > len(shown):
         items += [(f"… {n - len(shown) - 1} …", None), (str(n - 1), crop(n - 1))]
-    words = _prompt_tokens()
+    words = _prompt_tokens(lang)
     items += [("<IMG_END>", None)] + [(w, None) for w in words]
     total = int(out.embeds.shape[0]) + len(words)
     facts = dict(n=n, m=int(out.embeds.shape[0]), d_llm=int(out.embeds.shape[1]), t=len(words), total=total,
-                 prompt=PROMPT)
+                 prompt=t("how.prompt", lang))
     pic = frame(_boxes(items), [t("how.pic_sequence", lang, **facts)], random_weights=False, size=15)
     return Step(t("how.seq_title", lang), t("how.seq_plain", lang, **facts), t("how.seq_symbols", lang, **facts), pic,
                 t("how.seq_alt", lang, **facts))
@@ -339,7 +355,7 @@ def smolvlm_steps(image: Image.Image, name: str = "smolvlm-256m", lang: str = "e
             elif row * plan.cols + col == 2:
                 items.append(("…", None))
     items += [("<fake_token_around_image>", None), ("<global-img>", None), (f"<image> × {facts['per']}", None),
-              ("<fake_token_around_image>", None)] + [(w, None) for w in _prompt_tokens()]
+              ("<fake_token_around_image>", None)] + [(w, None) for w in _prompt_tokens(lang)]
     steps.append(Step(t("how.vlm_seq_title", lang, **facts), t("how.vlm_seq_plain", lang, **facts),
                       t("how.vlm_seq_symbols", lang, **facts),
                       frame(_boxes(items), [t("how.pic_vlm_seq", lang, **facts)], random_weights=False, size=15),

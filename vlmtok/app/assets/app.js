@@ -102,7 +102,10 @@
     const box = $('#vt-thread .vt-thread');
     const behavior = reducedMotion() ? 'auto' : 'smooth';
     const scrollsItself = box && box.scrollHeight > box.clientHeight + 1;
-    const view = scrollsItself ? box.getBoundingClientRect() : { top: 0, bottom: window.innerHeight, height: window.innerHeight };
+    const strip = document.getElementById('vt-strip');                // the page scrolls: the strip stays on top
+    const under = !scrollsItself && strip ? Math.max(0, strip.getBoundingClientRect().bottom) : 0;
+    const view = scrollsItself ? box.getBoundingClientRect()
+      : { top: under, bottom: window.innerHeight, height: window.innerHeight - under };
     const r = span.getBoundingClientRect();
     const below = r.bottom > view.bottom - 4;               // the voice has gone past what is on screen
     const above = r.top < view.top;                          // a replay from the start, or a reader who went ahead
@@ -177,6 +180,10 @@
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && html.classList.contains('vt-card-open')) closeCard();
+    const options = $('#vt-options > button.label-wrap.open');            // the options sheet closes with Esc too
+    if (e.key === 'Escape' && options && window.innerWidth <= 820 && e.target.closest && e.target.closest('#vt-options')) {
+      options.click(); options.focus({ preventScroll: true });
+    }
   });
 
   // ----- the guide edits the text: what was made from the old text must not play (Play speaks the new text) -----
@@ -250,8 +257,8 @@
     const ready = box.dataset.state + ':' + box.dataset.thread + ':' + $$('.vt-turn', box).length;
     if ((box.dataset.state === 'ready' || box.dataset.state === 'message') && ready !== lastReady) {
       lastReady = ready;
-      const cardEl = card();                                  // a phone: bring the finished result into view
-      if (cardEl && !html.classList.contains('vt-card-open') && cardEl.getBoundingClientRect().top > window.innerHeight * 0.5) {
+      const cardEl = card(), strip = document.getElementById('vt-strip');   // the strip off screen: bring it in
+      if (cardEl && strip && !html.classList.contains('vt-card-open') && strip.getBoundingClientRect().bottom > window.innerHeight) {
         cardEl.scrollIntoView({ behavior: reducedMotion() ? 'auto' : 'smooth', block: 'start' });
       }
       const last = $$('.vt-turn', box).pop();
@@ -287,6 +294,66 @@
     if (larger) larger.setAttribute('aria-disabled', String(size >= SIZES[SIZES.length - 1]));
   }
 
+  // ----- Gradio's own words (upload box, image buttons, footer) in the page's language ------------------------------
+  // The server puts {Gradio's English: the words in the chosen language} (the catalogue's gradio.* keys) in
+  // #vt-words-data; each text and name Gradio draws is swapped, its English kept so a later switch can swap it back.
+  const OWN = '.vt-thread, .vt-strip, .vt-ledger, .vt-how, .vt-lens, #vt-words, script, style, textarea';   // our words
+  const NAMES = ['aria-label', 'title', 'placeholder', 'alt'];
+  const shownText = new WeakMap();                       // a text node -> [Gradio's English, the words shown]
+  let words = null, wordsRaw = null, patterns = [];
+  function readWords() {
+    const el = document.getElementById('vt-words-data');
+    const raw = el ? el.getAttribute('data-vt-words') : null;
+    if (raw === wordsRaw) return;
+    wordsRaw = raw; patterns = [];
+    try { words = raw ? JSON.parse(raw) : null; } catch (e) { words = null; }
+    for (const [en, said] of Object.entries(words || {})) {     // "Thumbnail {n} of {m}": its parts kept as they are
+      if (!/\{\w+\}/.test(en)) continue;
+      const names = [];
+      const source = en.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, k) => { names.push(k); return '(.+?)'; });
+      patterns.push({ re: new RegExp('^' + source + '$'), names, said });
+    }
+  }
+  function say(english) {
+    if (Object.prototype.hasOwnProperty.call(words, english)) return words[english];
+    for (const p of patterns) {
+      const m = english.match(p.re);
+      if (m) return p.said.replace(/\{(\w+)\}/g, (_, k) => m[p.names.indexOf(k) + 1] || '');
+    }
+    return english;
+  }
+  function translateGradio() {
+    readWords();
+    if (!words) return;
+    const root = document.querySelector('gradio-app') || document.body;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT, {
+      acceptNode: (n) => (n.nodeType !== 1 ? NodeFilter.FILTER_ACCEPT
+        : n.matches(OWN) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_SKIP) });
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const trimmed = n.data.trim();
+      if (!trimmed || trimmed.length > 80) continue;
+      const mem = shownText.get(n);
+      const english = mem && mem[1] === trimmed ? mem[0] : trimmed;
+      const want = say(english);
+      if (want !== trimmed) n.data = n.data.replace(trimmed, want);
+      if (want !== english || mem) shownText.set(n, [english, want]);
+    }
+    for (const el of $$(NAMES.map((a) => `[${a}]`).join(','), root)) {
+      if (el.closest(OWN)) continue;
+      for (const a of NAMES) {
+        const now = el.getAttribute(a);
+        if (!now) continue;
+        const stored = el.getAttribute('data-vt-en-' + a);
+        const english = stored !== null && now === el.getAttribute('data-vt-shown-' + a) ? stored : now;
+        const want = say(english);
+        if (want === english && stored === null) continue;
+        if (want !== now) el.setAttribute(a, want);
+        el.setAttribute('data-vt-en-' + a, english);
+        el.setAttribute('data-vt-shown-' + a, want);
+      }
+    }
+  }
+
   // Gradio's markup, repaired where it fails a keyboard or a screen reader, and the page language.
   function repair() {
     $$('fieldset').forEach((group, n) => {
@@ -298,16 +365,26 @@
       const title = $('[data-testid="block-info"]', group);
       if (title) { title.id = title.id || name + '-label'; group.setAttribute('aria-labelledby', title.id); }
     });
-    $$('#vt-image button[aria-label]').forEach((b) => {       // its visible words are its name (WCAG 2.5.3)
+    $$('.gradio-container button[aria-label]').forEach((b) => {    // an upload box: its visible words are its name (2.5.3)
       const words = (b.innerText || '').trim();
       if (words && b.getAttribute('aria-label') !== words && b.querySelector('[data-testid="upload-text"]')) b.setAttribute('aria-label', words);
+    });
+    $$('#vt-tap-image button:not([aria-label])').forEach((b) => {      // the picture to tap is named by its title
+      const title = $('#vt-tap-image [data-testid="block-label"]');
+      if (title && title.innerText.trim()) b.setAttribute('aria-label', title.innerText.trim());
+    });
+    $$('button.thumbnail-item[aria-label]').forEach((b) => {           // a thumbnail is named by what it shows
+      if ((b.innerText || '').trim() || $('img[alt]:not([alt=""])', b)) b.removeAttribute('aria-label');
+    });
+    $$('.gradio-container div[aria-label]:not([role]), .gradio-container span[aria-label]:not([role])').forEach((d) => {
+      if (!d.closest(OWN)) d.setAttribute('role', 'img');          // a name needs a role (Gradio's empty boxes)
     });
     $$('.gr-accordion > button.label-wrap').forEach((b) => {   // a disclosure says whether it is open (4.1.2)
       const open = String(b.classList.contains('open'));
       if (b.getAttribute('aria-expanded') !== open) b.setAttribute('aria-expanded', open);
     });
-    const strip = $('#vt-strip .vt-strip');
-    const lang = strip && strip.getAttribute('lang');
+    const strip = $('#vt-strip .vt-strip'), chosen = document.getElementById('vt-words-data');
+    const lang = (chosen && chosen.getAttribute('data-vt-lang')) || (strip && strip.getAttribute('lang'));
     if (lang && html.lang !== lang) html.lang = lang;                        // screen readers switch voice (3.1.1)
     const status = document.getElementById('vt-status');
     if (status) {
@@ -322,7 +399,8 @@
     panel.dataset.vtWatched = '1';
     const header = $('button.label-wrap', panel);
     if (!header) return;
-    if (store.get('options', 'closed') === 'open' && !header.classList.contains('open')) header.click();
+    // reopened only where it pushes nothing away (an upright tablet shows it as a sheet over the card)
+    if (window.innerWidth > 820 && store.get('options', 'closed') === 'open' && !header.classList.contains('open')) header.click();
     header.addEventListener('click', () => setTimeout(() => store.set('options', header.classList.contains('open') ? 'open' : 'closed'), 0));
   }
 
@@ -345,10 +423,11 @@
   const observer = new MutationObserver(() => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => { queued = false; onThread(); repair(); remember(); sync(); fitThread(); });
+    requestAnimationFrame(() => { queued = false; onThread(); repair(); translateGradio(); remember(); sync(); fitThread(); });
   });
   observer.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true,
-                                    attributeFilter: ['data-thread', 'data-state', 'data-play', 'lang', 'aria-expanded'] });
+                                    attributeFilter: ['data-thread', 'data-state', 'data-play', 'lang', 'aria-expanded',
+                                                      'aria-label', 'title', 'placeholder', 'alt', 'data-vt-words'] });
   applyLook();
-  onThread(); repair(); remember(); sync(); fitThread();
+  onThread(); repair(); translateGradio(); remember(); sync(); fitThread();
 }

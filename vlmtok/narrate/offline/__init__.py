@@ -73,7 +73,8 @@ class OfflineNarrator(BaseNarrator):
             yield sentence if i == 0 else " " + sentence
         timings = {"measure_ms": facts.timings.get("measure_ms", 0.0), "compose_ms": compose_ms,
                    "total_ms": (time.perf_counter() - t0) * 1e3}
+        answer = bool(clean_free_text(request.question))
         yield Narration(text=" ".join(sentences), language=request.lang, tier=request.tier, narrator=self.name,
-                        narrator_label=narrator_label(request.lang), model_id=None, weights_source="none",
+                        narrator_label=narrator_label(request.lang, answer), model_id=None, weights_source="none",
                         machine_translated=False, audience=request.audience, question=request.question,
                         timings=timings)

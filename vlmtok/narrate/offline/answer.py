@@ -31,7 +31,7 @@ COLOUR_WORDS: dict[str, tuple[str, ...]] = {
     "xám": ("grey",), "trắng": ("white",), "màu be": ("beige",),
 }
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    "colours": ("colour", "color", "màu"),
+    "colours": ("colour", "colours", "color", "colors", "màu"),
     "light": ("bright", "dark", "light", "contrast", "sáng", "tối", "tương phản"),
     "focus": ("where", "focus", "look first", "eye", "ở đâu", "chỗ nào", "điểm nhấn", "chú ý"),
     "format": ("shape", "portrait", "landscape", "format", "tall", "wide", "khổ", "dọc", "ngang", "hình dạng"),
@@ -46,6 +46,36 @@ REGION_WORDS: dict[str, tuple[str, ...]] = {
     "left": ("left", "trái"), "right": ("right", "phải"),
     "centre": ("centre", "center", "middle", "ở giữa", "chính giữa", "trung tâm"),
 }
+# the words of a question that ask about nothing in particular (question words, articles, "picture", "see"); any
+# other word left once these and the colour, topic and place words are taken out names an object, a person or an
+# action, which colours and layout cannot tell
+FRAME_WORDS: tuple[str, ...] = (
+    "what", "which", "who", "whom", "whose", "where", "how", "is", "are", "was", "were", "be", "does", "do", "did",
+    "can", "could", "you", "me", "us", "we", "i", "the", "a", "an", "of", "in", "on", "at", "to", "from", "by",
+    "this", "that", "these", "those", "there", "here", "it", "its", "it's", "there's", "what's", "picture",
+    "painting", "image", "artwork", "photo", "work", "much", "many", "any", "some", "and", "or", "with", "side",
+    "part", "area", "corner", "half", "most", "mostly", "more", "less", "very", "see", "tell", "show", "say", "look",
+    "looks", "like", "about", "please", "first", "go", "goes", "kind", "sort", "main", "overall", "whole", "all",
+    "bức", "tranh", "này", "đó", "kia", "gì", "nào", "là", "có", "không", "của", "trong", "ở", "đâu", "bao",
+    "nhiêu", "nhiều", "ít", "bên", "phía", "góc", "phần", "và", "hay", "hoặc", "những", "các", "một", "được", "thế",
+    "sao", "như", "với", "nhất", "hơn", "rất", "cho", "tôi", "biết", "xem", "thấy", "nhìn", "chủ", "yếu", "toàn",
+    "cả", "chính", "vậy", "ạ", "nhỉ", "không?", "trên", "dưới", "giữa",
+)
+
+
+def asks_beyond_colours(question: str) -> bool:
+    """Whether a question names something colours, light and layout cannot tell: an object, a person, an action.
+
+    >>> asks_beyond_colours("What is the girl on the left holding?"), asks_beyond_colours("Where is the blue?")
+    (True, False)
+    """
+    rest = question.lower()
+    known = [*COLOUR_WORDS, *(w for ws in TOPIC_WORDS.values() for w in ws),
+             *(w for ws in REGION_WORDS.values() for w in ws)]
+    for phrase in sorted(known, key=len, reverse=True):             # "xanh lá" before "xanh"
+        rest = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", rest)
+    words = re.findall(r"[\w']+", rest)
+    return any(w not in FRAME_WORDS and not w.isdigit() for w in words)
 
 
 def _mentions(question: str, words: tuple[str, ...] | list[str]) -> list[str]:
@@ -114,10 +144,14 @@ class Answerer(Writer):
         label = self.label_sentence(word_limit(self.tier, self.lang) // 2) if "label" in topics else None
         if label:
             return [label, self.say("label_only"), *out]
+        if out and not asks_beyond_colours(q):
+            return out
+        if out:                                           # a part it can answer, said after what it cannot
+            return [self.say("cannot"), *out]
         alt = self.alt()
-        return out or [self.say("cannot"), self.say("can_say", alt=alt[:1].lower() + alt[1:])]
+        return [self.say("cannot"), self.say("can_say", alt=alt[:1].lower() + alt[1:])]
 
     def narration(self) -> list[str]:
-        """Disclaimer first, then the answers that fit (a question gets at least the short tier's room)."""
+        """Disclaimer first ("Offline answer: ..."), then the answers that fit (a question gets at least the short tier's room)."""
         limit = max(word_limit(self.tier, self.lang), word_limit("short", self.lang))
-        return fit_sentences([disclaimer(self.lang)], self.answers(clean_free_text(self.question) or ""), limit)
+        return fit_sentences([disclaimer(self.lang, answer=True)], self.answers(clean_free_text(self.question) or ""), limit)

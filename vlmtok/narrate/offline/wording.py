@@ -30,14 +30,15 @@ def _slug(key: str) -> str:
     return key.replace(" ", "_").replace("-", "_")
 
 
-def disclaimer(lang: str) -> str:
-    """The offline narrator's first sentence: "Offline description: colours and layout only." """
-    return t(PREFIX + "disclaimer", lang)
+def disclaimer(lang: str, answer: bool = False) -> str:
+    """The offline narrator's first sentence: "Offline description: colours and layout only." (for a question:
+    "Offline answer: ...", so an answer is never mistaken for a description)."""
+    return t(PREFIX + ("answer_disclaimer" if answer else "disclaimer"), lang)
 
 
-def narrator_label(lang: str) -> str:
+def narrator_label(lang: str, answer: bool = False) -> str:
     """The byline the UI states first; the text opens with the same words, so the caption shows them once."""
-    return disclaimer(lang).rstrip(".")
+    return disclaimer(lang, answer).rstrip(".")
 
 
 def colour_name(key: str, lang: str) -> str:
