@@ -1,6 +1,6 @@
 """Start-up checks and a full queue, against a running ``python app.py`` on 127.0.0.1: a bad size setting warns and
 the page is served with the default; a broken tour pack is said without a path, in each language; a full queue is
-said on Compare and How it works in the visitor's language. (``VLMTOK_QUEUE_SIZE=0`` refusing to start is in
+said on Compare, How it works and the pack photo in the visitor's language. (``VLMTOK_QUEUE_SIZE=0`` refusing to start is in
 ``tests/test_settings.py``.)"""
 from __future__ import annotations
 
@@ -78,8 +78,8 @@ def _room_step(config: dict, api_name: str) -> int:
 
 
 def test_a_full_queue_is_said_on_compare_and_how_it_works_in_the_visitors_language(tmp_path):
-    """One slot, a queue of one: a slow description holds the slot, a second waits; Compare and How it works then
-    answer the busy sentence in English and in Vietnamese instead of joining the queue."""
+    """One slot, a queue of one: a slow description holds the slot, a second waits; Compare, How it works and the
+    pack photo then answer the busy sentence in English and in Vietnamese instead of joining the queue."""
     picture = io.BytesIO()
     Image.new("RGB", (96, 64), (0, 128, 128)).save(picture, format="PNG")
     env = {"VLMTOK_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "1",
@@ -91,7 +91,7 @@ def test_a_full_queue_is_said_on_compare_and_how_it_works_in_the_visitors_langua
         for _ in range(2):
             resp, _session = raw.join("describe", data)
             assert resp.status_code == 200, resp.text
-        for api_name in ("compare", "pipeline"):
+        for api_name in ("compare", "pipeline", "matched"):     # Compare, How it works, the pack photo
             step = _room_step(raw.config, api_name)
             for lang, words in (("en", "busy right now"), ("vi", "bận")):
                 deadline, status = time.monotonic() + 30, ""
