@@ -1,7 +1,7 @@
 """Start-up checks and a full queue, against a running ``python app.py`` on 127.0.0.1: a bad size setting warns and
 the page is served with the default; a broken tour pack is said without a path, in each language; a full queue is
-said on Compare, How it works and the pack photo in the visitor's language. (``VLMTOK_QUEUE_SIZE=0`` refusing to start is in
-``tests/test_settings.py``.)"""
+said on Compare, How it works and the pack photo in the visitor's language. (``VLMTOK_QUEUE_SIZE=0`` refusing to
+start is in ``tests/test_settings.py``.)"""
 from __future__ import annotations
 
 import io
