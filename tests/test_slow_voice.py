@@ -10,6 +10,7 @@ import dataclasses
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -78,6 +79,41 @@ def test_the_running_app_gives_the_whole_text_while_the_voice_drips(drip, pictur
     speech = result["speech"]
     assert speech["engine"] == "espeak" and speech["audio"], speech
     assert speech["notice"] == t("speech.offline_voice", "en"), speech
+
+
+def _thread_html(msg: dict) -> str | None:
+    """The Tour thread's HTML in one streamed message (a whole value, or Gradio's "replace" diff)."""
+    value = (msg.get("output") or {}).get("data", [None])[0]
+    if isinstance(value, list):
+        value = next((op[2] for op in value if op[:2] == ["replace", []]), None)
+    return value if isinstance(value, str) else None
+
+
+def test_the_running_tour_shows_the_text_at_once_and_the_voice_after_the_drip(drip, picture, tmp_path):
+    """The Tour's own event in a running app, speaking as it writes, with a 2 s narration limit: the whole text is on
+    screen (no clip yet) long before the voice gives up on the drip; then the offline voice's clips come, and the
+    turn ends ready, never "taking too long"."""
+    from vlmtok.bench.app import running_app
+    from vlmtok.bench.loadtest import RawGradio
+
+    env = {"VLMTOK_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1", "VLMTOK_OFFLINE": "0",
+           "VLMTOK_GTTS_URL": drip, "VLMTOK_REQUEST_TIMEOUT_S": "2", "VLMTOK_NARRATOR": "offline"}
+    seen: list[tuple[float, str]] = []
+    with running_app(env, tmp_path / "app.log") as (url, _startup_s, _proc), RawGradio(url, 60) as raw:
+        image = raw.file_data(Path(picture).read_bytes(), "teal.png")
+        t0 = time.monotonic()
+        resp, session = raw.join("ui_tour", [image, "en", "short", "adult", "", None, "live", None])
+        assert resp.status_code == 200, resp.text
+        for msg in raw.messages(session, 60):
+            html = _thread_html(msg)
+            if html is not None:
+                seen.append((time.monotonic() - t0, html))
+    assert _Drip.hits and seen, "the voice never asked the stand-in endpoint"
+    written, first = next((at, html) for at, html in seen if "teal" in html)
+    assert 'data-clips="[]"' in first, first[:400]                      # the text, before any audio
+    last = seen[-1][1]
+    assert 'data-state="ready"' in last and "&quot;src&quot;" in last, last[:400]
+    assert t("guard.timeout", "en") not in last and seen[-1][0] - written > 2, (written, seen[-1][0])
 
 
 def test_the_tour_speaking_as_it_writes_keeps_its_text_when_the_voice_is_slow(drip, picture, tmp_path, monkeypatch):
