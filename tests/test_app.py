@@ -14,8 +14,8 @@ from gradio_client.exceptions import AppError  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "great_wave_off_kanagawa.jpg"
 LEAKS = re.compile(r"Traceback|File \"|/tmp/|/work/|/home/|\.py\b|Error\b|Exception")
-PUBLIC = {"/describe", "/tour", "/ask", "/speak", "/compare", "/similarity", "/pipeline", "/about", "/open_room",
-          "/close_room"}
+PUBLIC = {"/describe", "/tour", "/ask", "/speak", "/compare", "/similarity", "/pipeline", "/pack_match", "/about",
+          "/open_room", "/close_room"}
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +146,16 @@ def test_about_says_which_narrator_and_hardware(client):
     assert about["narrator"] == "offline" and about["offline"] is True and about["hardware"].startswith("cpu:")
     assert "mobilenetv2_100" in about["encoders"] and about["languages"] == ["en", "vi"]
     assert set(about["expected_s"]) == {"low", "normal", "high"}
+
+
+def test_pack_match_on_a_server_without_a_pack_says_so_plainly(client):
+    """The app plays no tour pack here: /pack_match answers how to start it with one, in the caller's language."""
+    from vlmtok.i18n import t
+
+    for lang in ("en", "vi"):
+        with pytest.raises(AppError) as err:
+            client.predict(handle_file(str(EXAMPLE)), lang, api_name="/pack_match")
+        assert str(err.value) == t("pack.none", lang), err.value          # the catalogue's sentence, nothing raw
 
 
 @pytest.mark.slow

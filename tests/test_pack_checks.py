@@ -2,12 +2,13 @@
 build lists every file of the source folder it leaves out."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
 import pytest
 
-from vlmtok.app import pack_view
+from vlmtok.app import api, pack_view
 from vlmtok.pack.manifest import (Artwork, Manifest, PackError, PreparedNarration, Recognition, check_files,
                                   read_manifest, write_manifest)
 from vlmtok.pack.source import read_source
@@ -35,6 +36,9 @@ def test_a_pack_that_cannot_be_read_is_said_plainly_in_each_language(tmp_path, c
         shown = pack_view.intro(pack, problems, lang)
         _plain(shown)
         assert word in shown, shown
+        with pytest.raises(api.ApiError) as err:                    # /pack_match answers the same, in plain text
+            api.pack_match(pack, "photo.jpg", lang, problems=problems)
+        assert html.escape(err.value.message) == shown
 
 
 def test_no_pack_at_all_names_no_folder(tmp_path):

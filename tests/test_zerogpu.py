@@ -277,6 +277,37 @@ def _tiny_translator(folder: Path) -> None:
     MarianMTModel(config).save_pretrained(folder)
 
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "great_wave_off_kanagawa.jpg"
+
+
+PACK_PAINTINGS = ("durer_lion.jpg", "great_wave_off_kanagawa.jpg")
+
+
+def _tour_pack(base: Path, cache: Path) -> Path:
+    """A two-artwork tour pack (offline narrator, English alt text), built with the user's DINOv2 offline weights
+    linked into ``cache``, the app's cache, so the app recognises photos with real weights."""
+    import shutil
+
+    from vlmtok.pack import BuildOptions, build_pack
+    from vlmtok.paths import cache_dir
+
+    source = base / "source"
+    source.mkdir(parents=True)
+    for name in PACK_PAINTINGS:
+        shutil.copy(EXAMPLE.with_name(name), source / name)
+    (source / "labels.csv").write_text("file,title,artist,date,label\ndurer_lion.jpg,Lion,Albrecht Dürer,1521,\n"
+                                       "great_wave_off_kanagawa.jpg,The Great Wave off Kanagawa,Hokusai,c. 1831,\n",
+                                       encoding="utf-8")
+    cache.mkdir(parents=True)
+    (cache / "weights").symlink_to(cache_dir("weights"), target_is_directory=True)   # DINOv2, converted once
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VLMTOK_CACHE", str(cache))
+        mp.setenv("VLMTOK_OFFLINE", "1")
+        build_pack(source, base / "pack", options=BuildOptions(langs=["en"], tiers=["alt"], narrator="offline",
+                                                               voice="espeak"))
+    return base / "pack"
+
+
 def _fake_hub_cache(root: Path) -> Path:
     """A tiny SmolVLM and a tiny translator where huggingface_hub's cache looks for the real ones."""
     snapshot = _cached_snapshot(root, "HuggingFaceTB/SmolVLM-256M-Instruct")
@@ -289,7 +320,8 @@ def _fake_hub_cache(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def zero_space(tmp_path_factory):
-    """The app started by the real `spaces` package in ZeroGPU mode; yields (gradio Client, DeviceAPI, log)."""
+    """The app started by the real `spaces` package in ZeroGPU mode, playing a two-artwork tour pack; yields
+    (gradio Client, DeviceAPI, log)."""
     from gradio_client import Client
 
     from vlmtok import settings
@@ -299,6 +331,7 @@ def zero_space(tmp_path_factory):
     cgroup = tmp / "cgroup"
     cgroup.write_text("0::/zerogpu-test\n")
     api, port, log_path = DeviceAPI(), free_port(), tmp / "app.log"
+    pack = _tour_pack(tmp / "tour", tmp / "cache")
     env = settings.child_environment({
         "SPACES_ZERO_GPU": "true", "SPACES_ZERO_DEVICE_API_URL": api.url, "ZEROGPU_PROC_SELF_CGROUP_PATH": str(cgroup),
         "HOME": str(tmp), "HF_HUB_CACHE": str(_fake_hub_cache(tmp / "hub")), "HF_HUB_OFFLINE": "1",
@@ -307,8 +340,8 @@ def zero_space(tmp_path_factory):
     env.pop("VLMTOK_DEVICE", None)                     # the device policy decides, as on a Space
     env.pop("SPACE_ID", None)
     with open(log_path, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("zerogpu_space.py"))],
-                                cwd=str(Path(__file__).resolve().parents[1]), env=env, stdout=out,
+        proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("zerogpu_space.py")), "--pack",
+                                 str(pack)], cwd=str(Path(__file__).resolve().parents[1]), env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
         try:
             wait_for_page(f"http://127.0.0.1:{port}/", proc)
@@ -319,9 +352,6 @@ def zero_space(tmp_path_factory):
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "great_wave_off_kanagawa.jpg"
 
 
 def _log(log_path: Path) -> str:
@@ -385,6 +415,30 @@ def test_zerogpu_compare_similarity_and_how_it_works_run_on_the_cpu_with_no_gpu_
         assert steps["steps"], steps
     about = client.predict("en", api_name="/about")
     assert about["narrator"] == "smolvlm", about
+    assert api.jobs(before) == [], api.calls[before:]
+    assert "Low-level CUDA init" not in _log(log_path) and "Traceback" not in _log(log_path), _log(log_path)
+
+
+def test_zerogpu_a_pack_match_names_the_artwork_on_the_cpu_with_no_gpu_job(zero_space, tmp_path):
+    """A gallery photo of one of the pack's artworks, matched through /pack_match: the recogniser runs on the CPU by
+    design there, so the match is found and spends no GPU quota; a photo of nothing in the pack says so plainly."""
+    from gradio_client import handle_file
+
+    from vlmtok import load_image
+    from vlmtok.i18n import t
+    from vlmtok.pack.photos import gallery_photo, not_a_painting
+
+    client, api, log_path = zero_space
+    lion, other = tmp_path / "lion.jpg", tmp_path / "other.jpg"
+    gallery_photo(load_image(EXAMPLE.with_name("durer_lion.jpg")), "wall", seed=7).save(lion, quality=85)
+    not_a_painting("wall").save(other, quality=85)
+    before = len(api.calls)
+    found = client.predict(handle_file(str(lion)), "vi", api_name="/pack_match")
+    assert (found["id"], found["name"]) == ("durer_lion", "Lion"), (found, _log(log_path))
+    assert found["message"] == t("pack.found", "vi", name="Lion")
+    assert found["score"] > found["runner_up_score"] and found["runner_up"] in (None, "great_wave_off_kanagawa"), found
+    nothing = client.predict(handle_file(str(other)), "en", api_name="/pack_match")
+    assert (nothing["id"], nothing["name"], nothing["message"]) == (None, None, t("pack.not_found", "en")), nothing
     assert api.jobs(before) == [], api.calls[before:]
     assert "Low-level CUDA init" not in _log(log_path) and "Traceback" not in _log(log_path), _log(log_path)
 

@@ -1,5 +1,5 @@
 """The public API as plain functions: what ``/describe``, ``/tour``, ``/ask``, ``/speak``, ``/compare``,
-``/similarity``, ``/pipeline`` and ``/about`` answer.
+``/similarity``, ``/pipeline``, ``/pack_match`` and ``/about`` answer.
 
 ``app.py`` publishes each one with ``gr.api`` under its own name; nothing here imports gradio. Results are dicts
 (the ``TypedDict`` s below name their fields, and the API page shows them); pictures are PIL images and files are
@@ -157,6 +157,20 @@ class FollowRoom(TypedDict):
 
 class ClosedRoom(TypedDict):
     closed: bool                   # False when no room with that key was open
+
+
+class PackMatch(TypedDict):
+    """Which artwork of the server's tour pack a photo shows (as ``vlmtok pack match`` prints it, and a sentence)."""
+
+    id: str | None                 # the artwork's id in the pack; None when nothing in it matches well enough
+    name: str | None               # its name (the label's title), for the caller to say
+    score: float                   # realigned similarity of the best candidate
+    runner_up: str | None
+    runner_up_score: float
+    closest: str | None            # the best candidate, matched or not
+    pairs: int                     # agreeing patch pairs of the best candidate
+    ms: float
+    message: str                   # "Found in this pack: Lion." or how to take a better photo, in ``lang``
 
 
 class About(TypedDict):
@@ -494,6 +508,33 @@ def pipeline(image: Any, encoder: str, size: int = 224, lang: str = "en", find_a
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Tour pack
+
+
+def pack_match(pack: Any, image: Any, lang: str = "en", find_artwork: bool = True,
+               problems: Any = ()) -> PackMatch:
+    """The artwork of ``pack`` (the server's ``TourPack``; None: the app plays none, ``problems`` say why) that a
+    photo shows. Its recognition encoder is one of the CPU's by design on ZeroGPU (``vlmtok.device``): no GPU job."""
+    lang = _lang(lang)
+    if pack is None:
+        from vlmtok.app.pack_view import unplayable
+
+        raise ApiError(unplayable(problems, lang))
+    if not image:
+        raise ApiError(t("app.no_image", lang))
+
+    def step() -> PackMatch:
+        from vlmtok.images import load_image
+
+        match = pack.match(load_image(image), bool(find_artwork))
+        art = pack.artwork(match.id) if match.id else None
+        said = t("pack.found", lang, name=art.name) if art else t("pack.not_found", lang)
+        return PackMatch(**match.to_dict(), name=art.name if art else None, ms=match.ms, message=said)
+
+    return _guarded(step, lang)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # About this server
 
 
@@ -522,6 +563,6 @@ def about(lang: str = "en") -> About:
     return _guarded(step, lang)
 
 
-__all__ = ["ApiError", "About", "Comparison", "Description", "EncoderRun", "Picture", "Pipeline", "Provenance",
-           "Similarity", "Speech", "TourUpdate", "about", "ask", "compare", "describe", "narrator", "pipeline",
-           "similarity", "speak", "tour"]
+__all__ = ["ApiError", "About", "Comparison", "Description", "EncoderRun", "PackMatch", "Picture", "Pipeline",
+           "Provenance", "Similarity", "Speech", "TourUpdate", "about", "ask", "compare", "describe", "narrator",
+           "pack_match", "pipeline", "similarity", "speak", "tour"]

@@ -25,7 +25,7 @@ Tier = Literal[TIERS]
 Audience = Literal[AUDIENCES]
 Detail = Literal[DETAILS]
 
-_APP: dict[str, Callable[[], Any]] = {}   # "demo": the page's Blocks (set by public_api)
+_APP: dict[str, Callable[[], Any]] = {}   # "demo": the page's Blocks; "pack": (its tour pack, problems)
 
 
 def _app() -> Any:
@@ -232,6 +232,19 @@ def api_pipeline(image: FileData, encoder: str = "vit_small_patch14_dinov2", siz
     return _call(api.pipeline, _upload(image), encoder, size, lang, find_artwork)
 
 
+def api_pack_match(image: FileData, lang: Lang = "en", find_artwork: bool = True) -> api.PackMatch:
+    """Which artwork of this server's tour pack a photo shows: its id and name, the score and the runner-up (as
+    `vlmtok pack match` prints them), and a sentence to say. A server that plays no pack answers with a plain message.
+
+    Args:
+        image: a photo of the artwork, taken in the gallery.
+        lang: the language of the sentence.
+        find_artwork: find the artwork in the photo and straighten it first (false: the whole picture).
+    """
+    pack, problems = _APP["pack"]()
+    return _call(api.pack_match, pack, _upload(image), lang, find_artwork, problems)
+
+
 def api_about(lang: Lang = "en") -> api.About:
     """Which narrator this server uses and why, the hardware, how long a short description takes here at each
     detail (measured), the languages, the encoders, and a storage notice when caches cannot be kept.
@@ -254,12 +267,13 @@ def _endpoint(fn, name: str):
     return fn
 
 
-def public_api(app: Callable[[], Any]) -> None:
+def public_api(app: Callable[[], Any], pack: Callable[[], tuple[Any, list]] = lambda: (None, [])) -> None:
     """The endpoints ``gradio_client`` and the API page list; call first in the Blocks, so they get these names.
 
-    ``app``: the page's Blocks (``lambda: demo``): its upload folder and server name."""
-    _APP["demo"] = app
-    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_about,
-               api_open_room, api_close_room):
+    ``app``: the page's Blocks (``lambda: demo``): its upload folder and server name; ``pack``: the tour pack it
+    plays and the problems found opening it (``vlmtok.app.pack_view.open_pack``)."""
+    _APP["demo"], _APP["pack"] = app, pack
+    for fn in (api_describe, api_tour, api_ask, api_speak, api_compare, api_similarity, api_pipeline, api_pack_match,
+               api_about, api_open_room, api_close_room):
         name, heavy = fn.__name__.removeprefix("api_"), fn not in (api_speak, api_about, api_open_room, api_close_room)
         gr.api(_endpoint(fn, name), api_name=name, concurrency_id="model" if heavy else None)

@@ -41,10 +41,20 @@ def open_pack(folder: str | None):
 def intro(pack, problems, lang: str) -> str:
     """The view's first lines, in ``lang``: what it is and what is missing from it, or why it cannot be played
     (escaped; never a path or a parser's words)."""
-    said = [p.user_message_for(lang) if hasattr(p, "user_message_for") else p.message(lang) for p in problems or ()]
     if pack is None:
-        return _html(t("pack.unreadable", lang, reason=said[0]) if said else t("pack.none", lang))
-    return "\n\n".join(_html(line) for line in [t("pack.intro", lang), *said])
+        return _html(unplayable(problems, lang))
+    return "\n\n".join(_html(line) for line in [t("pack.intro", lang), *_said(problems, lang)])
+
+
+def unplayable(problems, lang: str) -> str:
+    """Why no pack plays, in ``lang`` (plain text, also the API's answer): the reason it could not be read, or how
+    to start the app with one."""
+    said = _said(problems, lang)
+    return t("pack.unreadable", lang, reason=said[0]) if said else t("pack.none", lang)
+
+
+def _said(problems, lang: str) -> list[str]:
+    return [p.user_message_for(lang) if hasattr(p, "user_message_for") else p.message(lang) for p in problems or ()]
 
 
 def default_tier(pack) -> str:

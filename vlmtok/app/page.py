@@ -374,7 +374,7 @@ def follow_room(session: gr.State, lang: gr.Radio) -> None:
 # Layout
 
 with gr.Blocks(title="vlmtok", delete_cache=(3600, 3600)) as demo:  # uploads older than an hour are removed
-    endpoints.public_api(lambda: demo)
+    endpoints.public_api(lambda: demo, pack=lambda: (PACK, PACK_PROBLEM))
     session = gr.State({})
     go = gr.State(False)      # whether the step before lets a model step join the queue
     compared = gr.State({})  # what the Compare tab last drew: the picture, encoders and sizes a tap refers to
