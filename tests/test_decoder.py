@@ -253,7 +253,8 @@ def test_pillow_moves_to_13_as_soon_as_gradio_allows_it():
     from packaging.requirements import Requirement
 
     def pillow(lines) -> list[Requirement]:
-        reqs = [Requirement(line.split("#")[0].strip()) for line in lines if line.split("#")[0].strip()]
+        specs = (line.split("#")[0].strip() for line in lines)
+        reqs = [Requirement(spec) for spec in specs if spec and not spec.startswith("-")]  # not "-c constraints.txt"
         return [r for r in reqs if r.name.lower() == "pillow" and (r.marker is None or r.marker.evaluate())]
 
     gradio = pillow(metadata.requires("gradio") or [])

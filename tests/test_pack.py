@@ -206,7 +206,7 @@ def test_a_crash_leaves_the_last_good_pack_and_the_rerun_keeps_finished_work(bui
 
 def test_bad_options_and_a_second_builder_are_refused_plainly(built, pack_copy, cache):
     source = built[0]
-    with pytest.raises(ValueError, match="unknown narrator: gpt; choose from auto, smolvlm, openai, offline"):
+    with pytest.raises(ValueError, match="unknown narrator: gpt; choose from auto, smolvlm, onnx, openai, offline"):
         build_pack(source, pack_copy, options=BuildOptions(**{**OPTIONS, "narrator": "gpt"}))
     with pytest.raises(ValueError, match="openai narrator cannot be used.*--base-url"):   # no server: never offline
         build_pack(source, pack_copy, options=BuildOptions(**{**OPTIONS, "narrator": "openai"}))   # texts under its name

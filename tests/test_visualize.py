@@ -321,8 +321,18 @@ def test_cli_writes_a_sheet_and_a_ledger_for_three_encoders_at_two_scales(tmp_pa
 def test_cli_errors_are_plain_words(tmp_path, capsys):
     from vlmtok.cli import main
 
-    assert main(["tokens", str(tmp_path / "missing.jpg"), "--weights", "random"]) == 2
-    assert main(["tokens", str(tmp_path / "x.jpg"), "--encoder", "nope"]) == 2
+    def exit_code(argv):  # a parser's refusal exits (argparse), a later one returns the code
+        try:
+            return main(argv)
+        except SystemExit as exc:
+            return exc.code
+
+    assert exit_code(["tokens", str(tmp_path / "missing.jpg"), "--weights", "random"]) == 2
+    err = capsys.readouterr().err        # the file the user named, said back as typed
+    assert "missing.jpg" in err and "Traceback" not in err
+    picture = tmp_path / "x.jpg"
+    picture.write_bytes((EXAMPLES / "mona_lisa.jpg").read_bytes())
+    assert exit_code(["tokens", str(picture), "--encoder", "nope"]) == 2
     err = capsys.readouterr().err
     assert "Known encoders:" in err and "Traceback" not in err and str(tmp_path) not in err
 

@@ -245,11 +245,14 @@ def run_guarded(fn: Callable[..., T], *args: Any, timeout_s: float = DEFAULT_TIM
 
 
 def iter_guarded(items: Callable[[], Iterable[T]], *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 lang: str | None = "en", cancel: threading.Event | None = None) -> Iterator[tuple[T | None, str | None]]:
+                 lang: str | None = "en", cancel: threading.Event | None = None,
+                 then_s: Callable[[T], float | None] | None = None) -> Iterator[tuple[T | None, str | None]]:
     """Stream ``items()`` from a worker thread: ``(item, None)`` per item, then ``(None, message)`` if it failed.
 
     Each item must arrive within ``timeout_s`` of the previous one (a stalled stream ends with the timeout
-    message and ``cancel`` set). Closing this generator early sets ``cancel`` too.
+    message and ``cancel`` set). Closing this generator early sets ``cancel`` too. ``then_s(item)``: the wait
+    for the items after ``item`` when it is not ``timeout_s`` (None: ``timeout_s``), e.g. once a narration's text
+    is complete, the rest is speech, under the voice's own deadline rather than the narration's.
 
     >>> for result, message in iter_guarded(lambda: ui.describe_stream(path, "vi"), timeout_s=60, lang="vi"):
     ...     yield result if message is None else failure(message)  # doctest: +SKIP
@@ -271,22 +274,25 @@ def iter_guarded(items: Callable[[], Iterable[T]], *, timeout_s: float = DEFAULT
         return
     with _Waiting():
         try:
-            yield from _drain(box, timeout_s, lang, stop, started)
+            yield from _drain(box, timeout_s, lang, stop, started, then_s)
         finally:
             stop.set()
 
 
 def _drain(box: queue.Queue, timeout_s: float, lang: str | None, stop: threading.Event,
-           started: float) -> Iterator[tuple[Any, str | None]]:
+           started: float, then_s: Callable[[Any], float | None] | None = None) -> Iterator[tuple[Any, str | None]]:
+    wait = timeout_s
     while True:
         try:
-            ok, value = box.get(timeout=timeout_s)
+            ok, value = box.get(timeout=wait)
         except queue.Empty:
-            yield None, _timed_out(_drain, timeout_s, lang, stop, started).message
+            yield None, _timed_out(_drain, wait, lang, stop, started).message
             return
         if not ok:
             yield None, _outcome_for(value, lang, started).message
             return
         if value is _END:
             return
+        later = then_s(value) if then_s is not None else None
+        wait = later if later is not None else wait
         yield value, None

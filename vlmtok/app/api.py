@@ -282,15 +282,15 @@ def _described(image: Any, asked: Any, lang: str, speak: bool, rate: float, room
                find_artwork: bool = True) -> Description:
     from vlmtok import session
 
-    def step() -> Description:
+    def step() -> Any:
         narrate = session.Session(_picture(image, lang, find_artwork), asked, narrator()[0])
-        done = narrate.run() if room is None else next(
+        return narrate.run() if room is None else next(
             e for e in reversed(list(_followed(narrate, room, image))) if isinstance(e, session.Done))
-        n = done.narration
-        speech = session.speech_of(n.text, n.language, rate, lang) if speak else None
-        return Description(**session.description(done, asked.tier, speech))
 
-    return _guarded(step, lang)
+    done = _guarded(step, lang)       # the request's time limit covers the writing; the voice has its own deadline
+    n = done.narration
+    speech = session.speech_of(n.text, n.language, rate, lang) if speak else None
+    return Description(**session.description(done, asked.tier, speech))
 
 
 def describe(image: Any, lang: str = "en", tier: str = "short", audience: str = "adult", label_text: str = "",

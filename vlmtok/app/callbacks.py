@@ -239,14 +239,22 @@ def _message_result(message: str, lang: str) -> TourResult:
 
 def guarded_stream(steps: Callable[[], Iterator[TourResult]], lang: str = "en",
                    timeout_s: float | None = None) -> Iterator[TourResult]:
-    """Run a streaming tour step in a worker: a hang or out-of-memory ends in a plain message, the slot freed."""
+    """Run a streaming tour step in a worker: a hang or out-of-memory ends in a plain message, the slot freed.
+
+    The time limit covers the writing: once the text is complete (a result with its session) the rest is its
+    audio, waited for under the voice's own deadline, so a slow voice costs the audio (a plain notice), never the text.
+    """
     from vlmtok.guard import iter_guarded
+    from vlmtok.speech.service import deadline_s
 
     lang = normalize_lang(lang)
-    for result, message in iter_guarded(steps, timeout_s=timeout_s or REQUEST_TIMEOUT_S, lang=lang):
+    written = False
+    for result, message in iter_guarded(steps, timeout_s=timeout_s or REQUEST_TIMEOUT_S, lang=lang,
+                                        then_s=lambda r: deadline_s() if r.session else None):
         if message is not None:
-            yield _message_result(message, lang)
+            yield _message_result(t("app.audio_unavailable", lang) if written else message, lang)
             return
+        written = written or bool(result.session)
         yield result
 
 

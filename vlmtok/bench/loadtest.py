@@ -335,10 +335,10 @@ def _detail(resp: httpx.Response) -> str:
         return resp.text
 
 
-def describe_data(file_data: dict[str, Any], lang: str = "en", tier: str = "short") -> list[Any]:
-    """The ``/describe`` inputs, all of them (a raw caller gets no defaults): image, lang, tier, audience, label
-    text, speech rate, detail, speak."""
-    return [file_data, lang, tier, "adult", "", 1.0, "auto", True]
+def describe_data(file_data: dict[str, Any], lang: str = "en", tier: str = "short", speak: bool = True) -> list[Any]:
+    """The ``/describe`` inputs, all of them (a raw caller gets no defaults; Gradio refuses fewer): image, lang,
+    tier, audience, label text, speech rate, detail, speak, room, find_artwork."""
+    return [file_data, lang, tier, "adult", "", 1.0, "auto", speak, "", True]
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -34,6 +34,15 @@ log = logging.getLogger(__name__)
 CACHE_NAME = "speech"
 UNCACHED_MB = 64                  # audio that could not be cached waits here (the private folder) to be played
 CACHE_VERSION = "speech-v1"       # bump when the stored audio or metadata changes meaning
+OFFLINE_VOICE_S = 10.0            # the offline voice once the online one gave up (espeak-ng: ~1,200x real time)
+
+
+def deadline_s() -> float:
+    """How long one text may take to be spoken: the online voice's wall-clock limit (enforced on its socket), then
+    the offline voice. Speech waits under this, never under a narration's time limit."""
+    from vlmtok.speech import google
+
+    return google.CONFIG.text_limit_s + OFFLINE_VOICE_S
 
 
 @dataclass
