@@ -12,6 +12,7 @@ the audio a message plays, and a full queue (concurrency 1, queue 1) while a vis
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -150,14 +151,21 @@ def _axe_js() -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def headless_chromium():
+    """Debian's chromium through Playwright (the browser modules' one launch), screenshots folder made."""
     executable = _chromium()
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with headless_chromium() as b:
+        yield b
     (ARTIFACTS / "tour-measurements.json").write_text(json.dumps(MEASURED, indent=1), encoding="utf-8")
 
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from test_browser import BOXES_JS, ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, _choose_language, _chromium
+from test_browser import BOXES_JS, ARTIFACTS, CONTRAST_JS, EXAMPLE, _choose_language, headless_chromium
 from test_browser_compare import _unfold
 from vlmtok.i18n import catalogue
 
@@ -62,12 +62,8 @@ TEXTS_JS = """() => {
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = _chromium()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def _page(browser, url, size=(1024, 768), lang="en"):

@@ -15,7 +15,7 @@ import html
 import os
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM_ARGS, CONTRAST_JS, EXAMPLE, OTHER, ROOT, _axe, _chromium
+from test_browser import ARTIFACTS, CONTRAST_JS, EXAMPLE, OTHER, ROOT, _axe, headless_chromium
 
 from vlmtok.i18n import t
 
@@ -94,12 +94,8 @@ def tour_app(tmp_path_factory, tiny_translator):
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = _chromium()
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def _guide(browser, url):
